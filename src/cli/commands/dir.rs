@@ -1,0 +1,36 @@
+//! `uvcache dir`: where the cache is and why.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::json;
+
+use super::super::{GlobalArgs, Printer};
+use super::locate_root;
+
+/// Arguments of `uvcache dir`.
+#[derive(Debug, Args, Default)]
+pub struct DirArgs {}
+
+/// Prints the cache root; with `-v` the rule that chose it.
+pub fn run(global: &GlobalArgs, _args: &DirArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let root = locate_root(global, printer)?;
+    if global.json {
+        printer.json(&json!({
+            "root": root.path,
+            "rule": root.rule,
+            "exists": root.path.is_dir(),
+        }))?;
+    } else {
+        printer.out(&root.path.display().to_string())?;
+        if printer.verbose() > 0 {
+            let exists = if root.path.is_dir() {
+                ""
+            } else {
+                " (does not exist yet)"
+            };
+            eprintln!("found by: {}{exists}", root.rule);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,84 @@
+//! One file, one function per subcommand; shared set-up here.
+
+pub mod dir;
+pub mod list;
+pub mod show;
+pub mod size;
+
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context;
+
+use super::GlobalArgs;
+use super::output::{Printer, bytes};
+use crate::engine::locate::{CacheRoot, LocateOptions, locate, same_dir, uv_cache_dir};
+use crate::engine::model::Snapshot;
+use crate::engine::scan::{ScanOptions, scan, top_level_dirs};
+use crate::engine::uv::{find_uv, resolve_release};
+
+/// Locates the cache and, when uv is on PATH, warns if uv disagrees.
+pub fn locate_root(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<CacheRoot> {
+    let opts = LocateOptions::from_process(global.cache_dir.clone())?;
+    let root = locate(&opts)?;
+    if let Some(uv) = find_uv()
+        && let Some(theirs) = uv_cache_dir(&uv, global.cache_dir.as_deref())
+        && !same_dir(&theirs, &root.path, &opts.cwd)
+    {
+        printer.warn(&format!(
+            "`{} cache dir` says `{}`, but uvcache found `{}` ({}); using uvcache's answer",
+            uv.display(),
+            theirs.display(),
+            root.path.display(),
+            root.rule
+        ));
+    }
+    Ok(root)
+}
+
+/// Locates and scans the cache, with progress on stderr.
+pub fn open_snapshot(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<Snapshot> {
+    let root = locate_root(global, printer)?;
+    let dirs = top_level_dirs(&root.path);
+    let uv = resolve_release(global.uv_version, find_uv().as_deref(), &dirs);
+    if uv.newer_than_table {
+        printer.warn(&format!(
+            "uv {} is newer than uvcache's bucket table; assuming it uses the newest known bucket names",
+            uv.version
+        ));
+    }
+    let opts = ScanOptions {
+        threads: global.threads.unwrap_or(0),
+    };
+    let cancel = AtomicBool::new(false);
+    let reporter = printer.scan_reporter();
+    let result = scan(&root, uv, &opts, &reporter, &cancel);
+    reporter.finish();
+    let snap = result.with_context(|| {
+        format!(
+            "cannot scan the cache (found by {}); point elsewhere with --cache-dir or UV_CACHE_DIR",
+            root.rule
+        )
+    })?;
+    let e = &snap.errors;
+    if e.total() > 0 {
+        printer.warn(&format!(
+            "{} problems while scanning: {} vanished (uv running?), {} unreadable, {} undecodable{}",
+            e.total(),
+            e.vanished,
+            e.unreadable,
+            e.undecodable,
+            if printer.verbose() > 0 { "" } else { " (-v lists them)" }
+        ));
+        for s in &e.samples {
+            printer.info(&format!("  {}: {}", s.path.display(), s.message));
+        }
+    }
+    printer.info(&format!(
+        "scanned {} entries, {} files, {} in {} ms",
+        snap.entries.len(),
+        snap.total.files,
+        bytes(snap.total.disk_bytes),
+        snap.elapsed_ms
+    ));
+    Ok(snap)
+}

@@ -1,0 +1,166 @@
+//! `uvcache show PACKAGE`: every entry of one package.
+
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::super::output::{Tone, bytes};
+use super::super::{GlobalArgs, Printer};
+use super::list::age;
+use super::open_snapshot;
+use crate::engine::model::{Entry, EntryState, Sizes, Snapshot};
+use crate::engine::names::{is_valid_name, normalize};
+use crate::engine::query::package_entries;
+
+/// Arguments of `uvcache show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Package name (any spelling: `Pkg_B` and `pkg-b` are the same).
+    package: String,
+}
+
+#[derive(Serialize)]
+struct EntryJson<'a> {
+    bucket: Option<&'a str>,
+    archive_paths: Vec<String>,
+    #[serde(flatten)]
+    entry: &'a Entry,
+}
+
+/// Prints the package's entries.
+pub fn run(global: &GlobalArgs, args: &ShowArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
+    if !is_valid_name(&args.package) {
+        anyhow::bail!("`{}` is not a valid package name", args.package);
+    }
+    let name = normalize(&args.package);
+    let snap = open_snapshot(global, printer)?;
+    let entries = package_entries(&snap, &name);
+    let ids: std::collections::HashSet<u32> = entries.iter().map(|e| e.id).collect();
+    let sizes = snap.sizes_of(|id| ids.contains(&id));
+    if global.json {
+        let list: Vec<EntryJson<'_>> = entries.iter().map(|e| entry_json(&snap, e)).collect();
+        printer.json(&serde_json::json!({ "package": name, "sizes": sizes, "entries": list }))?;
+    } else if entries.is_empty() {
+        printer.out(&format!(
+            "No cache entries for `{name}` in {}",
+            snap.root.path.display()
+        ))?;
+    } else {
+        for line in render(&snap, &name, &entries, &sizes, printer) {
+            printer.out(&line)?;
+        }
+    }
+    Ok(if entries.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn bucket_name<'a>(snap: &'a Snapshot, e: &Entry) -> Option<&'a str> {
+    e.bucket
+        .and_then(|b| snap.buckets.get(b as usize))
+        .map(|b| b.name.as_str())
+}
+
+fn entry_json<'a>(snap: &'a Snapshot, e: &'a Entry) -> EntryJson<'a> {
+    EntryJson {
+        bucket: bucket_name(snap, e),
+        archive_paths: e
+            .detail
+            .archives
+            .iter()
+            .map(|a| format!("archive-v0/{a}"))
+            .collect(),
+        entry: e,
+    }
+}
+
+fn render(
+    snap: &Snapshot,
+    name: &str,
+    entries: &[&Entry],
+    sizes: &Sizes,
+    printer: &Printer,
+) -> Vec<String> {
+    let now = SystemTime::now();
+    let mut lines = vec![format!(
+        "{}  {} entries, {} logical, {} on disk, {} reclaimable",
+        printer.paint(Tone::Bold, name),
+        entries.len(),
+        bytes(sizes.logical_bytes),
+        bytes(sizes.disk_bytes),
+        bytes(sizes.reclaimable_bytes)
+    )];
+    let mut last_version = None;
+    for e in entries {
+        if last_version != Some(&e.version) {
+            lines.push(String::new());
+            lines.push(printer.paint(
+                Tone::Bold,
+                &format!("version {}", e.version.as_deref().unwrap_or("(unknown)")),
+            ));
+            last_version = Some(&e.version);
+        }
+        let state = match e.state {
+            EntryState::Current => printer.paint(Tone::Good, "current"),
+            EntryState::Dangling => printer.paint(Tone::Warn, "dangling"),
+            EntryState::Orphan => printer.paint(Tone::Warn, "orphan"),
+            EntryState::Broken => printer.paint(Tone::Bad, "broken"),
+        };
+        let origin = match e.detail.built {
+            Some(true) => "built from source",
+            Some(false) => "downloaded",
+            None => "",
+        };
+        lines.push(format!(
+            "  {:<15} {} {}  {}  {}",
+            e.kind.as_str(),
+            state,
+            printer.paint(Tone::Dim, origin),
+            e.source.describe(),
+            bytes(e.sizes.disk_bytes)
+        ));
+        lines.push(format!("    path: {}", e.path.display()));
+        if let Some(b) = bucket_name(snap, e) {
+            lines.push(format!(
+                "    bucket: {b}   written: {} ago",
+                age(now, e.modified)
+            ));
+        }
+        if let Some(t) = &e.detail.tags {
+            lines.push(format!("    tags: {t}"));
+        }
+        if let Some(f) = &e.detail.filename {
+            lines.push(format!("    file: {f}"));
+        }
+        for a in &e.detail.archives {
+            lines.push(format!("    links to: archive-v0/{a}"));
+        }
+        if !e.detail.referrers.is_empty() {
+            let refs: Vec<String> = e
+                .detail
+                .referrers
+                .iter()
+                .filter_map(|r| snap.entries.get(*r as usize))
+                .map(|r| r.path.display().to_string())
+                .collect();
+            lines.push(format!("    referenced by: {}", refs.join(", ")));
+        }
+        if let Some(r) = &e.detail.revision {
+            lines.push(format!("    revision: {r}"));
+        }
+        if e.linked_out_bytes > 0 {
+            lines.push(format!(
+                "    {} still hard-linked from outside the cache",
+                bytes(e.linked_out_bytes)
+            ));
+        }
+        for n in &e.detail.notes {
+            lines.push(printer.paint(Tone::Dim, &format!("    note: {n}")));
+        }
+    }
+    lines
+}

@@ -1,0 +1,119 @@
+//! Command-line front end: parse, resolve settings, dispatch, exit code.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use output::Printer;
+
+use crate::engine::layout::UvVersion;
+
+const SIZES_HELP: &str = "\
+Sizes:
+  logical      apparent bytes (file lengths), hard links counted once
+  on disk      allocated bytes, hard links counted once (what `du -s -B1` and
+               `uv cache size` report)
+  reclaimable  on-disk bytes that removing the thing would free now: files
+               still hard-linked from elsewhere (e.g. virtual environments
+               installed with uv's default link mode) are not counted";
+
+/// Explore and manage uv's package cache.
+///
+/// With no command, opens the interactive browser on a terminal and prints
+/// `size` otherwise.
+#[derive(Debug, Parser)]
+#[command(name = "uvcache", version, about, long_about = None, after_long_help = SIZES_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    global: GlobalArgs,
+}
+
+/// Flags every command accepts, before or after the command name.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Path to the cache (default: found as uv finds it).
+    #[arg(long, global = true, env = "UVCACHE_CACHE_DIR", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Classify buckets as this uv release would (default: `uv --version` of
+    /// the uv on PATH, else inferred from the buckets present).
+    #[arg(long, global = true, value_name = "X.Y.Z")]
+    uv_version: Option<UvVersion>,
+    /// Print machine-readable JSON on stdout (schema in the README).
+    #[arg(long, global = true)]
+    json: bool,
+    /// Use colour: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Print less (no progress, no warnings).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Print more (how the cache was found, scan statistics).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Scan threads (default: 4 per core, at most 32).
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the cache directory (with -v, the rule that chose it).
+    Dir(commands::dir::DirArgs),
+    /// Total and per-bucket sizes: logical, on disk, reclaimable.
+    #[command(after_long_help = SIZES_HELP)]
+    Size(commands::size::SizeArgs),
+    /// One row per cached package: versions, sources, sizes, entry times.
+    #[command(after_long_help = SIZES_HELP)]
+    List(commands::list::ListArgs),
+    /// Every cache entry of one package, in every bucket.
+    #[command(after_long_help = SIZES_HELP)]
+    Show(commands::show::ShowArgs),
+}
+
+/// Runs the command line and returns the process exit code
+/// (0 ok, 1 nothing matched, 2 error).
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let printer = Printer::new(cli.global.color, cli.global.quiet, cli.global.verbose);
+    let result = match cli.command {
+        Some(Command::Dir(args)) => commands::dir::run(&cli.global, &args, &printer),
+        Some(Command::Size(args)) => commands::size::run(&cli.global, &args, &printer),
+        Some(Command::List(args)) => commands::list::run(&cli.global, &args, &printer),
+        Some(Command::Show(args)) => commands::show::run(&cli.global, &args, &printer),
+        None => commands::size::run(&cli.global, &commands::size::SizeArgs::default(), &printer),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if output::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            printer.error(&err);
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! Attribution: how each bucket's layout maps to entries.
+//!
+//! A planner lists a bucket's structure (a few levels of directories and the
+//! small pointer files uv writes), decides what each item is, and returns
+//! [`Unit`]s: an entry template plus the paths it owns. The scan then measures
+//! every unit in parallel. Planners never follow symlinks: they only read
+//! link targets as text.
+
+mod archive;
+mod environments;
+mod git;
+mod misc;
+mod read;
+mod sdists;
+mod simple;
+mod wheels;
+
+use std::ffi::OsString;
+use std::fs::FileType;
+use std::path::{Component, Path, PathBuf};
+
+use super::layout::BucketKind;
+use super::model::{Detail, Entry, EntryKind, EntryState, Sizes, Source};
+use super::walk::WalkCtx;
+
+/// A path an entry owns.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Measure everything below it too.
+    pub recurse: bool,
+}
+
+/// An entry to be measured.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// The entry, sizes still zero.
+    pub entry: Entry,
+    /// What it owns.
+    pub members: Vec<Member>,
+    /// URL facts learned while planning, for labelling digests elsewhere.
+    pub learned: Vec<Learned>,
+}
+
+/// A fact about a digest directory learned from a stored URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Learned {
+    /// `digest` is the index at `url` (verified by hashing).
+    Index { digest: String, url: String },
+    /// The Git repository with `digest` is at `url`.
+    GitRepo {
+        digest: String,
+        url: String,
+        heads: Vec<String>,
+    },
+}
+
+/// Planning context: the walk context plus the bucket being planned.
+pub struct PlanCtx<'a, 'b> {
+    /// Shared scan state.
+    pub walk: &'a WalkCtx<'b>,
+    /// The bucket's kind.
+    pub kind: BucketKind,
+    /// The bucket's directory name.
+    pub name: String,
+    /// The bucket's version number.
+    pub version: u32,
+    /// The bucket's index in the snapshot.
+    pub index: u16,
+    /// Absolute path of the bucket directory.
+    pub dir: PathBuf,
+}
+
+/// One directory item.
+pub struct Item {
+    /// File name.
+    pub name: OsString,
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Its type (not following symlinks).
+    pub file_type: FileType,
+}
+
+impl Item {
+    /// The name as UTF-8, when it is.
+    pub fn name_str(&self) -> Option<&str> {
+        self.name.to_str()
+    }
+
+    /// The name, lossily converted for display.
+    pub fn name_lossy(&self) -> String {
+        self.name.to_string_lossy().into_owned()
+    }
+}
+
+impl<'a, 'b> PlanCtx<'a, 'b> {
+    /// Lists a directory, sorted by name; problems are counted.
+    pub fn list(&self, dir: &Path) -> Vec<Item> {
+        let rd = match std::fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                self.walk.io_error(dir, &e);
+                return vec![];
+            }
+        };
+        let mut items = Vec::new();
+        for entry in rd {
+            match entry.and_then(|e| Ok((e.file_name(), e.path(), e.file_type()?))) {
+                Ok((name, path, file_type)) => items.push(Item {
+                    name,
+                    path,
+                    file_type,
+                }),
+                Err(e) => self.walk.io_error(dir, &e),
+            }
+        }
+        items.sort_by(|a, b| a.name.cmp(&b.name));
+        items
+    }
+
+    /// Reads a small file; problems are counted.
+    pub fn read(&self, path: &Path) -> Option<Vec<u8>> {
+        match std::fs::read(path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                self.walk.io_error(path, &e);
+                None
+            }
+        }
+    }
+
+    /// A new unit of this bucket.
+    pub fn unit(&self, kind: EntryKind, main: &Path, source: Source) -> Unit {
+        let rel = main
+            .strip_prefix(self.walk.root)
+            .unwrap_or(main)
+            .to_path_buf();
+        Unit {
+            entry: Entry {
+                id: 0,
+                bucket: Some(self.index),
+                kind,
+                path: rel,
+                package: None,
+                version: None,
+                source,
+                state: EntryState::Current,
+                sizes: Sizes::default(),
+                linked_out_bytes: 0,
+                modified: None,
+                detail: Detail::default(),
+            },
+            members: vec![],
+            learned: vec![],
+        }
+    }
+
+    /// A unit for something this bucket should not contain.
+    pub fn unknown(&self, item: &Item, why: &str) -> Unit {
+        let mut u = self.unit(EntryKind::Unknown, &item.path, Source::None);
+        u.entry.detail.notes.push(why.to_string());
+        u.members.push(Member {
+            path: item.path.clone(),
+            recurse: true,
+        });
+        u
+    }
+
+    /// The archive id a link in this cache points at: a symlink whose target
+    /// resolves (lexically, never followed) to `<root>/archive-v0/<id>`, or a
+    /// Windows-style link file containing `archive-v0/<id>`.
+    pub fn archive_of_link(&self, item: &Item) -> Option<String> {
+        if item.file_type.is_symlink() {
+            let target = std::fs::read_link(&item.path).ok()?;
+            let parent = item.path.parent()?;
+            return archive_id_of_target(self.walk.root, parent, &target);
+        }
+        if item.file_type.is_file() {
+            let bytes = std::fs::read(&item.path).ok()?;
+            return archive_id_of_link_file(&bytes);
+        }
+        None
+    }
+}
+
+/// Resolves a symlink target lexically and returns the archive id it names,
+/// if it lies directly in `<root>/archive-v0`.
+pub fn archive_id_of_target(root: &Path, link_dir: &Path, target: &Path) -> Option<String> {
+    let joined = if target.is_absolute() {
+        target.to_path_buf()
+    } else {
+        link_dir.join(target)
+    };
+    let mut resolved = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            Component::CurDir => {}
+            other => resolved.push(other),
+        }
+    }
+    let rel = resolved.strip_prefix(root).ok()?;
+    let mut parts = rel.components();
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(Component::Normal(a)), Some(Component::Normal(id)), None) if a == "archive-v0" => {
+            id.to_str().map(str::to_string)
+        }
+        _ => None,
+    }
+}
+
+/// Parses a Windows-style link file (`archive-v0/<id>`, no newline).
+pub fn archive_id_of_link_file(bytes: &[u8]) -> Option<String> {
+    if bytes.len() > 64 {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let (bucket, id) = text.split_once('/')?;
+    let version: u8 = bucket.strip_prefix("archive-v")?.parse().ok()?;
+    (version == 0 && !id.is_empty() && !id.contains(['/', '\\'])).then(|| id.to_string())
+}
+
+/// Plans the units of one bucket.
+pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
+    let mut units = match ctx.kind {
+        BucketKind::Wheels => wheels::plan(ctx),
+        BucketKind::Sdists => sdists::plan(ctx),
+        BucketKind::Simple => simple::plan_simple(ctx),
+        BucketKind::FlatIndex => simple::plan_flat(ctx),
+        BucketKind::Archive => archive::plan(ctx),
+        BucketKind::Git => git::plan(ctx),
+        BucketKind::Environments => environments::plan(ctx),
+        BucketKind::Builds => misc::plan_builds(ctx),
+        BucketKind::Interpreter => misc::plan_interpreter(ctx),
+        BucketKind::Python => misc::plan_python(ctx),
+        BucketKind::Binaries => misc::plan_binaries(ctx),
+        BucketKind::Osv => misc::plan_osv(ctx),
+        BucketKind::Files => misc::plan_files(ctx),
+    };
+    // The bucket directory itself.
+    let mut dir = ctx.unit(EntryKind::Marker, &ctx.dir, Source::None);
+    dir.entry.detail.notes.push("bucket directory".into());
+    dir.members.push(Member {
+        path: ctx.dir.clone(),
+        recurse: false,
+    });
+    units.push(dir);
+    units
+}
+
+/// Collects structural directories (shards, package directories) of a bucket
+/// into one marker unit, so their own blocks are attributed too.
+pub struct Structure {
+    unit: Unit,
+}
+
+impl Structure {
+    /// An empty collector for the bucket of `ctx`.
+    pub fn new(ctx: &PlanCtx<'_, '_>) -> Self {
+        let mut unit = ctx.unit(EntryKind::Marker, &ctx.dir, Source::None);
+        unit.entry
+            .detail
+            .notes
+            .push("shard and package directories".into());
+        Structure { unit }
+    }
+
+    /// Adds a directory (measured without its contents).
+    pub fn add(&mut self, path: &Path) {
+        self.unit.members.push(Member {
+            path: path.to_path_buf(),
+            recurse: false,
+        });
+    }
+
+    /// Removes a directory added before (it turned out to be an entry).
+    pub fn forget(&mut self, path: &Path) {
+        self.unit.members.retain(|m| m.path != path);
+    }
+
+    /// The unit, if any directory was added.
+    pub fn finish(self) -> Option<Unit> {
+        (!self.unit.members.is_empty()).then_some(self.unit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_archive_links_lexically() {
+        let root = Path::new("/c");
+        let dir = Path::new("/c/wheels-v8/pypi/six");
+        assert_eq!(
+            archive_id_of_target(root, dir, Path::new("../../../archive-v0/Sb-wLgsD1J4P-Tg5")),
+            Some("Sb-wLgsD1J4P-Tg5".into())
+        );
+        assert_eq!(
+            archive_id_of_target(root, dir, Path::new("/c/archive-v0/x")),
+            Some("x".into())
+        );
+        assert_eq!(
+            archive_id_of_target(root, dir, Path::new("../../../../etc/passwd")),
+            None
+        );
+        assert_eq!(
+            archive_id_of_target(root, dir, Path::new("../../../archive-v0/a/b")),
+            None
+        );
+        assert_eq!(
+            archive_id_of_target(root, dir, Path::new("../../../archive-v0/../x")),
+            None
+        );
+    }
+
+    #[test]
+    fn parses_link_files() {
+        assert_eq!(
+            archive_id_of_link_file(b"archive-v0/Si9C2r9V1Kb2_11D"),
+            Some("Si9C2r9V1Kb2_11D".into())
+        );
+        assert_eq!(archive_id_of_link_file(b"archive-v1/x"), None);
+        assert_eq!(archive_id_of_link_file(b"archive-v0/"), None);
+        assert_eq!(archive_id_of_link_file(b"archive-v0/../../x"), None);
+        assert_eq!(archive_id_of_link_file(b"\xff\xfe"), None);
+    }
+}

@@ -1,0 +1,405 @@
+//! Finding the cache root exactly as uv does, and recording which rule won.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Serialize;
+
+use super::error::{Error, Result};
+
+/// Which rule decided the cache root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "rule", rename_all = "kebab-case")]
+pub enum RootRule {
+    /// `--cache-dir` on the command line.
+    Flag,
+    /// The `UV_CACHE_DIR` environment variable.
+    Env,
+    /// `cache-dir` in a configuration file.
+    Config {
+        /// The file that set it.
+        file: PathBuf,
+    },
+    /// The platform's cache directory (`$XDG_CACHE_HOME/uv`, `~/.cache/uv`, ...).
+    PlatformDefault,
+    /// `.uv_cache` in the current directory, when no home directory is known.
+    NoHome,
+}
+
+impl std::fmt::Display for RootRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RootRule::Flag => f.write_str("--cache-dir"),
+            RootRule::Env => f.write_str("UV_CACHE_DIR"),
+            RootRule::Config { file } => write!(f, "cache-dir in {}", file.display()),
+            RootRule::PlatformDefault => f.write_str("platform default"),
+            RootRule::NoHome => {
+                f.write_str("no home directory: .uv_cache in the current directory")
+            }
+        }
+    }
+}
+
+/// The located cache root.
+#[derive(Debug, Clone, Serialize)]
+pub struct CacheRoot {
+    /// The root as an absolute path (relative settings are taken from the
+    /// current directory, as uv does).
+    pub path: PathBuf,
+    /// The rule that decided it.
+    #[serde(flatten)]
+    pub rule: RootRule,
+}
+
+/// Inputs to cache location, resolved from flags and the environment.
+#[derive(Debug, Clone, Default)]
+pub struct LocateOptions {
+    /// `--cache-dir`.
+    pub cache_dir: Option<PathBuf>,
+    /// Directory to start configuration discovery from (the current directory).
+    pub cwd: PathBuf,
+    /// Environment lookup; `None` reads the process environment.
+    pub env: Option<Vec<(String, String)>>,
+}
+
+impl LocateOptions {
+    /// Options for the current process.
+    pub fn from_process(cache_dir: Option<PathBuf>) -> Result<Self> {
+        let cwd =
+            std::env::current_dir().map_err(|e| Error::io("read current directory", ".", e))?;
+        Ok(Self {
+            cache_dir,
+            cwd,
+            env: None,
+        })
+    }
+
+    fn var(&self, name: &str) -> Option<String> {
+        match &self.env {
+            Some(vars) => vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+            None => std::env::var(name).ok(),
+        }
+        .filter(|v| !v.is_empty())
+    }
+
+    fn home(&self) -> Option<PathBuf> {
+        match &self.env {
+            Some(_) => self.var("HOME").map(PathBuf::from),
+            None => dirs::home_dir(),
+        }
+    }
+}
+
+/// Locates the cache root: `--cache-dir` > `UV_CACHE_DIR` > `cache-dir` in the
+/// project's `uv.toml` / `pyproject.toml` `[tool.uv]`, then the user's and the
+/// system's `uv.toml` > the platform default.
+pub fn locate(opts: &LocateOptions) -> Result<CacheRoot> {
+    let absolute = |p: PathBuf| if p.is_absolute() { p } else { opts.cwd.join(p) };
+    if let Some(dir) = &opts.cache_dir {
+        return Ok(CacheRoot {
+            path: absolute(dir.clone()),
+            rule: RootRule::Flag,
+        });
+    }
+    if let Some(dir) = opts.var("UV_CACHE_DIR") {
+        return Ok(CacheRoot {
+            path: absolute(dir.into()),
+            rule: RootRule::Env,
+        });
+    }
+    if !is_truthy(opts.var("UV_NO_CONFIG").as_deref())
+        && let Some((file, dir)) = config_cache_dir(opts)?
+    {
+        // uv takes a relative `cache-dir` relative to the current directory,
+        // not to the file that sets it (checked with uv 0.13.9).
+        return Ok(CacheRoot {
+            path: absolute(dir),
+            rule: RootRule::Config { file },
+        });
+    }
+    if let Some(dir) = platform_default(opts) {
+        return Ok(CacheRoot {
+            path: dir,
+            rule: RootRule::PlatformDefault,
+        });
+    }
+    Ok(CacheRoot {
+        path: opts.cwd.join(".uv_cache"),
+        rule: RootRule::NoHome,
+    })
+}
+
+fn is_truthy(v: Option<&str>) -> bool {
+    matches!(
+        v.map(str::to_ascii_lowercase).as_deref(),
+        Some("1" | "true" | "yes" | "on")
+    )
+}
+
+fn platform_default(opts: &LocateOptions) -> Option<PathBuf> {
+    if cfg!(windows) {
+        return dirs::cache_dir().map(|d| d.join("uv").join("cache"));
+    }
+    if cfg!(target_os = "macos") {
+        // uv keeps using the legacy macOS location when it already exists.
+        if let Some(legacy) = dirs::cache_dir().map(|d| d.join("uv"))
+            && legacy.is_dir()
+        {
+            return Some(legacy);
+        }
+    }
+    // A relative XDG_CACHE_HOME is ignored, as the XDG spec and uv require.
+    if let Some(xdg) = opts
+        .var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+    {
+        return Some(xdg.join("uv"));
+    }
+    opts.home().map(|h| h.join(".cache").join("uv"))
+}
+
+/// The `cache-dir` setting from configuration files, in uv's precedence:
+/// project (found from the workspace root or the current directory), user, system.
+fn config_cache_dir(opts: &LocateOptions) -> Result<Option<(PathBuf, PathBuf)>> {
+    let start = project_root(&opts.cwd).unwrap_or_else(|| opts.cwd.clone());
+    for dir in start.ancestors() {
+        if let Some(found) = settings_in_dir(dir)? {
+            if let Some(cache) = found.1 {
+                return Ok(Some((found.0, cache)));
+            }
+            break; // the project's settings file decides; it sets no cache-dir
+        }
+    }
+    let user = match opts
+        .var("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+    {
+        Some(x) => Some(x.join("uv").join("uv.toml")),
+        None => opts
+            .home()
+            .map(|h| h.join(".config").join("uv").join("uv.toml")),
+    };
+    let mut system = vec![];
+    if let Some(dirs) = opts.var("XDG_CONFIG_DIRS") {
+        system.extend(
+            dirs.split(':')
+                .filter(|d| !d.is_empty())
+                .map(|d| Path::new(d).join("uv/uv.toml")),
+        );
+    }
+    system.push(PathBuf::from("/etc/xdg/uv/uv.toml"));
+    system.push(PathBuf::from("/etc/uv/uv.toml"));
+    for file in user.into_iter().chain(system) {
+        if file.is_file()
+            && let Some(dir) = read_toml_cache_dir(&file, false)?
+        {
+            return Ok(Some((file, dir)));
+        }
+    }
+    Ok(None)
+}
+
+/// uv's settings in one directory: `uv.toml` wins over `pyproject.toml`, and a
+/// `pyproject.toml` counts only when it has a `[tool.uv]` table.
+fn settings_in_dir(dir: &Path) -> Result<Option<(PathBuf, Option<PathBuf>)>> {
+    let uv_toml = dir.join("uv.toml");
+    if uv_toml.is_file() {
+        return Ok(Some((
+            uv_toml.clone(),
+            read_toml_cache_dir(&uv_toml, false)?,
+        )));
+    }
+    let pyproject = dir.join("pyproject.toml");
+    if pyproject.is_file() {
+        let text =
+            fs_err::read_to_string(&pyproject).map_err(|e| Error::io("read", &pyproject, e))?;
+        let Ok(value) = text.parse::<toml::Table>() else {
+            // uv warns and ignores an unparsable pyproject.toml for settings.
+            return Ok(None);
+        };
+        if let Some(tool_uv) = value.get("tool").and_then(|t| t.get("uv")) {
+            let dir = tool_uv
+                .get("cache-dir")
+                .and_then(|v| v.as_str())
+                .map(PathBuf::from);
+            return Ok(Some((pyproject, dir)));
+        }
+    }
+    Ok(None)
+}
+
+fn read_toml_cache_dir(file: &Path, _pyproject: bool) -> Result<Option<PathBuf>> {
+    let text = fs_err::read_to_string(file).map_err(|e| Error::io("read", file, e))?;
+    let value: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::Config {
+        path: file.to_path_buf(),
+        reason: e.message().to_string(),
+    })?;
+    Ok(value
+        .get("cache-dir")
+        .and_then(|v| v.as_str())
+        .map(PathBuf::from))
+}
+
+/// The root of the project (or workspace) containing `cwd`: the nearest
+/// ancestor whose `pyproject.toml` has a `[project]` table, or a further
+/// ancestor declaring `[tool.uv.workspace]`.
+fn project_root(cwd: &Path) -> Option<PathBuf> {
+    let mut project = None;
+    for dir in cwd.ancestors() {
+        let Ok(text) = fs_err::read_to_string(dir.join("pyproject.toml")) else {
+            continue;
+        };
+        let Ok(value) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        let is_workspace = value
+            .get("tool")
+            .and_then(|t| t.get("uv"))
+            .and_then(|u| u.get("workspace"))
+            .is_some();
+        if project.is_some() && is_workspace {
+            return Some(dir.to_path_buf());
+        }
+        if project.is_none() && (value.contains_key("project") || is_workspace) {
+            project = Some(dir.to_path_buf());
+            if is_workspace {
+                break;
+            }
+        }
+    }
+    project
+}
+
+/// The installed uv's own answer to `uv cache dir`, to cross-check ours.
+pub fn uv_cache_dir(uv: &Path, cache_dir: Option<&Path>) -> Option<PathBuf> {
+    let mut cmd = Command::new(uv);
+    cmd.args(["cache", "dir"]);
+    if let Some(d) = cache_dir {
+        cmd.arg("--cache-dir").arg(d);
+    }
+    let out = cmd.output().ok().filter(|o| o.status.success())?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let line = text.lines().next()?.trim();
+    (!line.is_empty()).then(|| PathBuf::from(line))
+}
+
+/// Whether two spellings of a directory name the same place.
+pub fn same_dir(a: &Path, b: &Path, cwd: &Path) -> bool {
+    let abs = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            cwd.join(p)
+        }
+    };
+    let (a, b) = (abs(a), abs(b));
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => normalize_lexically(&a) == normalize_lexically(&b),
+    }
+}
+
+/// Removes `.` and resolves `..` components without touching the filesystem.
+pub fn normalize_lexically(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(cwd: &Path, env: &[(&str, &str)], flag: Option<&str>) -> LocateOptions {
+        LocateOptions {
+            cache_dir: flag.map(PathBuf::from),
+            cwd: cwd.to_path_buf(),
+            env: Some(
+                env.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+        }
+    }
+
+    #[test]
+    fn precedence_flag_env_config_default() {
+        let tmp = tempfile::tempdir().unwrap();
+        let proj = tmp.path().join("proj");
+        std::fs::create_dir_all(proj.join("sub")).unwrap();
+        std::fs::write(
+            proj.join("pyproject.toml"),
+            "[project]\nname='p'\nversion='0'\n[tool.uv]\ncache-dir = './.mycache'\n",
+        )
+        .unwrap();
+        let home = tmp.path().join("home");
+        let env = [("HOME", home.to_str().unwrap())];
+        let r = locate(&opts(&proj.join("sub"), &env, None)).unwrap();
+        assert_eq!(r.path, proj.join("sub").join("./.mycache"));
+        assert!(matches!(r.rule, RootRule::Config { .. }));
+        let env2 = [("HOME", home.to_str().unwrap()), ("UV_CACHE_DIR", "/x1")];
+        let r = locate(&opts(&proj, &env2, None)).unwrap();
+        assert_eq!((r.path, r.rule), (PathBuf::from("/x1"), RootRule::Env));
+        let r = locate(&opts(&proj, &env2, Some("/x2"))).unwrap();
+        assert_eq!((r.path, r.rule), (PathBuf::from("/x2"), RootRule::Flag));
+        let r = locate(&opts(tmp.path(), &env, None)).unwrap();
+        assert_eq!(
+            (r.path, r.rule),
+            (home.join(".cache/uv"), RootRule::PlatformDefault)
+        );
+        let env3 = [("HOME", home.to_str().unwrap()), ("XDG_CACHE_HOME", "rel")];
+        assert_eq!(
+            locate(&opts(tmp.path(), &env3, None)).unwrap().path,
+            home.join(".cache/uv")
+        );
+        let env4 = [("HOME", home.to_str().unwrap()), ("XDG_CACHE_HOME", "/xdg")];
+        assert_eq!(
+            locate(&opts(tmp.path(), &env4, None)).unwrap().path,
+            PathBuf::from("/xdg/uv")
+        );
+        let env5 = [("HOME", home.to_str().unwrap()), ("UV_NO_CONFIG", "1")];
+        assert_eq!(
+            locate(&opts(&proj, &env5, None)).unwrap().rule,
+            RootRule::PlatformDefault
+        );
+    }
+
+    #[test]
+    fn user_config_and_project_without_tool_uv() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(home.join(".config/uv")).unwrap();
+        std::fs::write(
+            home.join(".config/uv/uv.toml"),
+            "cache-dir = '/from-user'\n",
+        )
+        .unwrap();
+        let proj = tmp.path().join("p");
+        std::fs::create_dir_all(&proj).unwrap();
+        std::fs::write(
+            proj.join("pyproject.toml"),
+            "[project]\nname='p'\nversion='0'\n",
+        )
+        .unwrap();
+        let env = [("HOME", home.to_str().unwrap())];
+        let r = locate(&opts(&proj, &env, None)).unwrap();
+        assert_eq!(r.path, PathBuf::from("/from-user"));
+        assert_eq!(
+            r.rule,
+            RootRule::Config {
+                file: home.join(".config/uv/uv.toml")
+            }
+        );
+    }
+}

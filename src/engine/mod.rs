@@ -1,0 +1,19 @@
+//! The cache engine: locate, scan, attribute and measure a uv cache.
+//!
+//! Plain data in, plain data out: nothing here draws, parses command lines or
+//! writes to the terminal.
+
+pub mod buckets;
+pub mod error;
+pub mod formats;
+pub mod layout;
+pub mod links;
+pub mod locate;
+pub mod model;
+pub mod names;
+pub mod progress;
+pub mod query;
+pub mod scan;
+pub mod size;
+pub mod uv;
+pub mod walk;

@@ -1,0 +1,54 @@
+//! Progress of long operations: cumulative totals and a reporter trait.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Cumulative totals of a scan so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScanProgress {
+    /// Files and symlinks seen.
+    pub files: u64,
+    /// Directories seen.
+    pub dirs: u64,
+    /// On-disk bytes seen (hard links not yet de-duplicated).
+    pub disk_bytes: u64,
+    /// Entries measured.
+    pub entries_done: u64,
+    /// Entries found so far.
+    pub entries_total: u64,
+}
+
+/// Receives progress; called from a background thread, at most ~10 times a second.
+pub trait Reporter: Sync {
+    /// A new phase started ("listing", "measuring", "linking").
+    fn phase(&self, _name: &'static str) {}
+    /// Cumulative scan totals.
+    fn scan(&self, _progress: ScanProgress) {}
+}
+
+/// A reporter that ignores everything.
+pub struct Silent;
+
+impl Reporter for Silent {}
+
+/// Lock-free counters the scan workers bump.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub(crate) files: AtomicU64,
+    pub(crate) dirs: AtomicU64,
+    pub(crate) disk_bytes: AtomicU64,
+    pub(crate) entries_done: AtomicU64,
+    pub(crate) entries_total: AtomicU64,
+}
+
+impl Counters {
+    /// The current totals.
+    pub fn snapshot(&self) -> ScanProgress {
+        ScanProgress {
+            files: self.files.load(Ordering::Relaxed),
+            dirs: self.dirs.load(Ordering::Relaxed),
+            disk_bytes: self.disk_bytes.load(Ordering::Relaxed),
+            entries_done: self.entries_done.load(Ordering::Relaxed),
+            entries_total: self.entries_total.load(Ordering::Relaxed),
+        }
+    }
+}

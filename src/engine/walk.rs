@@ -1,0 +1,274 @@
+//! Measuring files and directory trees without following symlinks.
+//!
+//! The walk uses `std::fs::read_dir` and `DirEntry::metadata`, which on Linux
+//! stats each name relative to the open directory (`statx` on the directory
+//! descriptor) instead of resolving the full path again; on a warm cache the
+//! path walk is most of the cost of a full stat scan. Sub-directories are
+//! measured in parallel on the rayon pool the scan runs in.
+
+use std::ffi::OsStr;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+
+use super::model::{Issue, ScanErrors};
+use super::progress::Counters;
+
+/// A file with more than one hard link; de-duplicated across the whole scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LinkedInode {
+    /// Device id.
+    pub dev: u64,
+    /// Inode number.
+    pub ino: u64,
+    /// Link count at the time of the stat.
+    pub nlink: u64,
+    /// Apparent size.
+    pub size: u64,
+    /// Allocated bytes.
+    pub disk: u64,
+}
+
+/// What measuring a set of paths found.
+#[derive(Debug, Default)]
+pub struct Measured {
+    /// Apparent bytes of singly-linked files, symlinks and directories.
+    pub logical: u64,
+    /// Allocated bytes of singly-linked files, symlinks and directories.
+    pub disk: u64,
+    /// Files and symlinks.
+    pub files: u64,
+    /// Directories.
+    pub dirs: u64,
+    /// Files with several hard links (sizes not in `logical`/`disk` yet).
+    pub linked: Vec<LinkedInode>,
+    /// Newest modification time of the measured top-level items.
+    pub modified: Option<SystemTime>,
+    /// `*.dist-info` directory names found at the top of a measured directory
+    /// or in a `site-packages` directory.
+    pub dist_infos: Vec<String>,
+    /// Whether a measured directory has `pyvenv.cfg` at its top.
+    pub is_venv: bool,
+}
+
+impl Measured {
+    /// Adds everything `other` measured.
+    pub fn absorb(&mut self, mut other: Measured) {
+        self.logical += other.logical;
+        self.disk += other.disk;
+        self.files += other.files;
+        self.dirs += other.dirs;
+        self.linked.append(&mut other.linked);
+        self.modified = self.modified.max(other.modified);
+        self.dist_infos.append(&mut other.dist_infos);
+        self.is_venv |= other.is_venv;
+    }
+}
+
+/// Shared state of one scan's walkers.
+pub struct WalkCtx<'a> {
+    /// Cache root, to report paths relative to it.
+    pub root: &'a Path,
+    /// Set to stop early.
+    pub cancel: &'a AtomicBool,
+    /// Progress counters.
+    pub counters: &'a Counters,
+    /// Problems met.
+    pub errors: &'a Mutex<ScanErrors>,
+}
+
+impl WalkCtx<'_> {
+    /// Records an I/O problem with `path`: vanished files are counted apart.
+    pub fn io_error(&self, path: &Path, err: &std::io::Error) {
+        let Ok(mut errors) = self.errors.lock() else {
+            return;
+        };
+        if err.kind() == ErrorKind::NotFound {
+            errors.vanished += 1;
+            return;
+        }
+        errors.unreadable += 1;
+        self.sample(&mut errors, path, err.to_string());
+    }
+
+    /// Records an undecodable file.
+    pub fn decode_error(&self, path: &Path, reason: &str) {
+        let Ok(mut errors) = self.errors.lock() else {
+            return;
+        };
+        errors.undecodable += 1;
+        self.sample(&mut errors, path, format!("cannot decode: {reason}"));
+    }
+
+    fn sample(&self, errors: &mut ScanErrors, path: &Path, message: String) {
+        if errors.samples.len() < ScanErrors::MAX_SAMPLES {
+            let rel = path.strip_prefix(self.root).unwrap_or(path).to_path_buf();
+            errors.samples.push(Issue { path: rel, message });
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// Measures `path`: the item itself, and with `recurse` everything below it.
+pub fn measure(ctx: &WalkCtx<'_>, path: &Path, recurse: bool) -> Measured {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            ctx.io_error(path, &e);
+            return Measured::default();
+        }
+    };
+    let mut out = Measured {
+        modified: meta.modified().ok(),
+        ..Measured::default()
+    };
+    account(&mut out, &meta);
+    flush_progress(ctx, &out);
+    if recurse && meta.is_dir() {
+        walk_dir(ctx, path, Level::Top, 0, &mut out);
+    }
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Top,
+    SitePackages,
+    Other,
+}
+
+/// Directories this shallow fan out to the thread pool; deeper ones are walked
+/// on the current thread (entries are already measured in parallel, and
+/// merging results up a deep tree would copy them once per level).
+const PARALLEL_DEPTH: u32 = 2;
+
+fn walk_dir(ctx: &WalkCtx<'_>, dir: &Path, level: Level, depth: u32, out: &mut Measured) {
+    if ctx.cancelled() {
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            ctx.io_error(dir, &e);
+            return;
+        }
+    };
+    let before = (out.files, out.dirs, out.disk, out.linked.len());
+    let mut subdirs: Vec<(PathBuf, Level)> = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                ctx.io_error(dir, &e);
+                continue;
+            }
+        };
+        let meta = match entry.metadata() {
+            Ok(m) => m,
+            Err(e) => {
+                ctx.io_error(&entry.path(), &e);
+                continue;
+            }
+        };
+        account(out, &meta);
+        if meta.is_dir() {
+            let name = entry.file_name();
+            if level != Level::Other && has_suffix(&name, ".dist-info") {
+                out.dist_infos.push(name.to_string_lossy().into_owned());
+            }
+            let child_level = if name == OsStr::new("site-packages") {
+                Level::SitePackages
+            } else {
+                Level::Other
+            };
+            subdirs.push((entry.path(), child_level));
+        } else if level == Level::Top && entry.file_name() == OsStr::new("pyvenv.cfg") {
+            out.is_venv = true;
+        }
+    }
+    flush_delta(ctx, out, before);
+    if depth < PARALLEL_DEPTH && subdirs.len() > 1 {
+        let parts: Vec<Measured> = subdirs
+            .par_iter()
+            .map(|(p, l)| {
+                let mut m = Measured::default();
+                walk_dir(ctx, p, *l, depth + 1, &mut m);
+                m
+            })
+            .collect();
+        for m in parts {
+            out.absorb(m);
+        }
+    } else {
+        for (p, l) in &subdirs {
+            walk_dir(ctx, p, *l, depth + 1, out);
+        }
+    }
+}
+
+fn has_suffix(name: &OsStr, suffix: &str) -> bool {
+    name.as_encoded_bytes().ends_with(suffix.as_bytes())
+}
+
+#[cfg(unix)]
+fn account(out: &mut Measured, meta: &std::fs::Metadata) {
+    use std::os::unix::fs::MetadataExt;
+    let disk = meta.blocks() * 512;
+    if meta.is_dir() {
+        out.dirs += 1;
+        out.logical += meta.size();
+        out.disk += disk;
+        return;
+    }
+    out.files += 1;
+    if meta.nlink() > 1 {
+        out.linked.push(LinkedInode {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            nlink: meta.nlink(),
+            size: meta.size(),
+            disk,
+        });
+    } else {
+        out.logical += meta.size();
+        out.disk += disk;
+    }
+}
+
+#[cfg(not(unix))]
+fn account(out: &mut Measured, meta: &std::fs::Metadata) {
+    // No inode identity or block counts here: apparent sizes stand in for both.
+    if meta.is_dir() {
+        out.dirs += 1;
+    } else {
+        out.files += 1;
+        out.logical += meta.len();
+        out.disk += meta.len();
+    }
+}
+
+/// Publishes what one directory added to `out` since `before`.
+fn flush_delta(ctx: &WalkCtx<'_>, out: &Measured, before: (u64, u64, u64, usize)) {
+    use std::sync::atomic::Ordering::Relaxed;
+    ctx.counters.files.fetch_add(out.files - before.0, Relaxed);
+    ctx.counters.dirs.fetch_add(out.dirs - before.1, Relaxed);
+    let linked: u64 = out.linked[before.3..].iter().map(|l| l.disk).sum();
+    ctx.counters
+        .disk_bytes
+        .fetch_add(out.disk - before.2 + linked, Relaxed);
+}
+
+fn flush_progress(ctx: &WalkCtx<'_>, m: &Measured) {
+    use std::sync::atomic::Ordering::Relaxed;
+    ctx.counters.files.fetch_add(m.files, Relaxed);
+    ctx.counters.dirs.fetch_add(m.dirs, Relaxed);
+    let linked: u64 = m.linked.iter().map(|l| l.disk).sum();
+    ctx.counters.disk_bytes.fetch_add(m.disk + linked, Relaxed);
+}
