@@ -64,6 +64,20 @@ pub fn link_archives(entries: &mut [Entry], dist_infos: &HashMap<EntryId, (Vec<S
         let built = matches!(r_entry.kind, EntryKind::SdistRevision | EntryKind::SdistGit);
         a_entry.detail.built = Some(a_entry.detail.built.unwrap_or(false) || built);
     }
+    // Archives only dangling revisions point at go with those revisions.
+    let states: Vec<EntryState> = entries.iter().map(|e| e.state).collect();
+    for e in entries
+        .iter_mut()
+        .filter(|e| e.kind == EntryKind::Archive && !e.detail.referrers.is_empty())
+    {
+        if e.detail
+            .referrers
+            .iter()
+            .all(|r| states.get(*r as usize) == Some(&EntryState::Dangling))
+        {
+            e.state = EntryState::Dangling;
+        }
+    }
     // What archives and environments hold.
     for e in entries.iter_mut() {
         let Some((dists, is_venv)) = dist_infos.get(&e.id) else {

@@ -19,8 +19,11 @@ use super::model::{
     UvRelease,
 };
 use super::progress::{Counters, Reporter};
-use super::size::InodeTable;
-use super::walk::{Measured, WalkCtx, measure};
+use super::size::{InodeTable, fold_links};
+use super::walk::{LinkedInode, Measured, WalkCtx, measure};
+
+/// A unit, what measuring it found, and its folded hard links.
+type MeasuredUnit = (Unit, Measured, Vec<(LinkedInode, u64)>);
 
 /// How to scan.
 #[derive(Debug, Clone, Default)]
@@ -112,12 +115,13 @@ pub fn scan(
                     m.absorb(measure(&ctx, &member.path, member.recurse));
                 }
                 counters.entries_done.fetch_add(1, Ordering::Relaxed);
-                (unit, m)
+                let linked = fold_links(std::mem::take(&mut m.linked));
+                (unit, m, linked)
             };
             // Planning a bucket and measuring its units overlap with other buckets.
-            let mut measured: Vec<(Unit, Measured)> =
+            let mut measured: Vec<MeasuredUnit> =
                 root_units.into_iter().map(measure_unit).collect();
-            let planned: Vec<(Unit, Measured)> = bucket_ctxs
+            let planned: Vec<MeasuredUnit> = bucket_ctxs
                 .par_iter()
                 .flat_map(|b| {
                     let units = buckets::plan(b);
@@ -141,10 +145,10 @@ pub fn scan(
     reporter.scan(counters.snapshot());
 
     let mut entries = Vec::with_capacity(measured.len());
-    let mut inodes = InodeTable::default();
+    let mut inodes = InodeTable::with_capacity(measured.iter().map(|m| m.2.len()).sum());
     let mut learned: Vec<Learned> = Vec::new();
     let mut dist_infos: HashMap<EntryId, (Vec<String>, bool)> = HashMap::new();
-    for (i, (unit, m)) in measured.into_iter().enumerate() {
+    for (i, (unit, m, linked)) in measured.into_iter().enumerate() {
         let mut entry = unit.entry;
         entry.id =
             EntryId::try_from(i).map_err(|_| Error::Other("more than 4 billion entries".into()))?;
@@ -156,7 +160,7 @@ pub fn scan(
             dirs: m.dirs,
         };
         entry.modified = m.modified;
-        inodes.add_entry(&mut entry, m.linked);
+        inodes.add_entry(&mut entry, &linked);
         if !m.dist_infos.is_empty() || m.is_venv {
             dist_infos.insert(entry.id, (m.dist_infos, m.is_venv));
         }
@@ -180,10 +184,16 @@ pub fn scan(
         elapsed_ms: 0,
         shared,
     };
-    for (i, b) in buckets.iter_mut().enumerate() {
-        let idx = u16::try_from(i).ok();
-        b.sizes = snapshot.sizes_of(|id| snapshot.entries[id as usize].bucket == idx);
-        b.entries = snapshot.entries.iter().filter(|e| e.bucket == idx).count() as u64;
+    let sizes = snapshot.sizes_by_group(buckets.len(), |id| {
+        snapshot.entries[id as usize].bucket.map(usize::from)
+    });
+    for (b, s) in buckets.iter_mut().zip(sizes) {
+        b.sizes = s;
+    }
+    for e in &snapshot.entries {
+        if let Some(b) = e.bucket.and_then(|b| buckets.get_mut(usize::from(b))) {
+            b.entries += 1;
+        }
     }
     snapshot.buckets = buckets;
     snapshot.total = snapshot.sizes_of(|_| true);

@@ -12,7 +12,23 @@ struct InodeAcc {
     seen: u64,
     size: u64,
     disk: u64,
-    entries: Vec<EntryId>,
+    first: EntryId,
+    /// Further entries holding a link (rare: script environments, file objects).
+    others: Vec<EntryId>,
+}
+
+/// Sorts an entry's linked files and folds links to the same inode into one
+/// record with a link count (done on the worker threads).
+pub fn fold_links(mut linked: Vec<LinkedInode>) -> Vec<(LinkedInode, u64)> {
+    linked.sort_unstable();
+    let mut out: Vec<(LinkedInode, u64)> = Vec::with_capacity(linked.len());
+    for l in linked {
+        match out.last_mut() {
+            Some((last, n)) if (last.dev, last.ino) == (l.dev, l.ino) => *n += 1,
+            _ => out.push((l, 1)),
+        }
+    }
+    out
 }
 
 /// Accumulates multiply-linked inodes across all entries of a scan.
@@ -22,62 +38,66 @@ pub struct InodeTable {
 }
 
 impl InodeTable {
-    /// Adds the linked files one entry holds, and counts each inode once in
-    /// that entry's own sizes.
-    pub fn add_entry(&mut self, entry: &mut Entry, mut linked: Vec<LinkedInode>) {
-        linked.sort_unstable();
-        let mut i = 0;
-        while i < linked.len() {
-            let first = linked[i];
-            let mut links = 0;
-            while i < linked.len() && (linked[i].dev, linked[i].ino) == (first.dev, first.ino) {
-                links += 1;
-                i += 1;
+    /// A table with room for `n` inodes.
+    pub fn with_capacity(n: usize) -> Self {
+        InodeTable {
+            inodes: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+        }
+    }
+
+    /// Adds the linked files one entry holds (folded by [`fold_links`]), and
+    /// counts each inode once in that entry's own sizes.
+    pub fn add_entry(&mut self, entry: &mut Entry, linked: &[(LinkedInode, u64)]) {
+        for (l, links) in linked {
+            entry.sizes.logical_bytes += l.size;
+            entry.sizes.disk_bytes += l.disk;
+            match self.inodes.entry((l.dev, l.ino)) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(InodeAcc {
+                        nlink: l.nlink,
+                        seen: *links,
+                        size: l.size,
+                        disk: l.disk,
+                        first: entry.id,
+                        others: Vec::new(),
+                    });
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    let acc = o.get_mut();
+                    acc.seen += links;
+                    acc.nlink = acc.nlink.max(l.nlink);
+                    acc.others.push(entry.id);
+                }
             }
-            entry.sizes.logical_bytes += first.size;
-            entry.sizes.disk_bytes += first.disk;
-            let acc = self
-                .inodes
-                .entry((first.dev, first.ino))
-                .or_insert(InodeAcc {
-                    nlink: first.nlink,
-                    seen: 0,
-                    size: first.size,
-                    disk: first.disk,
-                    entries: Vec::with_capacity(1),
-                });
-            acc.seen += links;
-            acc.nlink = acc.nlink.max(first.nlink);
-            acc.entries.push(entry.id);
         }
     }
 
     /// Settles reclaimable and linked-out bytes per entry and returns the
-    /// whole-cache correction for inodes shared between entries.
+    /// inodes shared between entries.
     pub fn finish(self, entries: &mut [Entry]) -> SharedInodes {
         let mut shared = SharedInodes::default();
         for acc in self.inodes.into_values() {
             let inside = acc.seen >= acc.nlink;
-            if let [only] = acc.entries[..] {
-                if let Some(e) = entries.get_mut(only as usize) {
+            if acc.others.is_empty() {
+                if let Some(e) = entries.get_mut(acc.first as usize) {
                     if inside {
                         e.sizes.reclaimable_bytes += acc.disk;
                     } else {
                         e.linked_out_bytes += acc.disk;
                     }
                 }
-            } else {
-                if !inside {
-                    for id in &acc.entries {
-                        if let Some(e) = entries.get_mut(*id as usize) {
-                            e.linked_out_bytes += acc.disk;
-                        }
+                continue;
+            }
+            let mut ids = acc.others;
+            ids.push(acc.first);
+            if !inside {
+                for id in &ids {
+                    if let Some(e) = entries.get_mut(*id as usize) {
+                        e.linked_out_bytes += acc.disk;
                     }
                 }
-                shared
-                    .inodes
-                    .push((acc.size, acc.disk, inside, acc.entries));
             }
+            shared.inodes.push((acc.size, acc.disk, inside, ids));
         }
         shared
     }
@@ -87,20 +107,67 @@ impl Snapshot {
     /// Sizes of a set of entries, hard links counted once, reclaimable bytes
     /// only where every link lies inside the set.
     pub fn sizes_of(&self, member: impl Fn(EntryId) -> bool) -> Sizes {
-        let mut sizes = Sizes::default();
-        for e in self.entries.iter().filter(|e| member(e.id)) {
-            sizes.add(&e.sizes);
+        let mut sizes = self.sizes_by_group(1, |id| member(id).then_some(0));
+        sizes.pop().unwrap_or_default()
+    }
+
+    /// Sizes of `groups` disjoint sets of entries at once; `group_of` names
+    /// each entry's set (or none).
+    pub fn sizes_by_group(
+        &self,
+        groups: usize,
+        group_of: impl Fn(EntryId) -> Option<usize>,
+    ) -> Vec<Sizes> {
+        let mut out = vec![Sizes::default(); groups];
+        for e in &self.entries {
+            if let Some(s) = group_of(e.id).and_then(|g| out.get_mut(g)) {
+                s.add(&e.sizes);
+            }
         }
+        let mut per: Vec<(usize, u64)> = Vec::new();
         for (size, disk, inside, ids) in &self.shared.inodes {
-            let k = ids.iter().filter(|id| member(**id)).count() as u64;
-            if k > 1 {
-                sizes.logical_bytes -= size * (k - 1);
-                sizes.disk_bytes -= disk * (k - 1);
+            per.clear();
+            for id in ids {
+                if let Some(g) = group_of(*id) {
+                    match per.iter_mut().find(|(pg, _)| *pg == g) {
+                        Some((_, k)) => *k += 1,
+                        None => per.push((g, 1)),
+                    }
+                }
             }
-            if *inside && k == ids.len() as u64 {
-                sizes.reclaimable_bytes += disk;
+            for &(g, k) in &per {
+                let Some(s) = out.get_mut(g) else { continue };
+                s.logical_bytes -= size * (k - 1);
+                s.disk_bytes -= disk * (k - 1);
+                if *inside && k == ids.len() as u64 {
+                    s.reclaimable_bytes += disk;
+                }
             }
         }
-        sizes
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn l(ino: u64, nlink: u64) -> LinkedInode {
+        LinkedInode {
+            dev: 1,
+            ino,
+            nlink,
+            size: 10,
+            disk: 4096,
+        }
+    }
+
+    #[test]
+    fn folds_links_to_one_inode() {
+        let folded = fold_links(vec![l(2, 3), l(1, 2), l(2, 3)]);
+        assert_eq!(
+            folded.iter().map(|(x, n)| (x.ino, *n)).collect::<Vec<_>>(),
+            [(1, 1), (2, 2)]
+        );
     }
 }

@@ -8,7 +8,11 @@
 
 use std::ffi::OsStr;
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+#[cfg(target_os = "linux")]
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+#[cfg(not(target_os = "linux"))]
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
@@ -129,7 +133,7 @@ pub fn measure(ctx: &WalkCtx<'_>, path: &Path, recurse: bool) -> Measured {
         modified: meta.modified().ok(),
         ..Measured::default()
     };
-    account(&mut out, &meta);
+    account(&mut out, &Stat::from(&meta));
     flush_progress(ctx, &out);
     if recurse && meta.is_dir() {
         walk_dir(ctx, path, Level::Top, 0, &mut out);
@@ -149,6 +153,7 @@ enum Level {
 /// merging results up a deep tree would copy them once per level).
 const PARALLEL_DEPTH: u32 = 2;
 
+#[cfg(not(target_os = "linux"))]
 fn walk_dir(ctx: &WalkCtx<'_>, dir: &Path, level: Level, depth: u32, out: &mut Measured) {
     if ctx.cancelled() {
         return;
@@ -177,7 +182,7 @@ fn walk_dir(ctx: &WalkCtx<'_>, dir: &Path, level: Level, depth: u32, out: &mut M
                 continue;
             }
         };
-        account(out, &meta);
+        account(out, &Stat::from(&meta));
         if meta.is_dir() {
             let name = entry.file_name();
             if level != Level::Other && has_suffix(&name, ".dist-info") {
@@ -213,44 +218,191 @@ fn walk_dir(ctx: &WalkCtx<'_>, dir: &Path, level: Level, depth: u32, out: &mut M
     }
 }
 
+/// Linux: directories are opened relative to their parent's descriptor, read
+/// with `getdents64` and every name is `statx`ed relative to the directory,
+/// so no path is resolved from the root again and nothing is allocated per
+/// file. Symlinks are never followed (`O_NOFOLLOW`, `AT_SYMLINK_NOFOLLOW`).
+#[cfg(target_os = "linux")]
+fn walk_dir(ctx: &WalkCtx<'_>, dir: &Path, level: Level, depth: u32, out: &mut Measured) {
+    use rustix::fs::{CWD, Mode, OFlags, openat};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    match openat(CWD, dir, flags, Mode::empty()) {
+        Ok(fd) => walk_fd(ctx, fd, dir, level, depth, out),
+        Err(e) => ctx.io_error(dir, &e.into()),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn walk_fd(
+    ctx: &WalkCtx<'_>,
+    fd: rustix::fd::OwnedFd,
+    dir: &Path,
+    level: Level,
+    depth: u32,
+    out: &mut Measured,
+) {
+    use std::ffi::CString;
+
+    use rustix::fd::{AsRawFd, BorrowedFd};
+    use rustix::fs::{AtFlags, Dir, Mode, OFlags, StatxFlags, openat, statx};
+    if ctx.cancelled() {
+        return;
+    }
+    let mut reader = match Dir::new(fd) {
+        Ok(d) => d,
+        Err(e) => return ctx.io_error(dir, &e.into()),
+    };
+    let raw = match reader.fd() {
+        Ok(f) => f.as_raw_fd(),
+        Err(e) => return ctx.io_error(dir, &e.into()),
+    };
+    // SAFETY: `reader` owns this descriptor and outlives every use of
+    // `dir_fd` below (it is dropped at the end of this function).
+    let dir_fd = unsafe { BorrowedFd::borrow_raw(raw) };
+    let before = (out.files, out.dirs, out.disk, out.linked.len());
+    let mask = StatxFlags::TYPE
+        | StatxFlags::NLINK
+        | StatxFlags::INO
+        | StatxFlags::SIZE
+        | StatxFlags::BLOCKS;
+    let mut subdirs: Vec<(CString, Level)> = Vec::new();
+    while let Some(entry) = reader.read() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                ctx.io_error(dir, &e.into());
+                break;
+            }
+        };
+        let name = entry.file_name();
+        if matches!(name.to_bytes(), b"." | b"..") {
+            continue;
+        }
+        let st = match statx(dir_fd, name, AtFlags::SYMLINK_NOFOLLOW, mask) {
+            Ok(st) => st,
+            Err(e) => {
+                ctx.io_error(&dir.join(OsStr::from_bytes(name.to_bytes())), &e.into());
+                continue;
+            }
+        };
+        let is_dir = u32::from(st.stx_mode) & 0o170000 == 0o040000;
+        account(
+            out,
+            &Stat {
+                is_dir,
+                size: st.stx_size,
+                disk: st.stx_blocks * 512,
+                nlink: u64::from(st.stx_nlink),
+                dev: rustix::fs::makedev(st.stx_dev_major, st.stx_dev_minor),
+                ino: st.stx_ino,
+            },
+        );
+        let bytes = name.to_bytes();
+        if is_dir {
+            if level != Level::Other && bytes.ends_with(b".dist-info") {
+                out.dist_infos
+                    .push(String::from_utf8_lossy(bytes).into_owned());
+            }
+            let child_level = if bytes == b"site-packages" {
+                Level::SitePackages
+            } else {
+                Level::Other
+            };
+            subdirs.push((name.to_owned(), child_level));
+        } else if level == Level::Top && bytes == b"pyvenv.cfg" {
+            out.is_venv = true;
+        }
+    }
+    flush_delta(ctx, out, before);
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let visit = |name: &CString, l: Level, m: &mut Measured| {
+        let path = dir.join(OsStr::from_bytes(name.to_bytes()));
+        match openat(dir_fd, name.as_c_str(), flags, Mode::empty()) {
+            Ok(fd) => walk_fd(ctx, fd, &path, l, depth + 1, m),
+            Err(e) => ctx.io_error(&path, &e.into()),
+        }
+    };
+    if depth < PARALLEL_DEPTH && subdirs.len() > 1 {
+        let parts: Vec<Measured> = subdirs
+            .par_iter()
+            .map(|(n, l)| {
+                let mut m = Measured::default();
+                visit(n, *l, &mut m);
+                m
+            })
+            .collect();
+        for m in parts {
+            out.absorb(m);
+        }
+    } else {
+        for (n, l) in &subdirs {
+            visit(n, *l, out);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
 fn has_suffix(name: &OsStr, suffix: &str) -> bool {
     name.as_encoded_bytes().ends_with(suffix.as_bytes())
 }
 
-#[cfg(unix)]
-fn account(out: &mut Measured, meta: &std::fs::Metadata) {
-    use std::os::unix::fs::MetadataExt;
-    let disk = meta.blocks() * 512;
-    if meta.is_dir() {
-        out.dirs += 1;
-        out.logical += meta.size();
-        out.disk += disk;
-        return;
-    }
-    out.files += 1;
-    if meta.nlink() > 1 {
-        out.linked.push(LinkedInode {
+/// The facts of one stat call the scan uses.
+struct Stat {
+    is_dir: bool,
+    size: u64,
+    disk: u64,
+    nlink: u64,
+    dev: u64,
+    ino: u64,
+}
+
+impl From<&std::fs::Metadata> for Stat {
+    #[cfg(unix)]
+    fn from(meta: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        Stat {
+            is_dir: meta.is_dir(),
+            size: meta.size(),
+            disk: meta.blocks() * 512,
+            nlink: meta.nlink(),
             dev: meta.dev(),
             ino: meta.ino(),
-            nlink: meta.nlink(),
-            size: meta.size(),
-            disk,
-        });
-    } else {
-        out.logical += meta.size();
-        out.disk += disk;
+        }
+    }
+
+    /// Without inode identity or block counts, apparent sizes stand in for both.
+    #[cfg(not(unix))]
+    fn from(meta: &std::fs::Metadata) -> Self {
+        Stat {
+            is_dir: meta.is_dir(),
+            size: meta.len(),
+            disk: meta.len(),
+            nlink: 1,
+            dev: 0,
+            ino: 0,
+        }
     }
 }
 
-#[cfg(not(unix))]
-fn account(out: &mut Measured, meta: &std::fs::Metadata) {
-    // No inode identity or block counts here: apparent sizes stand in for both.
-    if meta.is_dir() {
+fn account(out: &mut Measured, st: &Stat) {
+    if st.is_dir {
         out.dirs += 1;
+        out.logical += st.size;
+        out.disk += st.disk;
+        return;
+    }
+    out.files += 1;
+    if st.nlink > 1 {
+        out.linked.push(LinkedInode {
+            dev: st.dev,
+            ino: st.ino,
+            nlink: st.nlink,
+            size: st.size,
+            disk: st.disk,
+        });
     } else {
-        out.files += 1;
-        out.logical += meta.len();
-        out.disk += meta.len();
+        out.logical += st.size;
+        out.disk += st.disk;
     }
 }
 

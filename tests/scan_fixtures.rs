@@ -1,0 +1,280 @@
+//! Scans of real caches written by the pinned uv releases: every byte is
+//! attributed, totals equal `du` and `uv cache size`, and each source kind is
+//! recognized for what it is.
+
+mod support;
+
+use std::collections::HashSet;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use support::{FixtureKind, UV_CURRENT, UV_OLD, du_bytes, fixture, uv_cache_size};
+use uvcache::engine::layout::TopLevel;
+use uvcache::engine::locate::{CacheRoot, RootRule};
+use uvcache::engine::model::{Entry, EntryKind, EntryState, Snapshot, Source};
+use uvcache::engine::progress::Silent;
+use uvcache::engine::query::packages;
+use uvcache::engine::scan::{ScanOptions, scan};
+use uvcache::engine::uv::resolve_release;
+
+fn scan_as(cache: &Path, uv_version: &str) -> Snapshot {
+    let root = CacheRoot {
+        path: cache.to_path_buf(),
+        rule: RootRule::Flag,
+    };
+    let uv = resolve_release(Some(uv_version.parse().unwrap()), None, &[]);
+    scan(
+        &root,
+        uv,
+        &ScanOptions::default(),
+        &Silent,
+        &AtomicBool::new(false),
+    )
+    .expect("scan succeeds")
+}
+
+/// An independent count with walkdir: (files incl. symlinks, dirs, logical, disk), inodes once.
+fn oracle(cache: &Path) -> (u64, u64, u64, u64) {
+    let (mut files, mut dirs, mut logical, mut disk) = (0, 0, 0, 0);
+    let mut seen = HashSet::new();
+    for entry in walkdir::WalkDir::new(cache).follow_links(false) {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        if meta.is_dir() {
+            dirs += 1;
+        } else {
+            files += 1;
+        }
+        if seen.insert((meta.dev(), meta.ino())) {
+            logical += meta.size();
+            disk += meta.blocks() * 512;
+        }
+    }
+    (files, dirs, logical, disk)
+}
+
+fn assert_all_bytes_known(snap: &Snapshot, cache: &Path, uv: &str) {
+    let unknown: Vec<&Entry> = snap
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Unknown)
+        .collect();
+    assert!(unknown.is_empty(), "unrecognized entries: {unknown:#?}");
+    assert_eq!(snap.errors.total(), 0, "scan problems: {:#?}", snap.errors);
+    let (files, dirs, logical, disk) = oracle(cache);
+    // Each file is counted by exactly one entry: overlapping entries would overcount.
+    assert_eq!(snap.total.files, files, "files");
+    assert_eq!(snap.total.dirs, dirs, "dirs");
+    assert_eq!(snap.total.logical_bytes, logical, "logical bytes");
+    assert_eq!(
+        snap.total.disk_bytes, disk,
+        "disk bytes vs an independent walk"
+    );
+    assert_eq!(
+        snap.total.disk_bytes,
+        du_bytes(cache),
+        "disk bytes vs du -s -B1"
+    );
+    assert_eq!(
+        snap.total.disk_bytes,
+        uv_cache_size(uv, cache),
+        "disk bytes vs uv cache size"
+    );
+    let entry_files: u64 = snap.entries.iter().map(|e| e.sizes.files).sum();
+    assert_eq!(entry_files, files, "entries partition the files");
+    assert!(snap.total.reclaimable_bytes <= snap.total.disk_bytes);
+}
+
+fn entries_of<'a>(snap: &'a Snapshot, package: &str) -> Vec<&'a Entry> {
+    snap.entries
+        .iter()
+        .filter(|e| e.package.as_deref() == Some(package))
+        .collect()
+}
+
+#[test]
+fn current_cache_every_byte_known() {
+    let f = fixture(FixtureKind::Current);
+    let snap = scan_as(&f.cache, UV_CURRENT);
+    assert_all_bytes_known(&snap, &f.cache, UV_CURRENT);
+    assert!(
+        snap.buckets.iter().all(|b| b.class == TopLevel::Current),
+        "{:#?}",
+        snap.buckets
+    );
+}
+
+#[test]
+fn old_cache_every_byte_known() {
+    let f = fixture(FixtureKind::Old);
+    let snap = scan_as(&f.cache, UV_OLD);
+    assert_all_bytes_known(&snap, &f.cache, UV_OLD);
+    assert!(
+        snap.buckets.iter().all(|b| b.class == TopLevel::Current),
+        "{:#?}",
+        snap.buckets
+    );
+}
+
+#[test]
+fn mixed_cache_marks_the_old_buckets_stale() {
+    let f = fixture(FixtureKind::Mixed);
+    let snap = scan_as(&f.cache, UV_CURRENT);
+    assert_all_bytes_known(&snap, &f.cache, UV_CURRENT);
+    let class = |name: &str| {
+        snap.buckets
+            .iter()
+            .find(|b| b.name == name)
+            .map(|b| b.class)
+    };
+    for stale in [
+        "wheels-v6",
+        "sdists-v9",
+        "simple-v25",
+        "git-v1",
+        "interpreter-v4",
+        "flat-index-v5",
+    ] {
+        assert_eq!(class(stale), Some(TopLevel::Stale), "{stale}");
+    }
+    for current in [
+        "wheels-v8",
+        "sdists-v11",
+        "simple-v28",
+        "git-v2",
+        "archive-v0",
+        "environments-v2",
+    ] {
+        assert_eq!(class(current), Some(TopLevel::Current), "{current}");
+    }
+    // The same cache judged by the older release flips the classification.
+    let old = scan_as(&f.cache, UV_OLD);
+    let class = |name: &str| old.buckets.iter().find(|b| b.name == name).map(|b| b.class);
+    assert_eq!(class("wheels-v6"), Some(TopLevel::Current));
+    assert_eq!(class("wheels-v8"), Some(TopLevel::Stale));
+}
+
+fn check_sources(snap: &Snapshot, f: &support::Fixture) {
+    let index = f.info("index_url");
+    let has = |pkg: &str, pred: &dyn Fn(&Entry) -> bool| {
+        entries_of(snap, pkg).into_iter().any(|e| pred(e))
+    };
+    // Registry wheels: index URL recovered from the stored Simple API policy.
+    assert!(has("alpha", &|e| e.kind == EntryKind::Wheel
+        && matches!(&e.source, Source::Index { url: Some(u), .. } if u == index)));
+    let alpha = packages(snap, None)
+        .into_iter()
+        .find(|p| p.name == "alpha")
+        .unwrap();
+    assert_eq!(alpha.versions, ["2.0.0", "1.0.0"]);
+    // Built from a registry sdist: the revision and its archive say so.
+    assert!(has("beta", &|e| e.kind == EntryKind::SdistRevision
+        && e.detail.built == Some(true)));
+    assert!(has("beta", &|e| e.kind == EntryKind::Archive
+        && e.detail.built == Some(true)));
+    // Direct URL wheel and sdist, with their URLs.
+    assert!(has("gamma", &|e| e.kind == EntryKind::Wheel
+        && matches!(&e.source, Source::Url { url: Some(u), .. } if u == f.info("gamma_url"))));
+    assert!(has("delta", &|e| e.kind == EntryKind::SdistRevision
+        && matches!(&e.source, Source::Url { url: Some(u), .. } if u == f.info("delta_url"))));
+    // Local wheel file, local sdist, local directory, editable.
+    assert!(has("localwheel", &|e| e.kind == EntryKind::Wheel
+        && matches!(e.source, Source::Url { .. })));
+    assert!(has("localsdist", &|e| e.kind == EntryKind::SdistRevision
+        && matches!(e.source, Source::Path { .. })));
+    assert!(has("pathpkg", &|e| e.kind == EntryKind::SdistRevision
+        && matches!(e.source, Source::Path { .. })));
+    assert!(has("editpkg", &|e| e.kind == EntryKind::SdistRevision
+        && matches!(e.source, Source::Editable { .. })));
+    // Git: the built shard, with the repository URL and commit.
+    let repo = f.info("git_url").trim_start_matches("git+").to_string();
+    let commit = &f.info("git_commit")[..16];
+    assert!(has("gitpkg", &|e| e.kind == EntryKind::SdistGit
+        && matches!(&e.source, Source::Git { url: Some(u), commit: Some(c), .. } if *u == repo && c == commit)));
+    // --find-links, local and remote.
+    assert!(has("flatpkg", &|e| e.kind == EntryKind::Wheel
+        && matches!(e.source, Source::Index { .. })));
+    assert!(has("remoteflat", &|e| e.kind == EntryKind::Wheel
+        && matches!(&e.source, Source::Index { url: Some(u), .. } if u.trim_end_matches('/') == f.info("flat_url").trim_end_matches('/'))));
+    assert!(
+        snap.entries
+            .iter()
+            .any(|e| e.kind == EntryKind::FlatIndexPage && e.detail.url.is_some())
+    );
+    // Environments: the tool environment's archive holds the tool.
+    let tool = snap
+        .entries
+        .iter()
+        .find(|e| e.kind == EntryKind::ToolEnvironment)
+        .expect("a tool environment");
+    assert!(
+        tool.detail
+            .contents
+            .iter()
+            .any(|c| c.starts_with("toolpkg ")),
+        "{:?}",
+        tool.detail.contents
+    );
+    assert!(
+        snap.entries
+            .iter()
+            .any(|e| e.kind == EntryKind::ArchiveEnvironment && e.state == EntryState::Current)
+    );
+    let script = snap
+        .entries
+        .iter()
+        .find(|e| e.kind == EntryKind::ScriptEnvironment)
+        .expect("a script environment");
+    assert!(!script.detail.contents.is_empty());
+    // Git database and checkout carry the repository.
+    assert!(snap.entries.iter().any(
+        |e| e.kind == EntryKind::GitDatabase && e.detail.url.as_deref() == Some(repo.as_str())
+    ));
+    assert!(snap.entries.iter().any(|e| e.kind == EntryKind::GitCheckout
+        && matches!(&e.source, Source::Git { url: Some(u), .. } if *u == repo)));
+    assert!(
+        snap.entries
+            .iter()
+            .any(|e| e.kind == EntryKind::Interpreter)
+    );
+    // Nothing is left behind in a freshly written cache.
+    let orphans: Vec<_> = snap
+        .entries
+        .iter()
+        .filter(|e| e.state != EntryState::Current)
+        .collect();
+    assert!(orphans.is_empty(), "{orphans:#?}");
+    // Every unpacked wheel is attributed to a package.
+    for a in snap.entries.iter().filter(|e| e.kind == EntryKind::Archive) {
+        assert!(a.package.is_some() && a.version.is_some(), "{a:#?}");
+    }
+}
+
+#[test]
+fn current_cache_attributes_every_source_kind() {
+    let f = fixture(FixtureKind::Current);
+    check_sources(&scan_as(&f.cache, UV_CURRENT), f);
+}
+
+#[test]
+fn old_cache_attributes_every_source_kind() {
+    let f = fixture(FixtureKind::Old);
+    check_sources(&scan_as(&f.cache, UV_OLD), f);
+}
+
+#[test]
+fn hard_links_into_environments_are_not_reclaimable() {
+    let f = fixture(FixtureKind::Current);
+    let snap = scan_as(&f.cache, UV_CURRENT);
+    let archive = entries_of(&snap, "alpha")
+        .into_iter()
+        .find(|e| e.kind == EntryKind::Archive)
+        .unwrap();
+    // The module files are hard-linked into the fixture's virtual environments.
+    assert!(archive.linked_out_bytes > 0, "{archive:#?}");
+    assert_eq!(
+        archive.sizes.reclaimable_bytes + archive.linked_out_bytes,
+        archive.sizes.disk_bytes
+    );
+}
