@@ -157,9 +157,8 @@ fn mixed_cache_marks_the_old_buckets_stale() {
 
 fn check_sources(snap: &Snapshot, f: &support::Fixture) {
     let index = f.info("index_url");
-    let has = |pkg: &str, pred: &dyn Fn(&Entry) -> bool| {
-        entries_of(snap, pkg).into_iter().any(|e| pred(e))
-    };
+    let has =
+        |pkg: &str, pred: &dyn Fn(&Entry) -> bool| entries_of(snap, pkg).into_iter().any(pred);
     // Registry wheels: index URL recovered from the stored Simple API policy.
     assert!(has("alpha", &|e| e.kind == EntryKind::Wheel
         && matches!(&e.source, Source::Index { url: Some(u), .. } if u == index)));
