@@ -16,9 +16,15 @@ pub struct DirArgs {}
 pub fn run(global: &GlobalArgs, _args: &DirArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
     let root = locate_root(global, printer)?;
     if global.json {
+        let file = match &root.rule {
+            crate::engine::locate::RootRule::Config { file } => Some(file),
+            _ => None,
+        };
+        let rule = serde_json::to_value(&root.rule)?;
         printer.json(&json!({
             "root": root.path,
-            "rule": root.rule,
+            "rule": rule.get("rule"),
+            "file": file,
             "exists": root.path.is_dir(),
         }))?;
     } else {
