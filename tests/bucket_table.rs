@@ -23,7 +23,7 @@ fn prune_keeps(version: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     }
     let work = tmp.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
-    run_uv(version, &cache, &work, &["cache", "prune"]);
+    run_uv(version, &cache, &work, ["cache", "prune"]);
     let kept: BTreeSet<String> = std::fs::read_dir(&cache)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
