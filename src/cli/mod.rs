@@ -85,6 +85,12 @@ enum Command {
     /// Every cache entry of one package, in every bucket.
     #[command(after_long_help = SIZES_HELP)]
     Show(commands::show::ShowArgs),
+    /// Remove packages from the cache (all of it without a package), as
+    /// `uv cache clean` does, under uv's lock; --dry-run shows the plan.
+    Clean(commands::clean::CleanArgs),
+    /// Remove what nothing uses (dangling revisions, other uv versions'
+    /// buckets, cached environments, unreferenced archives), as `uv cache prune`.
+    Prune(commands::prune::PruneArgs),
 }
 
 /// Runs the command line and returns the process exit code
@@ -104,6 +110,8 @@ pub fn main() -> ExitCode {
         Some(Command::Size(args)) => commands::size::run(&cli.global, &args, &printer),
         Some(Command::List(args)) => commands::list::run(&cli.global, &args, &printer),
         Some(Command::Show(args)) => commands::show::run(&cli.global, &args, &printer),
+        Some(Command::Clean(args)) => commands::clean::run(&cli.global, &args, &printer),
+        Some(Command::Prune(args)) => commands::prune::run(&cli.global, &args, &printer),
         None => commands::size::run(&cli.global, &commands::size::SizeArgs::default(), &printer),
     };
     match result {

@@ -5,12 +5,15 @@
 
 pub mod buckets;
 pub mod error;
+pub mod execute;
 pub mod formats;
 pub mod layout;
 pub mod links;
 pub mod locate;
+pub mod lock;
 pub mod model;
 pub mod names;
+pub mod plan;
 pub mod progress;
 pub mod query;
 pub mod scan;

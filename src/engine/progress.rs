@@ -23,6 +23,8 @@ pub trait Reporter: Sync {
     fn phase(&self, _name: &'static str) {}
     /// Cumulative scan totals.
     fn scan(&self, _progress: ScanProgress) {}
+    /// Removal progress: items done out of the plan's total.
+    fn removal(&self, _done: u64, _total: u64) {}
 }
 
 /// A reporter that ignores everything.

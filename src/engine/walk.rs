@@ -48,6 +48,8 @@ pub struct Measured {
     pub files: u64,
     /// Directories.
     pub dirs: u64,
+    /// Allocated bytes of the directories themselves.
+    pub dirs_disk: u64,
     /// Files with several hard links (sizes not in `logical`/`disk` yet).
     pub linked: Vec<LinkedInode>,
     /// Newest modification time of the measured top-level items.
@@ -66,6 +68,7 @@ impl Measured {
         self.disk += other.disk;
         self.files += other.files;
         self.dirs += other.dirs;
+        self.dirs_disk += other.dirs_disk;
         self.linked.append(&mut other.linked);
         self.modified = self.modified.max(other.modified);
         self.dist_infos.append(&mut other.dist_infos);
@@ -387,6 +390,7 @@ impl From<&std::fs::Metadata> for Stat {
 fn account(out: &mut Measured, st: &Stat) {
     if st.is_dir {
         out.dirs += 1;
+        out.dirs_disk += st.disk;
         out.logical += st.size;
         out.disk += st.disk;
         return;

@@ -1,7 +1,10 @@
 //! One file, one function per subcommand; shared set-up here.
 
+pub mod clean;
 pub mod dir;
 pub mod list;
+pub mod prune;
+pub mod remove;
 pub mod show;
 pub mod size;
 

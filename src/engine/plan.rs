@@ -1,0 +1,645 @@
+//! Removal plans: exactly what `clean`, `clean PACKAGE...`, `prune` and
+//! `prune --ci` remove, with a reason per item and totals. The dry run *is* the
+//! plan; execution applies it unchanged.
+//!
+//! The selection follows the uv release that owns the cache (its bucket
+//! names), walking the buckets the way that release's `uv cache` does.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::buckets::archive_id_of_target;
+use super::formats::container::split_container;
+use super::formats::pointers::{decode_local_revision_pointer, decode_metadata, decode_revision};
+use super::layout::UvVersion;
+use super::layout::{BucketKind, ROOT_MARKERS, Release, release_for};
+use super::model::ScanErrors;
+use super::names::normalize;
+use super::progress::Counters;
+use super::walk::{WalkCtx, measure};
+
+/// What a plan does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "operation", rename_all = "kebab-case")]
+pub enum Operation {
+    /// `clean` with no package: everything but the root and `.lock`.
+    CleanAll,
+    /// `clean PACKAGE...`.
+    Clean {
+        /// Normalized package names.
+        packages: Vec<String>,
+    },
+    /// `prune`, or `prune --ci`.
+    Prune {
+        /// With uv's CI rules.
+        ci: bool,
+    },
+}
+
+/// When an item is removed: referrers before the data they point to, so a
+/// process killed at any instant leaves a cache uv still uses correctly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Links, pointers, revision pointers, whole source shards, pages, environments.
+    Referrers,
+    /// Source revisions and other data nothing points at any more.
+    Data,
+    /// Unpacked archives whose last referrer is gone.
+    Archives,
+    /// Content-addressed file objects no archive uses.
+    Objects,
+}
+
+/// One path to remove (a file, a link, or a whole directory tree).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanItem {
+    /// Path relative to the cache root.
+    pub path: PathBuf,
+    /// Why it goes.
+    pub reason: String,
+    /// When it goes.
+    pub stage: Stage,
+    /// What it holds.
+    pub files: u64,
+    /// Directories it holds (itself included).
+    pub dirs: u64,
+    /// Apparent bytes (hard links once).
+    pub logical_bytes: u64,
+    /// On-disk bytes (hard links once).
+    pub disk_bytes: u64,
+}
+
+/// Totals of a plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PlanTotals {
+    /// Files and symlinks removed.
+    pub files: u64,
+    /// Directories removed.
+    pub dirs: u64,
+    /// Apparent bytes.
+    pub logical_bytes: u64,
+    /// On-disk bytes, hard links counted once.
+    pub disk_bytes: u64,
+    /// On-disk bytes freed: inodes with no link left anywhere afterwards.
+    pub reclaimable_bytes: u64,
+    /// What uv 0.13 reports: allocated bytes of removed files with a single link.
+    pub uv_reported_bytes: u64,
+}
+
+/// A removal plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// The cache root (canonical).
+    pub root: PathBuf,
+    /// The operation.
+    #[serde(flatten)]
+    pub operation: Operation,
+    /// The uv release whose layout the plan follows.
+    pub uv_version: String,
+    /// Paths to remove, in removal order.
+    pub items: Vec<PlanItem>,
+    /// Totals.
+    pub totals: PlanTotals,
+    /// Things the user should know before confirming.
+    pub warnings: Vec<String>,
+}
+
+/// What a plan is computed against: the cache root and the owning uv release.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The cache root.
+    pub root: PathBuf,
+    /// The uv release whose layout and semantics apply.
+    pub uv_version: UvVersion,
+}
+
+impl Target {
+    /// The target of a scanned snapshot.
+    pub fn of(snap: &super::model::Snapshot) -> Self {
+        Target {
+            root: snap.root.path.clone(),
+            uv_version: snap.uv.version,
+        }
+    }
+}
+
+impl Plan {
+    /// Whether there is nothing to remove.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+struct Builder<'a> {
+    root: &'a Path,
+    release: &'a Release,
+    items: BTreeMap<PathBuf, (String, Stage)>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(root: &'a Path, release: &'a Release) -> Self {
+        Builder {
+            root,
+            release,
+            items: BTreeMap::new(),
+        }
+    }
+
+    fn bucket(&self, kind: BucketKind) -> Option<PathBuf> {
+        let name = self.release.buckets.get(&kind)?;
+        let p = self.root.join(name);
+        p.is_dir().then_some(p)
+    }
+
+    fn add(&mut self, path: &Path, reason: impl Into<String>, stage: Stage) {
+        let rel = path.strip_prefix(self.root).unwrap_or(path).to_path_buf();
+        self.items.entry(rel).or_insert((reason.into(), stage));
+    }
+}
+
+/// Lists a directory's entries (name, path, is a real directory), sorted.
+fn list(dir: &Path) -> Vec<(String, PathBuf, bool)> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    let mut v: Vec<_> = rd
+        .filter_map(Result::ok)
+        .map(|e| {
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.path(),
+                is_dir,
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Collects archive ids referenced by symlinks (or Windows link files) in the
+/// wheels and sdists buckets, skipping unpacked sources, as uv's prune does.
+fn archive_refs(b: &Builder<'_>, removed: &BTreeSet<PathBuf>) -> FxHashMap<String, Vec<PathBuf>> {
+    let mut refs: FxHashMap<String, Vec<PathBuf>> = FxHashMap::default();
+    let mut stack: Vec<PathBuf> = [BucketKind::Wheels, BucketKind::Sdists]
+        .iter()
+        .filter_map(|k| b.bucket(*k))
+        .collect();
+    while let Some(dir) = stack.pop() {
+        for (name, path, is_dir) in list(&dir) {
+            let rel = path.strip_prefix(b.root).unwrap_or(&path).to_path_buf();
+            if removed.iter().any(|r| rel.starts_with(r)) {
+                continue;
+            }
+            if is_dir {
+                if name != "src" {
+                    stack.push(path);
+                }
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let id = if meta.file_type().is_symlink() {
+                std::fs::read_link(&path)
+                    .ok()
+                    .and_then(|t| archive_id_of_target(b.root, &dir, &t))
+            } else if cfg!(windows) && !is_data_file(&name) {
+                std::fs::read(&path)
+                    .ok()
+                    .and_then(|bytes| super::buckets::archive_id_of_link_file(&bytes))
+            } else {
+                None
+            };
+            if let Some(id) = id {
+                refs.entry(id).or_default().push(rel);
+            }
+        }
+    }
+    refs
+}
+
+fn is_data_file(name: &str) -> bool {
+    name == ".gitignore"
+        || [".lock", ".whl", ".http", ".rev", ".msgpack"]
+            .iter()
+            .any(|s| name.ends_with(s))
+}
+
+/// The current revision id named by a shard's `revision.http` or `revision.rev`.
+fn current_revision(dir: &Path) -> Option<Option<String>> {
+    let http = dir.join("revision.http");
+    let rev = dir.join("revision.rev");
+    if let Ok(bytes) = std::fs::read(&http) {
+        let id = split_container(&bytes)
+            .ok()
+            .and_then(|c| decode_revision(c.payload).ok())
+            .map(|r| r.id);
+        return Some(id);
+    }
+    if let Ok(bytes) = std::fs::read(&rev) {
+        return Some(
+            decode_local_revision_pointer(&bytes)
+                .ok()
+                .map(|r| r.revision.id),
+        );
+    }
+    None
+}
+
+/// The normalized package name in a directory's `metadata.msgpack`, also
+/// looking one level deeper into build-settings shards.
+fn metadata_names(dir: &Path, depth: u8) -> Vec<String> {
+    let mut names = Vec::new();
+    if let Ok(bytes) = std::fs::read(dir.join("metadata.msgpack"))
+        && let Ok(m) = decode_metadata(&bytes)
+    {
+        names.push(normalize(&m.name));
+    }
+    if depth == 0 {
+        for (name, path, is_dir) in list(dir) {
+            if is_dir && name != "src" {
+                names.extend(metadata_names(&path, 1));
+            }
+        }
+    }
+    names
+}
+
+/// `clean` with no package.
+pub fn plan_clean_all(snap: &Target) -> Plan {
+    let (release, _) = release_for(snap.uv_version);
+    let root = &snap.root;
+    let mut b = Builder::new(root, release);
+    let archive = release
+        .buckets
+        .get(&BucketKind::Archive)
+        .cloned()
+        .unwrap_or_default();
+    for (name, path, _) in list(root) {
+        if name == ".lock" {
+            continue;
+        }
+        let stage = if name == archive {
+            Stage::Archives
+        } else {
+            Stage::Referrers
+        };
+        b.add(&path, "clean: everything in the cache", stage);
+    }
+    finish(snap, b, Operation::CleanAll)
+}
+
+/// `clean PACKAGE...` with uv's semantics for the owning release.
+pub fn plan_clean(snap: &Target, packages: &[String]) -> Plan {
+    let (release, _) = release_for(snap.uv_version);
+    let root = &snap.root;
+    let mut b = Builder::new(root, release);
+    let names: BTreeSet<String> = packages.iter().map(|p| normalize(p)).collect();
+    for name in &names {
+        let why = |what: &str| format!("clean {name}: {what}");
+        if let Some(wheels) = b.bucket(BucketKind::Wheels) {
+            for p in std::iter::once(wheels.join("pypi").join(name))
+                .chain(
+                    shards(&wheels.join("index"))
+                        .into_iter()
+                        .map(|s| s.join(name)),
+                )
+                .chain(
+                    shards(&wheels.join("url"))
+                        .into_iter()
+                        .map(|s| s.join(name)),
+                )
+            {
+                if p.symlink_metadata().is_ok() {
+                    b.add(&p, why("wheels"), Stage::Referrers);
+                }
+            }
+        }
+        if let Some(sdists) = b.bucket(BucketKind::Sdists) {
+            for p in std::iter::once(sdists.join("pypi").join(name)).chain(
+                shards(&sdists.join("index"))
+                    .into_iter()
+                    .map(|s| s.join(name)),
+            ) {
+                if p.symlink_metadata().is_ok() {
+                    b.add(&p, why("source distributions"), Stage::Referrers);
+                }
+            }
+            for kind in ["url", "path"] {
+                for shard in shards(&sdists.join(kind)) {
+                    let matches = list(&shard)
+                        .into_iter()
+                        .filter(|(_, _, is_dir)| *is_dir)
+                        .any(|(_, rev, _)| metadata_names(&rev, 0).contains(name));
+                    if matches {
+                        b.add(&shard, why(&format!("{kind} source")), Stage::Referrers);
+                    }
+                }
+            }
+            for repo in shards(&sdists.join("git")) {
+                for commit in shards(&repo) {
+                    if metadata_names(&commit, 1).contains(name) {
+                        b.add(&commit, why("git source"), Stage::Referrers);
+                    }
+                }
+            }
+        }
+        if let Some(simple) = b.bucket(BucketKind::Simple) {
+            let file = format!("{name}.rkyv");
+            for p in std::iter::once(simple.join("pypi").join(&file)).chain(
+                shards(&simple.join("index"))
+                    .into_iter()
+                    .map(|s| s.join(&file)),
+            ) {
+                if p.symlink_metadata().is_ok() {
+                    b.add(&p, why("Simple API page"), Stage::Referrers);
+                }
+            }
+        }
+    }
+    // uv cannot attribute flat-index pages to packages and drops them all.
+    if let Some(flat) = b.bucket(BucketKind::FlatIndex) {
+        b.add(
+            &flat,
+            "clean: the flat-index bucket (pages are not attributable to a package)",
+            Stage::Referrers,
+        );
+    }
+    // Archives whose every referencing link is gone now; already-dangling
+    // archives stay (only prune removes those).
+    let before = archive_refs(&b, &BTreeSet::new());
+    let removed: BTreeSet<PathBuf> = b.items.keys().cloned().collect();
+    let after = archive_refs(&b, &removed);
+    if let Some(archive) = b.bucket(BucketKind::Archive) {
+        for id in before.keys() {
+            if !after.contains_key(id) {
+                let p = archive.join(id);
+                if p.is_dir() {
+                    b.add(&p, "archive: its last referrer is removed", Stage::Archives);
+                }
+            }
+        }
+    }
+    file_objects(&mut b);
+    finish(
+        snap,
+        b,
+        Operation::Clean {
+            packages: names.into_iter().collect(),
+        },
+    )
+}
+
+fn shards(dir: &Path) -> Vec<PathBuf> {
+    list(dir)
+        .into_iter()
+        .filter(|(_, _, d)| *d)
+        .map(|(_, p, _)| p)
+        .collect()
+}
+
+/// `prune` and `prune --ci` with uv's semantics for the owning release.
+pub fn plan_prune(snap: &Target, ci: bool) -> Plan {
+    let (release, _) = release_for(snap.uv_version);
+    let root = &snap.root;
+    let mut b = Builder::new(root, release);
+    // 1. Dangling source revisions.
+    if let Some(sdists) = b.bucket(BucketKind::Sdists) {
+        let mut stack = vec![sdists.clone()];
+        while let Some(dir) = stack.pop() {
+            let entries = list(&dir);
+            if let Some(current) = current_revision(&dir) {
+                if let Some(current) = current {
+                    for (name, path, is_dir) in &entries {
+                        if *is_dir && *name != current {
+                            b.add(path, "prune: dangling source revision", Stage::Data);
+                        }
+                    }
+                }
+                continue;
+            }
+            stack.extend(
+                entries
+                    .into_iter()
+                    .filter(|(n, _, d)| *d && n != "src")
+                    .map(|(_, p, _)| p),
+            );
+        }
+    }
+    // 2. Top-level items this release does not use.
+    for (name, path, is_dir) in list(root) {
+        if ROOT_MARKERS.contains(&name.as_str()) {
+            continue;
+        }
+        if !(is_dir && release.owns(&name)) {
+            let stage = if name.starts_with("archive-") {
+                Stage::Archives
+            } else {
+                Stage::Referrers
+            };
+            b.add(&path, "prune: not a bucket of this uv release", stage);
+        }
+    }
+    // 3 and 4. Cached environments and build environments.
+    if let Some(envs) = b.bucket(BucketKind::Environments) {
+        for (_, p, _) in list(&envs) {
+            b.add(&p, "prune: cached environment", Stage::Referrers);
+        }
+    }
+    if snap.uv_version >= UvVersion(0, 13, 0)
+        && let Some(builds) = b.bucket(BucketKind::Builds)
+    {
+        for (_, p, _) in list(&builds) {
+            b.add(&p, "prune: build environment", Stage::Referrers);
+        }
+    }
+    // 5. CI: pre-built wheels go; built wheels and their metadata stay.
+    if ci {
+        if let Some(wheels) = b.bucket(BucketKind::Wheels) {
+            for (_, p, is_dir) in list(&wheels) {
+                if is_dir {
+                    b.add(
+                        &p,
+                        "prune --ci: pre-built wheels (re-downloadable)",
+                        Stage::Referrers,
+                    );
+                }
+            }
+        }
+        if let Some(sdists) = b.bucket(BucketKind::Sdists) {
+            let mut stack = vec![sdists.clone()];
+            while let Some(dir) = stack.pop() {
+                let entries = list(&dir);
+                if entries
+                    .iter()
+                    .any(|(n, _, d)| n == "metadata.msgpack" && !d)
+                {
+                    for (name, path, is_dir) in entries {
+                        let keep = name == "metadata.msgpack" || name.ends_with(".whl");
+                        let nested_shard =
+                            is_dir && name != "src" && path.join("metadata.msgpack").is_file();
+                        if !keep && !nested_shard {
+                            b.add(
+                                &path,
+                                "prune --ci: unpacked source and links (rebuildable)",
+                                Stage::Referrers,
+                            );
+                        } else if nested_shard {
+                            stack.push(path);
+                        }
+                    }
+                    continue;
+                }
+                stack.extend(
+                    entries
+                        .into_iter()
+                        .filter(|(n, _, d)| *d && n != "src")
+                        .map(|(_, p, _)| p),
+                );
+            }
+        }
+    }
+    // 6. Archives no remaining link points at.
+    let removed: BTreeSet<PathBuf> = b.items.keys().cloned().collect();
+    let refs = archive_refs(&b, &removed);
+    if let Some(archive) = b.bucket(BucketKind::Archive) {
+        for (name, p, _) in list(&archive) {
+            if !refs.contains_key(&name) {
+                b.add(&p, "prune: archive nothing links to", Stage::Archives);
+            }
+        }
+    }
+    file_objects(&mut b);
+    finish(snap, b, Operation::Prune { ci })
+}
+
+/// 0.13: `files-v0` objects with a single link are garbage.
+fn file_objects(b: &mut Builder<'_>) {
+    let Some(files) = b.bucket(BucketKind::Files) else {
+        return;
+    };
+    for shard in shards(&files) {
+        let objects = list(&shard);
+        let mut all = !objects.is_empty();
+        for (_, p, is_dir) in &objects {
+            let single = !is_dir && std::fs::symlink_metadata(p).is_ok_and(|m| nlink(&m) == 1);
+            if single {
+                b.add(p, "file object no archive uses", Stage::Objects);
+            } else {
+                all = false;
+            }
+        }
+        if all {
+            b.add(&shard, "empty file-object shard", Stage::Objects);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn nlink(m: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::nlink(m)
+}
+
+#[cfg(not(unix))]
+fn nlink(_: &std::fs::Metadata) -> u64 {
+    1
+}
+
+/// Drops items inside other items, orders them, measures them.
+fn finish(snap: &Target, b: Builder<'_>, operation: Operation) -> Plan {
+    let mut kept: Vec<(PathBuf, String, Stage)> = Vec::new();
+    for (path, (reason, stage)) in b.items {
+        // BTreeMap order puts a parent right before its children.
+        if kept.last().is_some_and(|(p, _, _)| path.starts_with(p)) {
+            continue;
+        }
+        kept.push((path, reason, stage));
+    }
+    kept.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
+    let root = snap.root.clone();
+    let cancel = AtomicBool::new(false);
+    let counters = Counters::default();
+    let errors = Mutex::new(ScanErrors::default());
+    let ctx = WalkCtx {
+        root: &root,
+        cancel: &cancel,
+        counters: &counters,
+        errors: &errors,
+    };
+    let mut totals = PlanTotals::default();
+    let mut inodes: FxHashMap<(u64, u64), (u64, u64, u64, u64)> = FxHashMap::default();
+    let items: Vec<PlanItem> = kept
+        .into_iter()
+        .map(|(path, reason, stage)| {
+            let m = measure(&ctx, &root.join(&path), true);
+            let mut item = PlanItem {
+                path,
+                reason,
+                stage,
+                files: m.files,
+                dirs: m.dirs,
+                logical_bytes: m.logical,
+                disk_bytes: m.disk,
+            };
+            totals.files += m.files;
+            totals.dirs += m.dirs;
+            totals.uv_reported_bytes += m.disk - m.dirs_disk;
+            totals.reclaimable_bytes += m.disk;
+            for l in &m.linked {
+                let e = inodes
+                    .entry((l.dev, l.ino))
+                    .or_insert((l.nlink, 0, l.size, l.disk));
+                if e.1 == 0 {
+                    item.logical_bytes += l.size;
+                    item.disk_bytes += l.disk;
+                }
+                e.1 += 1;
+            }
+            totals.logical_bytes += item.logical_bytes;
+            totals.disk_bytes += item.disk_bytes;
+            item
+        })
+        .collect();
+    for (nlink, seen, _, disk) in inodes.values() {
+        if seen >= nlink {
+            totals.reclaimable_bytes += disk;
+        }
+    }
+    let mut warnings = Vec::new();
+    let held: u64 = inodes
+        .values()
+        .filter(|(n, s, _, _)| s < n)
+        .map(|v| v.3)
+        .sum();
+    if held > 0 {
+        warnings.push(format!(
+            "{} of these bytes stay on disk: the files are still hard-linked from outside the removed set (e.g. virtual environments)",
+            human(held)
+        ));
+    }
+    Plan {
+        root,
+        operation,
+        uv_version: snap.uv_version.to_string(),
+        items,
+        totals,
+        warnings,
+    }
+}
+
+fn human(n: u64) -> String {
+    use humansize::{BINARY, FormatSizeOptions, format_size};
+    format_size(
+        n,
+        FormatSizeOptions::from(BINARY)
+            .decimal_places(1)
+            .space_after_value(false),
+    )
+}

@@ -1,0 +1,153 @@
+//! uvcache's clean and prune leave exactly the tree the real uv leaves.
+//!
+//! Each case copies a fixture cache twice, runs `uv cache ...` on one copy and
+//! the uvcache equivalent on the other, and compares the trees: paths, file
+//! types, link targets and sizes.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::{Fixture, FixtureKind, copy_fixture, fixture, try_run_uv};
+
+/// path -> (type, link target or size)
+fn tree(root: &Path) -> BTreeMap<PathBuf, (char, String)> {
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(root).follow_links(false).min_depth(1) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(root).unwrap().to_path_buf();
+        let meta = entry.path().symlink_metadata().unwrap();
+        let value = if meta.file_type().is_symlink() {
+            (
+                'l',
+                std::fs::read_link(entry.path())
+                    .unwrap()
+                    .display()
+                    .to_string(),
+            )
+        } else if meta.is_dir() {
+            ('d', String::new())
+        } else {
+            ('f', meta.size().to_string())
+        };
+        out.insert(rel, value);
+    }
+    out
+}
+
+fn uvcache(cache: &Path, uv_version: &str, args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_uvcache"))
+        .args(args)
+        .args(["--yes", "--cache-dir"])
+        .arg(cache)
+        .args(["--uv-version", uv_version])
+        .env("NO_COLOR", "1")
+        .env_remove("UV_CACHE_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "uvcache {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn compare(f: &Fixture, uv_version: &str, uv_args: &[&str], ours: &[&str]) {
+    let (_a, with_uv) = copy_fixture(f);
+    let (_b, with_us) = copy_fixture(f);
+    let before = tree(&with_us);
+    let work = tempfile::tempdir().unwrap();
+    let uv_out = try_run_uv(uv_version, &with_uv, work.path(), uv_args);
+    assert!(
+        uv_out.status.success(),
+        "uv {uv_args:?}: {}",
+        String::from_utf8_lossy(&uv_out.stderr)
+    );
+    let our_out = uvcache(&with_us, uv_version, ours);
+    let (theirs, mine) = (tree(&with_uv), tree(&with_us));
+    let only_uv: Vec<_> = theirs
+        .iter()
+        .filter(|(k, v)| mine.get(*k) != Some(v))
+        .map(|(k, _)| k)
+        .collect();
+    let only_us: Vec<_> = mine
+        .iter()
+        .filter(|(k, v)| theirs.get(*k) != Some(v))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        only_uv.is_empty() && only_us.is_empty(),
+        "uv {uv_version} {uv_args:?} vs uvcache {ours:?} on {:?}:\n kept by uv only: {only_uv:#?}\n kept by uvcache only: {only_us:#?}\nuv said: {}\nuvcache said: {}",
+        f.kind,
+        String::from_utf8_lossy(&uv_out.stderr),
+        String::from_utf8_lossy(&our_out.stdout)
+    );
+    // The summary line matches uv's count of removed files.
+    let removed_files = before
+        .iter()
+        .filter(|(k, v)| v.0 != 'd' && !mine.contains_key(*k))
+        .count();
+    let stdout = String::from_utf8_lossy(&our_out.stdout);
+    if removed_files > 1 {
+        assert!(
+            stdout.contains(&format!("Removed {removed_files} files")),
+            "{stdout}"
+        );
+    }
+}
+
+fn cases(kind: FixtureKind, uv: &str) {
+    let f = fixture(kind);
+    for pkg in [
+        "alpha",
+        "beta",
+        "gitpkg",
+        "pathpkg",
+        "localsdist",
+        "delta",
+        "gamma",
+        "flit-core",
+        "Edit_Pkg",
+        "nothere",
+    ] {
+        compare(f, uv, &["cache", "clean", pkg], &["clean", pkg]);
+    }
+    compare(
+        f,
+        uv,
+        &["cache", "clean", "alpha", "beta"],
+        &["clean", "alpha", "beta"],
+    );
+    compare(f, uv, &["cache", "prune"], &["prune"]);
+    compare(f, uv, &["cache", "prune", "--ci"], &["prune", "--ci"]);
+    if uv == support::UV_CURRENT {
+        compare(f, uv, &["cache", "clean"], &["clean"]);
+    } else {
+        // uv 0.12 also deletes `.lock` and the root; uvcache always keeps both
+        // (0.13's behaviour), so a running uv never loses its lock file.
+        let (_t, cache) = copy_fixture(f);
+        uvcache(&cache, uv, &["clean"]);
+        let left: Vec<_> = tree(&cache).into_keys().collect();
+        assert_eq!(left, [PathBuf::from(".lock")]);
+    }
+}
+
+#[test]
+fn same_as_uv_on_current_cache() {
+    cases(FixtureKind::Current, support::UV_CURRENT);
+}
+
+#[test]
+fn same_as_uv_on_old_cache() {
+    cases(FixtureKind::Old, support::UV_OLD);
+}
+
+#[test]
+fn same_as_uv_on_mixed_cache() {
+    cases(FixtureKind::Mixed, support::UV_CURRENT);
+}
