@@ -1,0 +1,224 @@
+//! Removal behaviour beyond equality with uv: the dry run is what runs, uv's
+//! lock is honoured, and nothing outside the cache is touched.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{FixtureKind, UV_CURRENT, copy_fixture, fixture, uv_command};
+
+fn uvcache(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_uvcache"));
+    cmd.args(args)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(["--uv-version", UV_CURRENT])
+        .env("NO_COLOR", "1")
+        .env_remove("UV_CACHE_DIR")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn paths(root: &Path) -> BTreeSet<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .min_depth(1)
+        .into_iter()
+        .map(|e| e.unwrap().path().strip_prefix(root).unwrap().to_path_buf())
+        .collect()
+}
+
+#[test]
+fn dry_run_plan_is_exactly_what_execution_removes() {
+    for args in [
+        &["clean", "alpha", "beta"][..],
+        &["prune", "--ci"],
+        &["prune"],
+    ] {
+        let (_t, cache) = copy_fixture(fixture(FixtureKind::Current));
+        let before = paths(&cache);
+        let dry = uvcache(&cache, &[args, &["--dry-run", "--json"]].concat(), &[]);
+        assert!(
+            dry.status.success(),
+            "{}",
+            String::from_utf8_lossy(&dry.stderr)
+        );
+        assert_eq!(paths(&cache), before, "a dry run removes nothing");
+        let plan: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
+        let items: Vec<PathBuf> = plan["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| PathBuf::from(i["path"].as_str().unwrap()))
+            .collect();
+        assert!(!items.is_empty(), "{args:?}");
+        let run = uvcache(&cache, &[args, &["--yes", "--json"]].concat(), &[]);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let after = paths(&cache);
+        let removed: BTreeSet<&PathBuf> = before.difference(&after).collect();
+        let planned: BTreeSet<&PathBuf> = before
+            .iter()
+            .filter(|p| items.iter().any(|i| p.starts_with(i)))
+            .collect();
+        assert_eq!(removed, planned, "{args:?}");
+        let result: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        assert_eq!(result["outcome"]["removed_files"], plan["totals"]["files"]);
+        assert_eq!(result["outcome"]["removed_dirs"], plan["totals"]["dirs"]);
+        assert_eq!(result["outcome"]["errors"].as_array().unwrap().len(), 0);
+    }
+}
+
+#[test]
+fn refuses_without_yes_when_not_interactive() {
+    let (_t, cache) = copy_fixture(fixture(FixtureKind::Current));
+    let before = paths(&cache);
+    let out = uvcache(&cache, &["clean", "alpha"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    assert_eq!(paths(&cache), before);
+}
+
+#[test]
+fn waits_for_uv_lock_then_times_out_and_force_skips_it() {
+    let (_t, cache) = copy_fixture(fixture(FixtureKind::Current));
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(cache.join(".lock"))
+        .unwrap();
+    lock.lock_shared().unwrap();
+    let before = paths(&cache);
+    let start = Instant::now();
+    let out = uvcache(
+        &cache,
+        &["clean", "alpha", "--yes"],
+        &[("UV_LOCK_TIMEOUT", "1")],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("Cache is currently in-use"), "{stderr}");
+    assert!(stderr.contains("timeout (1s)"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("pid {}", std::process::id())),
+        "names the holder: {stderr}"
+    );
+    assert!(start.elapsed() >= Duration::from_secs(1));
+    assert_eq!(
+        paths(&cache),
+        before,
+        "nothing removed while uv holds the lock"
+    );
+    let forced = uvcache(&cache, &["clean", "alpha", "--yes", "--force"], &[]);
+    assert!(
+        forced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
+    assert!(paths(&cache).len() < before.len());
+    // Released while waiting: the clean goes ahead.
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(700));
+        drop(lock);
+    });
+    let waited = uvcache(
+        &cache,
+        &["clean", "beta", "--yes"],
+        &[("UV_LOCK_TIMEOUT", "30")],
+    );
+    releaser.join().unwrap();
+    assert!(
+        waited.status.success(),
+        "{}",
+        String::from_utf8_lossy(&waited.stderr)
+    );
+    assert!(String::from_utf8_lossy(&waited.stderr).contains("waiting"));
+}
+
+#[test]
+fn a_running_uv_process_blocks_the_clean() {
+    let (_t, cache) = copy_fixture(fixture(FixtureKind::Current));
+    let work = tempfile::tempdir().unwrap();
+    let mut uv = uv_command(UV_CURRENT, &cache, work.path());
+    uv.args([
+        "run",
+        "--no-project",
+        "--",
+        "python",
+        "-c",
+        "import time; time.sleep(20)",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    let mut child = uv.spawn().unwrap();
+    // Wait until uv holds its shared lock.
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(cache.join(".lock"))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match lock.try_lock() {
+            Ok(()) => {
+                lock.unlock().unwrap();
+                assert!(Instant::now() < deadline, "uv never took its lock");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(_) => break,
+        }
+    }
+    drop(lock);
+    let out = uvcache(&cache, &["prune", "--yes"], &[("UV_LOCK_TIMEOUT", "1")]);
+    child.kill().ok();
+    child.wait().ok();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("in-use") && stderr.contains("uv"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn links_out_of_the_cache_are_removed_as_links_only() {
+    let (_t, cache) = copy_fixture(fixture(FixtureKind::Current));
+    let outside = tempfile::tempdir().unwrap();
+    let sentinel = outside.path().join("keep");
+    std::fs::create_dir_all(&sentinel).unwrap();
+    std::fs::write(sentinel.join("data.txt"), "precious").unwrap();
+    // Links uv would never write: an environment and a stale bucket pointing outside.
+    let envs = cache.join("environments-v2");
+    std::os::unix::fs::symlink(&sentinel, envs.join("0123456789abcdef")).unwrap();
+    std::os::unix::fs::symlink(&sentinel, cache.join("wheels-v1")).unwrap();
+    let out = uvcache(&cache, &["prune", "--yes"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!envs.join("0123456789abcdef").exists() && !cache.join("wheels-v1").exists());
+    assert_eq!(
+        std::fs::read_to_string(sentinel.join("data.txt")).unwrap(),
+        "precious"
+    );
+    let out = uvcache(&cache, &["clean", "--yes"], &[]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read_to_string(sentinel.join("data.txt")).unwrap(),
+        "precious"
+    );
+    assert!(
+        cache.join(".lock").exists(),
+        "the lock file survives a full clean"
+    );
+}
