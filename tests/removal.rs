@@ -167,15 +167,10 @@ fn a_running_uv_process_blocks_the_clean() {
         .open(cache.join(".lock"))
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        match lock.try_lock() {
-            Ok(()) => {
-                lock.unlock().unwrap();
-                assert!(Instant::now() < deadline, "uv never took its lock");
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Err(_) => break,
-        }
+    while lock.try_lock().is_ok() {
+        lock.unlock().unwrap();
+        assert!(Instant::now() < deadline, "uv never took its lock");
+        std::thread::sleep(Duration::from_millis(100));
     }
     drop(lock);
     let out = uvcache(&cache, &["prune", "--yes"], &[("UV_LOCK_TIMEOUT", "1")]);
