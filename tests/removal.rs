@@ -217,3 +217,121 @@ fn links_out_of_the_cache_are_removed_as_links_only() {
         "the lock file survives a full clean"
     );
 }
+
+fn scan_cache(cache: &Path) -> uvcache::engine::model::Snapshot {
+    use uvcache::engine::locate::{CacheRoot, RootRule};
+    let root = CacheRoot {
+        path: cache.to_path_buf(),
+        rule: RootRule::Flag,
+    };
+    let uv = uvcache::engine::uv::resolve_release(Some(UV_CURRENT.parse().unwrap()), None, &[]);
+    let opts = uvcache::engine::scan::ScanOptions::default();
+    uvcache::engine::scan::scan(
+        &root,
+        uv,
+        &opts,
+        &uvcache::engine::progress::Silent,
+        &Default::default(),
+    )
+    .unwrap()
+}
+
+fn versions_of(snap: &uvcache::engine::model::Snapshot, name: &str) -> Vec<String> {
+    let pkgs = uvcache::engine::query::packages(snap, None);
+    pkgs.into_iter()
+        .find(|p| p.name == name)
+        .map(|p| p.versions)
+        .unwrap_or_default()
+}
+
+#[test]
+fn surgical_clean_of_one_version_keeps_the_others_usable() {
+    use uvcache::engine::model::{EntryKind, EntryState};
+    let f = fixture(FixtureKind::Current);
+    let (_t, cache) = copy_fixture(f);
+    let out = uvcache(&cache, &["clean", "Alpha==1.0.0", "--yes"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap = scan_cache(&cache);
+    assert_eq!(versions_of(&snap, "alpha"), ["2.0.0"]);
+    assert!(
+        snap.entries
+            .iter()
+            .all(|e| e.state != EntryState::Broken && e.kind != EntryKind::Unknown)
+    );
+    // The remaining version installs from the cache alone; the removed one cannot.
+    let work = tempfile::tempdir().unwrap();
+    let venv = work.path().join("venv");
+    assert!(
+        support::try_run_uv(
+            UV_CURRENT,
+            &cache,
+            work.path(),
+            ["venv", "-q", venv.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    let py = venv.join("bin/python");
+    let install = |req: &str| {
+        support::try_run_uv(
+            UV_CURRENT,
+            &cache,
+            work.path(),
+            [
+                "pip",
+                "install",
+                "--offline",
+                "--index-url",
+                f.info("index_url"),
+                "-p",
+                py.to_str().unwrap(),
+                req,
+            ],
+        )
+    };
+    assert!(install("alpha==2.0.0").status.success());
+    assert!(!install("alpha==1.0.0").status.success());
+}
+
+#[test]
+fn surgical_clean_by_source_and_editable_builds() {
+    let f = fixture(FixtureKind::Current);
+    let (_t, cache) = copy_fixture(f);
+    // uv's own clean leaves editable builds; --include-editable takes them.
+    let out = uvcache(&cache, &["clean", "editpkg", "--yes"], &[]);
+    assert!(out.status.success());
+    assert_eq!(versions_of(&scan_cache(&cache), "editpkg"), ["0.1.0"]);
+    let out = uvcache(
+        &cache,
+        &["clean", "editpkg", "--include-editable", "--yes"],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(versions_of(&scan_cache(&cache), "editpkg").is_empty());
+    // A source filter that matches nothing removes nothing.
+    let before = paths(&cache);
+    let out = uvcache(&cache, &["clean", "alpha", "--source", "git", "--yes"], &[]);
+    assert!(out.status.success());
+    assert_eq!(paths(&cache), before);
+    let out = uvcache(
+        &cache,
+        &["clean", "alpha", "--source", "index", "--yes"],
+        &[],
+    );
+    assert!(out.status.success());
+    let snap = scan_cache(&cache);
+    assert!(
+        snap.entries
+            .iter()
+            .all(|e| e.package.as_deref() != Some("alpha")
+                || e.kind == uvcache::engine::model::EntryKind::SimplePage)
+    );
+}

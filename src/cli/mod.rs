@@ -56,7 +56,7 @@ pub struct GlobalArgs {
     /// Print more (how the cache was found, scan statistics).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
-    /// Scan threads (default: 4 per core, at most 32).
+    /// Scan threads (default: 8 per core, at least 8, at most 64: a cold cache waits on the disk).
     #[arg(long, global = true, value_name = "N")]
     threads: Option<usize>,
 }

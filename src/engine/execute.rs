@@ -45,6 +45,7 @@ pub fn execute(plan: &Plan, _lock: &CacheLock, reporter: &dyn Reporter) -> Outco
     };
     let total = plan.items.len() as u64;
     let mut failed_bytes = 0;
+    let abort_after = fault_injection();
     for (done, item) in plan.items.iter().enumerate() {
         reporter.removal(done as u64, total);
         let path = match checked_path(&root, &item.path) {
@@ -84,6 +85,9 @@ pub fn execute(plan: &Plan, _lock: &CacheLock, reporter: &dyn Reporter) -> Outco
             Ok(()) => {
                 out.removed_files += item.files;
                 out.removed_dirs += item.dirs;
+                if abort_after == Some(done as u64 + 1) {
+                    std::process::abort();
+                }
             }
             Err(e) => {
                 failed_bytes += item.disk_bytes;
@@ -107,6 +111,15 @@ pub fn execute(plan: &Plan, _lock: &CacheLock, reporter: &dyn Reporter) -> Outco
         out.uv_reported_bytes = plan.totals.uv_reported_bytes.saturating_sub(failed_bytes);
     }
     out
+}
+
+/// Crash tests set `UVCACHE_FAULT_ABORT_AFTER=N` to kill the process (abort,
+/// no clean-up) right after the N-th item is removed.
+fn fault_injection() -> Option<u64> {
+    std::env::var("UVCACHE_FAULT_ABORT_AFTER")
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// Joins a plan path to the root after checking it can only name something
@@ -138,12 +151,31 @@ fn remove(path: &Path, is_dir: bool) -> std::io::Result<()> {
     if !is_dir {
         return std::fs::remove_file(path);
     }
+    remove_pointers_first(path);
     match std::fs::remove_dir_all(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(first) => {
             make_writable(path);
             std::fs::remove_dir_all(path).map_err(|_| first)
+        }
+    }
+}
+
+/// In a directory about to go, removes what points elsewhere first (revision
+/// pointers, wheel pointers, links), so a crash half way through the tree never
+/// leaves a pointer naming something already deleted.
+fn remove_pointers_first(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let is_link = e.file_type().is_ok_and(|t| t.is_symlink());
+        let is_pointer = name.ends_with(".http") || name.ends_with(".rev");
+        if is_link || (is_pointer && e.file_type().is_ok_and(|t| t.is_file())) {
+            let _ = std::fs::remove_file(e.path());
         }
     }
 }

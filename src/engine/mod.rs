@@ -17,6 +17,7 @@ pub mod plan;
 pub mod progress;
 pub mod query;
 pub mod scan;
+pub mod select;
 pub mod size;
 pub mod uv;
 pub mod walk;

@@ -34,6 +34,17 @@ pub enum Operation {
         /// Normalized package names.
         packages: Vec<String>,
     },
+    /// A surgical clean uv cannot do: some versions or sources of one package.
+    Select {
+        /// Normalized package name.
+        package: String,
+        /// Only this version.
+        version: Option<String>,
+        /// Only this source (`pypi`, `index`, `url`, `path`, `editable`, `git`, or a URL).
+        source: Option<String>,
+        /// Editable builds are included.
+        include_editable: bool,
+    },
     /// `prune`, or `prune --ci`.
     Prune {
         /// With uv's CI rules.
@@ -136,14 +147,14 @@ impl Plan {
     }
 }
 
-struct Builder<'a> {
+pub(crate) struct Builder<'a> {
     root: &'a Path,
     release: &'a Release,
     items: BTreeMap<PathBuf, (String, Stage)>,
 }
 
 impl<'a> Builder<'a> {
-    fn new(root: &'a Path, release: &'a Release) -> Self {
+    pub(crate) fn new(root: &'a Path, release: &'a Release) -> Self {
         Builder {
             root,
             release,
@@ -151,13 +162,13 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn bucket(&self, kind: BucketKind) -> Option<PathBuf> {
+    pub(crate) fn bucket(&self, kind: BucketKind) -> Option<PathBuf> {
         let name = self.release.buckets.get(&kind)?;
         let p = self.root.join(name);
         p.is_dir().then_some(p)
     }
 
-    fn add(&mut self, path: &Path, reason: impl Into<String>, stage: Stage) {
+    pub(crate) fn add(&mut self, path: &Path, reason: impl Into<String>, stage: Stage) {
         let rel = path.strip_prefix(self.root).unwrap_or(path).to_path_buf();
         self.items.entry(rel).or_insert((reason.into(), stage));
     }
@@ -372,21 +383,7 @@ pub fn plan_clean(snap: &Target, packages: &[String]) -> Plan {
             Stage::Referrers,
         );
     }
-    // Archives whose every referencing link is gone now; already-dangling
-    // archives stay (only prune removes those).
-    let before = archive_refs(&b, &BTreeSet::new());
-    let removed: BTreeSet<PathBuf> = b.items.keys().cloned().collect();
-    let after = archive_refs(&b, &removed);
-    if let Some(archive) = b.bucket(BucketKind::Archive) {
-        for id in before.keys() {
-            if !after.contains_key(id) {
-                let p = archive.join(id);
-                if p.is_dir() {
-                    b.add(&p, "archive: its last referrer is removed", Stage::Archives);
-                }
-            }
-        }
-    }
+    drop_released_archives(&mut b);
     file_objects(&mut b);
     finish(
         snap,
@@ -395,6 +392,27 @@ pub fn plan_clean(snap: &Target, packages: &[String]) -> Plan {
             packages: names.into_iter().collect(),
         },
     )
+}
+
+/// Adds archives whose every referencing link is removed by the plan so far;
+/// already-dangling archives stay (only prune removes those).
+pub(crate) fn drop_released_archives(b: &mut Builder<'_>) {
+    let before = archive_refs(b, &BTreeSet::new());
+    let removed: BTreeSet<PathBuf> = b.items.keys().cloned().collect();
+    let after = archive_refs(b, &removed);
+    if let Some(archive) = b.bucket(BucketKind::Archive) {
+        let mut ids: Vec<&String> = before
+            .keys()
+            .filter(|id| !after.contains_key(*id))
+            .collect();
+        ids.sort();
+        for id in ids {
+            let p = archive.join(id);
+            if p.is_dir() {
+                b.add(&p, "archive: its last referrer is removed", Stage::Archives);
+            }
+        }
+    }
 }
 
 fn shards(dir: &Path) -> Vec<PathBuf> {
@@ -521,7 +539,7 @@ pub fn plan_prune(snap: &Target, ci: bool) -> Plan {
 }
 
 /// 0.13: `files-v0` objects with a single link are garbage.
-fn file_objects(b: &mut Builder<'_>) {
+pub(crate) fn file_objects(b: &mut Builder<'_>) {
     let Some(files) = b.bucket(BucketKind::Files) else {
         return;
     };
@@ -553,7 +571,7 @@ fn nlink(_: &std::fs::Metadata) -> u64 {
 }
 
 /// Drops items inside other items, orders them, measures them.
-fn finish(snap: &Target, b: Builder<'_>, operation: Operation) -> Plan {
+pub(crate) fn finish(snap: &Target, b: Builder<'_>, operation: Operation) -> Plan {
     let mut kept: Vec<(PathBuf, String, Stage)> = Vec::new();
     for (path, (reason, stage)) in b.items {
         // BTreeMap order puts a parent right before its children.

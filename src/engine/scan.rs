@@ -36,7 +36,7 @@ pub struct ScanOptions {
 /// cold, so more threads than cores keep the disk busy.
 pub fn default_threads() -> usize {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    (cores * 4).clamp(4, 32)
+    (cores * 8).clamp(8, 64)
 }
 
 /// Names of the root's directories (to infer the uv release before scanning).

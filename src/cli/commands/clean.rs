@@ -5,23 +5,56 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::super::{GlobalArgs, Printer};
+use super::open_snapshot;
 use super::remove::{RemoveFlags, run_plan, target};
 use crate::engine::names::is_valid_name;
 use crate::engine::plan::{plan_clean, plan_clean_all};
+use crate::engine::select::{Selector, plan_select};
 
 /// Arguments of `uvcache clean`.
+///
+/// `clean NAME...` removes what `uv cache clean NAME...` removes. `NAME==VERSION`,
+/// `--source` or `--include-editable` select entries surgically instead (one
+/// package): matching wheels with their pointers, source versions or shards,
+/// and archives nothing else links to; Simple API pages stay.
 #[derive(Debug, Args)]
 pub struct CleanArgs {
-    /// Packages to remove (any spelling); none removes everything but the lock.
+    /// Packages to remove (any spelling; `NAME==VERSION` for one version);
+    /// none removes everything but the lock file.
+    #[arg(value_name = "PACKAGE")]
     packages: Vec<String>,
+    /// Only entries from this source: pypi, index, url, path, editable, git,
+    /// or a URL prefix (e.g. an index URL).
+    #[arg(long, value_name = "SOURCE")]
+    source: Option<String>,
+    /// Also remove the package's editable builds (uv's clean leaves them).
+    #[arg(long)]
+    include_editable: bool,
     #[command(flatten)]
     flags: RemoveFlags,
 }
 
 /// Plans and runs the clean, exactly as `uv cache clean` of the owning release.
 pub fn run(global: &GlobalArgs, args: &CleanArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
-    if let Some(bad) = args.packages.iter().find(|p| !is_valid_name(p)) {
-        anyhow::bail!("`{bad}` is not a valid package name");
+    let specs: Vec<Selector> = args.packages.iter().map(|p| Selector::parse(p)).collect();
+    if let Some(bad) = specs.iter().find(|s| !is_valid_name(&s.package)) {
+        anyhow::bail!("`{}` is not a valid package name", bad.package);
+    }
+    let surgical =
+        args.source.is_some() || args.include_editable || specs.iter().any(|s| s.version.is_some());
+    if surgical {
+        let [spec] = &specs[..] else {
+            anyhow::bail!(
+                "NAME==VERSION, --source and --include-editable take exactly one package"
+            );
+        };
+        let sel = Selector {
+            source: args.source.clone(),
+            include_editable: args.include_editable,
+            ..spec.clone()
+        };
+        let snap = open_snapshot(global, printer)?;
+        return run_plan(global, &args.flags, printer, plan_select(&snap, &sel));
     }
     let Some(target) = target(global, printer)? else {
         return Ok(ExitCode::SUCCESS);
