@@ -77,7 +77,11 @@ impl Printer {
     /// Writes pretty JSON to stdout.
     pub fn json<T: serde::Serialize>(&self, value: &T) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, value)?;
+        serde_json::to_writer_pretty(&mut out, value).map_err(|e| match e.io_error_kind() {
+            // Keep the I/O error itself, so a closed pipe is recognized.
+            Some(kind) => anyhow::Error::from(std::io::Error::new(kind, e)),
+            None => anyhow::Error::from(e),
+        })?;
         writeln!(out)?;
         Ok(())
     }

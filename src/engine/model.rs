@@ -232,10 +232,12 @@ pub struct Entry {
     /// Position in [`Snapshot::entries`].
     pub id: EntryId,
     /// Index of its bucket in [`Snapshot::buckets`] (`None` for root-level items).
+    #[serde(rename = "bucket_index")]
     pub bucket: Option<u16>,
     /// What it is.
     pub kind: EntryKind,
     /// Path relative to the cache root (the entry's main item).
+    #[serde(serialize_with = "ser_path")]
     pub path: PathBuf,
     /// Normalized package name, when the entry belongs to one.
     pub package: Option<String>,
@@ -321,6 +323,7 @@ pub struct UvRelease {
 #[derive(Debug, Clone, Serialize)]
 pub struct Issue {
     /// Path relative to the root.
+    #[serde(serialize_with = "ser_path")]
     pub path: PathBuf,
     /// What went wrong.
     pub message: String,
@@ -376,6 +379,12 @@ pub struct Snapshot {
     /// Inodes shared between entries (for reclaimable sizes of sets).
     #[serde(skip)]
     pub shared: SharedInodes,
+}
+
+/// Serializes a path as text, replacing bytes that are not UTF-8 (JSON
+/// strings must be Unicode; the lossy form still names the file for a person).
+pub fn ser_path<S: serde::Serializer>(p: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string_lossy())
 }
 
 /// Serializes an optional time as seconds since the epoch (or null).

@@ -71,6 +71,7 @@ pub enum Stage {
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanItem {
     /// Path relative to the cache root.
+    #[serde(serialize_with = "super::model::ser_path")]
     pub path: PathBuf,
     /// Why it goes.
     pub reason: String,
@@ -107,6 +108,7 @@ pub struct PlanTotals {
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     /// The cache root (canonical).
+    #[serde(serialize_with = "super::model::ser_path")]
     pub root: PathBuf,
     /// The operation.
     #[serde(flatten)]
@@ -247,14 +249,14 @@ fn is_data_file(name: &str) -> bool {
 fn current_revision(dir: &Path) -> Option<Option<String>> {
     let http = dir.join("revision.http");
     let rev = dir.join("revision.rev");
-    if let Ok(bytes) = std::fs::read(&http) {
+    if let Ok(bytes) = super::walk::read_regular(&http, super::walk::MAX_SMALL_FILE) {
         let id = split_container(&bytes)
             .ok()
             .and_then(|c| decode_revision(c.payload).ok())
             .map(|r| r.id);
         return Some(id);
     }
-    if let Ok(bytes) = std::fs::read(&rev) {
+    if let Ok(bytes) = super::walk::read_regular(&rev, super::walk::MAX_SMALL_FILE) {
         return Some(
             decode_local_revision_pointer(&bytes)
                 .ok()
@@ -268,7 +270,8 @@ fn current_revision(dir: &Path) -> Option<Option<String>> {
 /// looking one level deeper into build-settings shards.
 fn metadata_names(dir: &Path, depth: u8) -> Vec<String> {
     let mut names = Vec::new();
-    if let Ok(bytes) = std::fs::read(dir.join("metadata.msgpack"))
+    if let Ok(bytes) =
+        super::walk::read_regular(&dir.join("metadata.msgpack"), super::walk::MAX_SMALL_FILE)
         && let Ok(m) = decode_metadata(&bytes)
     {
         names.push(normalize(&m.name));

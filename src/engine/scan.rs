@@ -39,6 +39,20 @@ pub fn default_threads() -> usize {
     (cores * 8).clamp(8, 64)
 }
 
+/// Raises the soft limit on open files to the hard limit (a walk keeps one
+/// directory open per level of depth, per thread).
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Resource, getrlimit, setrlimit};
+        let mut limit = getrlimit(Resource::Nofile);
+        if limit.current < limit.maximum {
+            limit.current = limit.maximum;
+            let _ = setrlimit(Resource::Nofile, limit);
+        }
+    }
+}
+
 /// Names of the root's directories (to infer the uv release before scanning).
 pub fn top_level_dirs(root: &Path) -> Vec<String> {
     std::fs::read_dir(root)
@@ -78,6 +92,7 @@ pub fn scan(
         }
         Err(e) => return Err(Error::io("open cache", &root.path, e)),
     };
+    raise_open_file_limit();
     let counters = Counters::default();
     let errors = Mutex::new(ScanErrors::default());
     let ctx = WalkCtx {
@@ -94,6 +109,9 @@ pub fn scan(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("uvcache-scan-{i}"))
+        // The walk recurses once per directory level and keeps each level's
+        // directory open: deep trees need stack and descriptors.
+        .stack_size(64 << 20)
         .build()
         .map_err(|e| Error::Other(format!("cannot start scan threads: {e}")))?;
     let done = AtomicBool::new(false);

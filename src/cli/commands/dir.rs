@@ -22,9 +22,9 @@ pub fn run(global: &GlobalArgs, _args: &DirArgs, printer: &Printer) -> anyhow::R
         };
         let rule = serde_json::to_value(&root.rule)?;
         printer.json(&json!({
-            "root": root.path,
+            "root": root.path.to_string_lossy(),
             "rule": rule.get("rule"),
-            "file": file,
+            "file": file.map(|f| f.to_string_lossy()),
             "exists": root.path.is_dir(),
         }))?;
     } else {

@@ -51,7 +51,7 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
     pkgs.truncate(args.limit.unwrap_or(usize::MAX));
     if global.json {
         printer
-            .json(&json!({ "root": snap.root.path, "total_packages": total, "packages": pkgs }))?;
+            .json(&json!({ "root": snap.root.path.to_string_lossy(), "total_packages": total, "packages": pkgs }))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut t = Table::new(

@@ -70,7 +70,10 @@ fn database(ctx: &PlanCtx<'_, '_>, repo: &Item) -> Unit {
     });
     // uv fetches by URL without configuring a remote; FETCH_HEAD names it.
     let fetch_head = repo.path.join(".git").join("FETCH_HEAD");
-    if let Ok(text) = std::fs::read_to_string(&fetch_head) {
+    let text = crate::engine::walk::read_regular(&fetch_head, 1 << 20)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    if let Some(text) = text {
         let mut url = None;
         let mut heads = Vec::new();
         for line in text.lines() {

@@ -121,8 +121,12 @@ impl<'a, 'b> PlanCtx<'a, 'b> {
 
     /// Reads a small file; problems are counted.
     pub fn read(&self, path: &Path) -> Option<Vec<u8>> {
-        match std::fs::read(path) {
+        match super::walk::read_regular(path, super::walk::MAX_SMALL_FILE) {
             Ok(b) => Some(b),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                self.walk.decode_error(path, &e.to_string());
+                None
+            }
             Err(e) => {
                 self.walk.io_error(path, &e);
                 None
@@ -177,7 +181,7 @@ impl<'a, 'b> PlanCtx<'a, 'b> {
             return archive_id_of_target(self.walk.root, parent, &target);
         }
         if item.file_type.is_file() {
-            let bytes = std::fs::read(&item.path).ok()?;
+            let bytes = super::walk::read_regular(&item.path, 64).ok()?;
             return archive_id_of_link_file(&bytes);
         }
         None

@@ -94,8 +94,23 @@ impl From<std::io::Error> for TailError {
 /// Reads the policy region at the end of an HTTP container without reading its
 /// payload, for both container formats.
 fn read_policy_tail(path: &Path) -> Result<(Vec<u8>, ContainerFormat), TailError> {
-    let mut file = File::open(path)?;
-    let size = file.metadata()?.len();
+    if !std::fs::symlink_metadata(path)?.is_file() {
+        return Err(TailError::Format("not a regular file".into()));
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+        opts.custom_flags(flags.bits() as i32);
+    }
+    let mut file: File = opts.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(TailError::Format("not a regular file".into()));
+    }
+    let size = meta.len();
     if size < 8 {
         return Err(TailError::Format(format!(
             "{size} bytes is too short for a cache entry"
