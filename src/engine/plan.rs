@@ -633,7 +633,27 @@ pub(crate) fn finish(snap: &Target, b: Builder<'_>, operation: Operation) -> Pla
             totals.reclaimable_bytes += disk;
         }
     }
-    let mut warnings = Vec::new();
+    let mut warnings = stale_bucket_warnings(&items);
+    if items.iter().any(|i| i.stage == Stage::Archives)
+        && std::env::var("UV_LINK_MODE").is_ok_and(|m| m.trim() == "symlink")
+    {
+        warnings.push(
+            "UV_LINK_MODE=symlink: environments installed in that mode point into archive-v0; \
+             removing archives breaks them (reinstall them afterwards)"
+                .to_string(),
+        );
+    }
+    let holders = super::lock::holders(&root.join(".lock"));
+    if !holders.is_empty() {
+        let list: Vec<String> = holders
+            .iter()
+            .map(|h| format!("pid {} ({})", h.pid, h.command))
+            .collect();
+        warnings.push(format!(
+            "uv processes are using the cache now; removal waits for them: {}",
+            list.join(", ")
+        ));
+    }
     let held: u64 = inodes
         .values()
         .filter(|(n, s, _, _)| s < n)
@@ -653,6 +673,28 @@ pub(crate) fn finish(snap: &Target, b: Builder<'_>, operation: Operation) -> Pla
         totals,
         warnings,
     }
+}
+
+/// Removing another release's buckets makes that release download and build
+/// again if it is still in use.
+fn stale_bucket_warnings(items: &[PlanItem]) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in items {
+        let Some(name) = item.path.to_str().filter(|n| !n.contains('/')) else {
+            continue;
+        };
+        let owners: Vec<&Release> = super::layout::releases()
+            .iter()
+            .filter(|r| r.owns(name))
+            .collect();
+        if let (Some(first), Some(last)) = (owners.first(), owners.last()) {
+            out.push(format!(
+                "{name} belongs to uv {}–{}; a uv of those versions still in use will download and build again",
+                first.first, last.last
+            ));
+        }
+    }
+    out
 }
 
 fn human(n: u64) -> String {
