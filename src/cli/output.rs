@@ -8,6 +8,7 @@ use super::ColorChoice;
 use crate::engine::progress::{Reporter, ScanProgress};
 
 /// Writes results to stdout and messages to stderr, with optional colour.
+#[derive(Clone, Copy)]
 pub struct Printer {
     color: bool,
     quiet: bool,
@@ -126,12 +127,6 @@ impl Printer {
         ScanLine {
             enabled: self.progress,
         }
-    }
-}
-
-impl Clone for Printer {
-    fn clone(&self) -> Self {
-        Printer { ..*self }
     }
 }
 

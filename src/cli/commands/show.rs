@@ -10,7 +10,7 @@ use super::super::output::{Tone, bytes};
 use super::super::{GlobalArgs, Printer};
 use super::list::age;
 use super::open_snapshot;
-use crate::engine::model::{Entry, EntryState, Sizes, Snapshot};
+use crate::engine::model::{Entry, EntryKind, EntryState, Sizes, Snapshot};
 use crate::engine::names::{is_valid_name, normalize};
 use crate::engine::query::package_entries;
 
@@ -150,7 +150,15 @@ fn render(
             lines.push(format!("    referenced by: {}", refs.join(", ")));
         }
         if let Some(r) = &e.detail.revision {
-            lines.push(format!("    revision: {r}"));
+            let label = match e.kind {
+                EntryKind::Archive | EntryKind::ArchiveEnvironment => "archive id",
+                EntryKind::SdistGit | EntryKind::GitCheckout => "commit",
+                _ => "revision",
+            };
+            lines.push(format!("    {label}: {r}"));
+        }
+        if !e.detail.contents.is_empty() {
+            lines.push(format!("    holds: {}", e.detail.contents.join(", ")));
         }
         if e.linked_out_bytes > 0 {
             lines.push(format!(
