@@ -1,7 +1,10 @@
 //! uvcache: explore and manage uv's package cache.
 //!
 //! [`engine`] is the library: it locates, scans and attributes a cache and has
-//! no terminal dependencies. [`cli`] is the command-line front end.
+//! no terminal dependencies. [`cli`] is the command-line front end and
+//! `tui` (feature `tui`, on by default) the interactive terminal browser.
 
 pub mod cli;
 pub mod engine;
+#[cfg(feature = "tui")]
+pub mod tui;

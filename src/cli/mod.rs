@@ -91,6 +91,10 @@ enum Command {
     /// Remove what nothing uses (dangling revisions, other uv versions'
     /// buckets, cached environments, unreferenced archives), as `uv cache prune`.
     Prune(commands::prune::PruneArgs),
+    /// Browse the cache interactively: overview, packages, entries, and
+    /// previews of clean / prune (the default on a terminal).
+    #[cfg(feature = "tui")]
+    Tui(commands::tui::TuiArgs),
 }
 
 /// Runs the command line and returns the process exit code
@@ -112,6 +116,12 @@ pub fn main() -> ExitCode {
         Some(Command::Show(args)) => commands::show::run(&cli.global, &args, &printer),
         Some(Command::Clean(args)) => commands::clean::run(&cli.global, &args, &printer),
         Some(Command::Prune(args)) => commands::prune::run(&cli.global, &args, &printer),
+        #[cfg(feature = "tui")]
+        Some(Command::Tui(args)) => commands::tui::run(&cli.global, &args, &printer),
+        #[cfg(feature = "tui")]
+        None if commands::tui::wanted(&cli.global) => {
+            commands::tui::run(&cli.global, &commands::tui::TuiArgs::default(), &printer)
+        }
         None => commands::size::run(&cli.global, &commands::size::SizeArgs::default(), &printer),
     };
     match result {

@@ -7,6 +7,8 @@ pub mod prune;
 pub mod remove;
 pub mod show;
 pub mod size;
+#[cfg(feature = "tui")]
+pub mod tui;
 
 use std::sync::atomic::AtomicBool;
 

@@ -1,0 +1,71 @@
+//! Every user intent of the terminal UI. Keys reach these only through the
+//! keymap (`assets/keymap.default.toml`); their kebab-case names are the
+//! `action` values there.
+
+use serde::Deserialize;
+
+/// A user intent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Leave the program.
+    Quit,
+    /// Close the overlay, leave the detail, clear the filter, or quit at the top.
+    Back,
+    /// Show or hide the key help.
+    Help,
+    /// Scan the cache again.
+    Rescan,
+    /// Show or hide the log pane.
+    ToggleLog,
+    /// Switch to the overview screen.
+    ShowOverview,
+    /// Switch to the packages table.
+    ShowPackages,
+    /// Cycle through the screens.
+    NextScreen,
+    /// Move the selection (or the scroll position) up one line.
+    Up,
+    /// Move the selection (or the scroll position) down one line.
+    Down,
+    /// Move up one page.
+    PageUp,
+    /// Move down one page.
+    PageDown,
+    /// Jump to the first line.
+    Top,
+    /// Jump to the last line.
+    Bottom,
+    /// Open the selected package's detail.
+    Open,
+    /// Start typing a filter for the packages table.
+    Filter,
+    /// Stop typing the filter and keep it.
+    FilterAccept,
+    /// Stop typing the filter and clear it.
+    FilterClear,
+    /// Sort packages by name (again: reverse).
+    SortName,
+    /// Sort packages by number of versions (again: reverse).
+    SortVersions,
+    /// Sort packages by their sources (again: reverse).
+    SortSources,
+    /// Sort packages by logical size (again: reverse).
+    SortLogical,
+    /// Sort packages by size on disk (again: reverse).
+    SortDisk,
+    /// Sort packages by reclaimable size (again: reverse).
+    SortReclaimable,
+    /// Sort packages by their newest entry's time (again: reverse).
+    SortNewest,
+    /// Preview removing the selected package from the cache (`uv cache clean PKG`).
+    Clean,
+    /// Preview what `uv cache prune` would remove.
+    Prune,
+    /// Preview what `uv cache prune --ci` would remove.
+    PruneCi,
+    /// Move the focus to the other button of a dialog.
+    FocusNext,
+    /// Press the focused button of a dialog.
+    Activate,
+}

@@ -1,0 +1,261 @@
+//! The app: all state of the terminal UI, changed only by [`App::update`],
+//! which does no I/O and returns the [`Effect`]s to run.
+
+mod dialog;
+mod engine;
+mod input;
+mod table;
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+pub use dialog::{Focus, Modal, PlanDialog, PlanStage};
+pub use table::{PackageTable, SortColumn};
+
+use crate::engine::layout::UvVersion;
+use crate::engine::locate::CacheRoot;
+use crate::engine::model::Snapshot;
+use crate::engine::progress::ScanProgress;
+
+use super::effects::{CrossCheck, Effect, ScanRequest};
+use super::keymap::Keymap;
+use super::msg::{Level, Msg};
+use super::ui::theme::Theme;
+
+/// How many log lines are kept.
+const LOG_LINES: usize = 500;
+
+/// Everything the app is started with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The cache root and the rule that chose it.
+    pub root: CacheRoot,
+    /// `--uv-version`, if given.
+    pub uv_version: Option<UvVersion>,
+    /// Scan threads (0: the default).
+    pub threads: usize,
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// Styles.
+    pub theme: Theme,
+    /// The `uv cache dir` cross-check for the first scan, if wanted.
+    pub cross_check: Option<CrossCheck>,
+}
+
+/// The screens under the overlays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Cache root, uv release, totals, buckets.
+    Overview,
+    /// The packages table.
+    Packages,
+    /// One package's entries.
+    Detail,
+}
+
+/// Where the scan is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScanStatus {
+    /// Running (the previous snapshot, if any, is still shown).
+    Running {
+        /// The current phase.
+        phase: &'static str,
+        /// Cumulative totals.
+        progress: ScanProgress,
+    },
+    /// Finished; the snapshot is current.
+    Done,
+    /// Nothing at the cache root.
+    Missing(std::path::PathBuf),
+    /// Failed, with the explanation.
+    Failed(String),
+}
+
+/// One line of the log pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// Severity.
+    pub level: Level,
+    /// The text.
+    pub text: String,
+}
+
+/// The package shown by the detail screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    /// Normalized package name.
+    pub name: String,
+    /// First line shown.
+    pub scroll: u16,
+}
+
+/// The app's state, readable by views and tests; changed only by [`App::update`].
+#[derive(Debug, Clone)]
+pub struct State {
+    /// The cache root and the rule that chose it.
+    pub root: CacheRoot,
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// Styles.
+    pub theme: Theme,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    /// The screen under the overlays.
+    pub screen: Screen,
+    /// Where the scan is.
+    pub scan: ScanStatus,
+    /// The latest complete snapshot.
+    pub snapshot: Option<Arc<Snapshot>>,
+    /// The packages table.
+    pub table: PackageTable,
+    /// The package of the detail screen.
+    pub detail: Option<Detail>,
+    /// The overlay, if any.
+    pub modal: Option<Modal>,
+    /// Whether the log pane is shown.
+    pub show_log: bool,
+    /// The log, oldest first.
+    pub log: Vec<LogLine>,
+    /// Log lines dropped from the front of `log` so far.
+    pub log_dropped: usize,
+    /// The footer's message, until the next key.
+    pub status: Option<LogLine>,
+    /// Wall-clock time of the latest tick (ages are relative to it).
+    pub now: SystemTime,
+    /// Ticks so far (animates the spinner).
+    pub ticks: u64,
+    /// Whether the app is done.
+    pub quit: bool,
+}
+
+/// The app: state plus what it needs to ask for work.
+#[derive(Debug)]
+pub struct App {
+    state: State,
+    uv_version: Option<UvVersion>,
+    threads: usize,
+    cross_check: Option<CrossCheck>,
+    generation: u64,
+    ticket: u64,
+    dirty: bool,
+}
+
+impl App {
+    /// A new app of the given size, and its first effects (the scan).
+    pub fn new(config: Config, size: (u16, u16), now: SystemTime) -> (App, Vec<Effect>) {
+        let mut app = App {
+            state: State {
+                root: config.root,
+                keymap: config.keymap,
+                theme: config.theme,
+                size,
+                screen: Screen::Packages,
+                scan: ScanStatus::Done,
+                snapshot: None,
+                table: PackageTable::default(),
+                detail: None,
+                modal: None,
+                show_log: false,
+                log: Vec::new(),
+                log_dropped: 0,
+                status: None,
+                now,
+                ticks: 0,
+                quit: false,
+            },
+            uv_version: config.uv_version,
+            threads: config.threads,
+            cross_check: config.cross_check,
+            generation: 0,
+            ticket: 0,
+            dirty: true,
+        };
+        let effects = app.start_scan();
+        (app, effects)
+    }
+
+    /// The state, for views and tests.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Whether something changed since the last call (then a redraw is due).
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Reacts to a message; returns the work to start.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(key) => {
+                self.dirty = true;
+                self.state.status = None;
+                self.key(&key)
+            }
+            Msg::Resize { width, height } => {
+                self.dirty = true;
+                self.state.size = (width, height);
+                self.clamp_scrolls();
+                vec![]
+            }
+            Msg::Tick(now) => {
+                self.state.now = now;
+                self.state.ticks += 1;
+                self.dirty |= matches!(self.state.scan, ScanStatus::Running { .. });
+                vec![]
+            }
+            Msg::Engine(m) => self.engine(m),
+        }
+    }
+
+    /// Appends a line to the log (errors open the log pane).
+    pub(super) fn log(&mut self, level: Level, text: String) {
+        self.dirty = true;
+        if level == Level::Error {
+            self.state.show_log = true;
+        }
+        self.state.log.push(LogLine { level, text });
+        if self.state.log.len() > LOG_LINES {
+            let extra = self.state.log.len() - LOG_LINES;
+            self.state.log.drain(..extra);
+            self.state.log_dropped += extra;
+        }
+    }
+
+    pub(super) fn start_scan(&mut self) -> Vec<Effect> {
+        self.generation += 1;
+        self.state.scan = ScanStatus::Running {
+            phase: "starting",
+            progress: ScanProgress::default(),
+        };
+        vec![Effect::Scan(ScanRequest {
+            generation: self.generation,
+            root: self.state.root.clone(),
+            uv_version: self.uv_version,
+            threads: self.threads,
+            cross_check: self.cross_check.take(),
+        })]
+    }
+
+    fn next_ticket(&mut self) -> u64 {
+        self.ticket += 1;
+        self.ticket
+    }
+
+    pub(super) fn dialog_mut(&mut self, ticket: u64) -> Option<&mut PlanDialog> {
+        match &mut self.state.modal {
+            Some(Modal::Plan(d)) if d.ticket == ticket => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Keeps every scroll position within its content after a size or data change.
+    pub(super) fn clamp_scrolls(&mut self) {
+        let page = super::ui::packages::page_rows(&self.state);
+        self.state.table.scroll_into_view(page);
+        let max = super::ui::detail::max_scroll(&self.state);
+        if let Some(d) = &mut self.state.detail {
+            d.scroll = d.scroll.min(max);
+        }
+    }
+}

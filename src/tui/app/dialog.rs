@@ -1,0 +1,83 @@
+//! Overlays: the key help and the removal preview dialog.
+
+use std::sync::Arc;
+
+use crate::engine::lock::Holder;
+use crate::engine::plan::Plan;
+
+/// What covers the screen, if anything.
+#[derive(Debug, Clone)]
+pub enum Modal {
+    /// The key help, scrolled by `scroll` lines.
+    Help {
+        /// First line shown.
+        scroll: u16,
+    },
+    /// A removal preview, then its execution.
+    Plan(PlanDialog),
+}
+
+/// Which button has the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// Close without removing anything (where the focus starts).
+    Cancel,
+    /// Remove what the plan lists.
+    Confirm,
+}
+
+/// Where a removal is.
+#[derive(Debug, Clone)]
+pub enum PlanStage {
+    /// The plan is being computed.
+    Computing,
+    /// The plan is shown, waiting for a decision.
+    Ready(Arc<Plan>),
+    /// Confirmed; waiting for uv's lock, held by these processes.
+    WaitingForLock(Arc<Plan>, Vec<Holder>),
+    /// Removing: items done out of the total.
+    Removing(Arc<Plan>, u64, u64),
+}
+
+/// The removal preview dialog.
+#[derive(Debug, Clone)]
+pub struct PlanDialog {
+    /// Identifies the plan and execution requests of this dialog.
+    pub ticket: u64,
+    /// What it is about (`Clean alpha`, `Prune`, `Prune --ci`).
+    pub title: String,
+    /// Where it is.
+    pub stage: PlanStage,
+    /// The focused button.
+    pub focus: Focus,
+    /// First item line shown.
+    pub scroll: u16,
+}
+
+impl PlanDialog {
+    /// A dialog waiting for its plan.
+    pub fn new(ticket: u64, title: String) -> PlanDialog {
+        PlanDialog {
+            ticket,
+            title,
+            stage: PlanStage::Computing,
+            focus: Focus::Cancel,
+            scroll: 0,
+        }
+    }
+
+    /// The plan, once computed.
+    pub fn plan(&self) -> Option<&Arc<Plan>> {
+        match &self.stage {
+            PlanStage::Computing => None,
+            PlanStage::Ready(p)
+            | PlanStage::WaitingForLock(p, _)
+            | PlanStage::Removing(p, _, _) => Some(p),
+        }
+    }
+
+    /// Whether the user can still decide (the plan is shown and has items).
+    pub fn can_confirm(&self) -> bool {
+        matches!(&self.stage, PlanStage::Ready(p) if !p.is_empty())
+    }
+}

@@ -1,0 +1,181 @@
+//! Reports from the engine threads: scan progress and results, plans,
+//! lock waits, removal progress and outcomes.
+
+use std::sync::Arc;
+
+use super::super::effects::Effect;
+use super::super::msg::{EngineMsg, Level, ScanFailure};
+use super::super::ui;
+use super::{App, Focus, LogLine, PlanStage, ScanStatus};
+use crate::engine::execute::Outcome;
+use crate::engine::model::Snapshot;
+use crate::engine::query::packages;
+
+impl App {
+    pub(super) fn engine(&mut self, msg: EngineMsg) -> Vec<Effect> {
+        let current = self.generation;
+        match msg {
+            EngineMsg::ScanPhase { generation, phase } if generation == current => {
+                if let ScanStatus::Running { phase: p, .. } = &mut self.state.scan {
+                    *p = phase;
+                    self.dirty = true;
+                }
+            }
+            EngineMsg::ScanProgress {
+                generation,
+                progress,
+            } if generation == current => {
+                if let ScanStatus::Running { progress: p, .. } = &mut self.state.scan {
+                    *p = progress;
+                    self.dirty = true;
+                }
+            }
+            EngineMsg::Scanned { generation, result } if generation == current => {
+                self.dirty = true;
+                self.scanned(result);
+            }
+            EngineMsg::ScanPhase { .. }
+            | EngineMsg::ScanProgress { .. }
+            | EngineMsg::Scanned { .. } => {}
+            EngineMsg::Log { level, text } => self.log(level, text),
+            EngineMsg::Planned { ticket, plan } => {
+                if let Some(d) = self.dialog_mut(ticket) {
+                    d.stage = PlanStage::Ready(plan);
+                    d.focus = Focus::Cancel;
+                    self.dirty = true;
+                }
+            }
+            EngineMsg::LockWaiting { ticket, holders } => {
+                let who: Vec<String> = holders
+                    .iter()
+                    .map(|h| format!("pid {} ({})", h.pid, h.command))
+                    .collect();
+                self.log(
+                    Level::Warn,
+                    format!(
+                        "the cache is in use; waiting for uv's lock{}",
+                        if who.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", held by {}", who.join(", "))
+                        }
+                    ),
+                );
+                if let Some(d) = self.dialog_mut(ticket)
+                    && let Some(plan) = d.plan().cloned()
+                {
+                    d.stage = PlanStage::WaitingForLock(plan, holders);
+                }
+            }
+            EngineMsg::Removing {
+                ticket,
+                done,
+                total,
+            } => {
+                if let Some(d) = self.dialog_mut(ticket)
+                    && let Some(plan) = d.plan().cloned()
+                {
+                    d.stage = PlanStage::Removing(plan, done, total);
+                    self.dirty = true;
+                }
+            }
+            EngineMsg::Executed { ticket, result } => return self.executed(ticket, result),
+        }
+        vec![]
+    }
+
+    fn scanned(&mut self, result: Result<Arc<Snapshot>, ScanFailure>) {
+        match result {
+            Ok(snap) => {
+                self.state.table.set_packages(packages(&snap, None));
+                let page = ui::packages::page_rows(&self.state);
+                self.state.table.scroll_into_view(page);
+                let e = &snap.errors;
+                let summary = format!(
+                    "scanned {} entries, {} files, {} on disk in {} ms",
+                    snap.entries.len(),
+                    snap.total.files,
+                    ui::format::bytes(snap.total.disk_bytes),
+                    snap.elapsed_ms
+                );
+                let problems = (e.total() > 0).then(|| {
+                    format!(
+                        "{} problems while scanning: {} vanished (uv running?), {} unreadable, {} undecodable",
+                        e.total(),
+                        e.vanished,
+                        e.unreadable,
+                        e.undecodable
+                    )
+                });
+                let samples: Vec<String> = e
+                    .samples
+                    .iter()
+                    .take(10)
+                    .map(|s| format!("  {}: {}", s.path.display(), s.message))
+                    .collect();
+                self.state.snapshot = Some(snap);
+                self.state.scan = ScanStatus::Done;
+                self.log(Level::Info, summary);
+                if let Some(p) = problems {
+                    self.log(Level::Warn, p);
+                    for s in samples {
+                        self.log(Level::Warn, s);
+                    }
+                }
+                self.clamp_scrolls();
+            }
+            Err(ScanFailure::NoCache { path }) => {
+                self.state.snapshot = None;
+                self.state.table.set_packages(Vec::new());
+                self.state.scan = ScanStatus::Missing(path);
+            }
+            Err(ScanFailure::Cancelled) => {}
+            Err(ScanFailure::Other(text)) => {
+                self.state.scan = ScanStatus::Failed(text.clone());
+                self.log(Level::Error, text);
+            }
+        }
+    }
+
+    fn executed(&mut self, ticket: u64, result: Result<Outcome, String>) -> Vec<Effect> {
+        if self.dialog_mut(ticket).is_some() {
+            self.state.modal = None;
+        }
+        self.dirty = true;
+        match result {
+            Ok(outcome) => {
+                let line = format!(
+                    "{}; freed {} on disk",
+                    ui::format::removed_summary(
+                        outcome.removed_files,
+                        outcome.removed_dirs,
+                        outcome.uv_reported_bytes
+                    ),
+                    ui::format::bytes(outcome.reclaimed_bytes)
+                );
+                let level = if outcome.errors.is_empty() {
+                    Level::Info
+                } else {
+                    Level::Error
+                };
+                self.log(Level::Info, line.clone());
+                for e in &outcome.errors {
+                    self.log(
+                        Level::Error,
+                        format!("could not remove {}: {}", e.path.display(), e.message),
+                    );
+                }
+                self.state.status = Some(LogLine { level, text: line });
+                self.start_scan()
+            }
+            Err(text) => {
+                self.log(Level::Warn, text.clone());
+                self.state.status = Some(LogLine {
+                    level: Level::Warn,
+                    text,
+                });
+                vec![]
+            }
+        }
+    }
+}

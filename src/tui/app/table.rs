@@ -1,0 +1,208 @@
+//! The packages table's state: every package, the visible rows (filtered
+//! and sorted), the selection and the scroll position.
+
+use std::cmp::Ordering;
+
+use crate::engine::query::Package;
+
+/// A column to sort by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortColumn {
+    /// Package name, A to Z.
+    Name,
+    /// Number of versions, most first.
+    Versions,
+    /// Source labels, alphabetically.
+    Sources,
+    /// Logical bytes, largest first.
+    Logical,
+    /// On-disk bytes, largest first.
+    Disk,
+    /// Reclaimable bytes, largest first.
+    Reclaimable,
+    /// Newest entry's time, most recent first.
+    Newest,
+}
+
+/// State of the packages table.
+#[derive(Debug, Clone)]
+pub struct PackageTable {
+    /// Every package of the snapshot.
+    pub packages: Vec<Package>,
+    /// Indexes into `packages` of the visible rows, in display order.
+    pub rows: Vec<usize>,
+    /// The sort column.
+    pub sort: SortColumn,
+    /// Whether the column's natural order is reversed.
+    pub reversed: bool,
+    /// The filter text (a case-insensitive substring of the name).
+    pub filter: String,
+    /// Whether the filter is being typed.
+    pub editing: bool,
+    /// Selected row (index into `rows`).
+    pub selected: usize,
+    /// First row shown.
+    pub offset: usize,
+}
+
+impl Default for PackageTable {
+    fn default() -> Self {
+        PackageTable {
+            packages: Vec::new(),
+            rows: Vec::new(),
+            sort: SortColumn::Disk,
+            reversed: false,
+            filter: String::new(),
+            editing: false,
+            selected: 0,
+            offset: 0,
+        }
+    }
+}
+
+impl PackageTable {
+    /// Replaces the packages (after a scan), keeping the selected name when it is still there.
+    pub fn set_packages(&mut self, packages: Vec<Package>) {
+        let keep = self.selected_package().map(|p| p.name.clone());
+        self.packages = packages;
+        self.refresh(keep.as_deref());
+    }
+
+    /// The selected package, if any row is visible.
+    pub fn selected_package(&self) -> Option<&Package> {
+        self.rows
+            .get(self.selected)
+            .and_then(|i| self.packages.get(*i))
+    }
+
+    /// Sorts by `column`; the same column again reverses the order.
+    pub fn sort_by(&mut self, column: SortColumn) {
+        if self.sort == column {
+            self.reversed = !self.reversed;
+        } else {
+            self.sort = column;
+            self.reversed = false;
+        }
+        let keep = self.selected_package().map(|p| p.name.clone());
+        self.refresh(keep.as_deref());
+    }
+
+    /// Sets the filter text, selecting the first match.
+    pub fn set_filter(&mut self, filter: String) {
+        self.filter = filter;
+        self.refresh(None);
+    }
+
+    /// Moves the selection by `delta` rows, keeping it on screen (`page` rows visible).
+    pub fn move_by(&mut self, delta: isize, page: usize) {
+        let last = self.rows.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.scroll_into_view(page);
+    }
+
+    /// Keeps the selection within the `page` rows shown.
+    pub fn scroll_into_view(&mut self, page: usize) {
+        let page = page.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+        let max_offset = self.rows.len().saturating_sub(page);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    /// Recomputes the visible rows; selects `keep` if visible, else the first row.
+    fn refresh(&mut self, keep: Option<&str>) {
+        let needle = self.filter.to_lowercase();
+        let mut rows: Vec<usize> = (0..self.packages.len())
+            .filter(|i| self.packages[*i].name.to_lowercase().contains(&needle))
+            .collect();
+        let pkgs = &self.packages;
+        let (sort, reversed) = (self.sort, self.reversed);
+        rows.sort_by(|a, b| {
+            let (a, b) = (&pkgs[*a], &pkgs[*b]);
+            let natural = compare(sort, a, b).then_with(|| a.name.cmp(&b.name));
+            if reversed { natural.reverse() } else { natural }
+        });
+        self.rows = rows;
+        self.selected = keep
+            .and_then(|name| {
+                self.rows
+                    .iter()
+                    .position(|i| self.packages[*i].name == name)
+            })
+            .unwrap_or(0);
+        self.offset = self.offset.min(self.selected);
+    }
+}
+
+/// The column's natural order: names A to Z, everything else largest or newest first.
+fn compare(column: SortColumn, a: &Package, b: &Package) -> Ordering {
+    match column {
+        SortColumn::Name => a.name.cmp(&b.name),
+        SortColumn::Versions => b.versions.len().cmp(&a.versions.len()),
+        SortColumn::Sources => a.sources.cmp(&b.sources),
+        SortColumn::Logical => b.sizes.logical_bytes.cmp(&a.sizes.logical_bytes),
+        SortColumn::Disk => b.sizes.disk_bytes.cmp(&a.sizes.disk_bytes),
+        SortColumn::Reclaimable => b.sizes.reclaimable_bytes.cmp(&a.sizes.reclaimable_bytes),
+        SortColumn::Newest => b.newest.cmp(&a.newest),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::model::Sizes;
+
+    fn pkg(name: &str, disk: u64) -> Package {
+        Package {
+            name: name.into(),
+            versions: vec!["1".into()],
+            sources: vec!["pypi".into()],
+            sizes: Sizes {
+                disk_bytes: disk,
+                ..Sizes::default()
+            },
+            entries: 1,
+            newest: None,
+            oldest: None,
+            ids: vec![],
+        }
+    }
+
+    #[test]
+    fn sorts_filters_and_keeps_the_selection() {
+        let mut t = PackageTable::default();
+        t.set_packages(vec![pkg("alpha", 1), pkg("beta", 3), pkg("gamma", 2)]);
+        let names = |t: &PackageTable| -> Vec<String> {
+            t.rows.iter().map(|i| t.packages[*i].name.clone()).collect()
+        };
+        assert_eq!(names(&t), ["beta", "gamma", "alpha"]);
+        t.move_by(1, 10);
+        assert_eq!(t.selected_package().map(|p| p.name.as_str()), Some("gamma"));
+        t.sort_by(SortColumn::Name);
+        assert_eq!(names(&t), ["alpha", "beta", "gamma"]);
+        assert_eq!(t.selected, 2, "the selection follows the package");
+        t.sort_by(SortColumn::Name);
+        assert_eq!(names(&t), ["gamma", "beta", "alpha"]);
+        t.set_filter("A".into());
+        assert_eq!(names(&t), ["gamma", "beta", "alpha"]);
+        t.set_filter("ph".into());
+        assert_eq!(names(&t), ["alpha"]);
+        t.move_by(5, 10);
+        assert_eq!(t.selected, 0);
+    }
+
+    #[test]
+    fn scrolling_keeps_the_selection_visible() {
+        let mut t = PackageTable::default();
+        t.set_packages((0..20).map(|i| pkg(&format!("p{i:02}"), 0)).collect());
+        t.move_by(7, 5);
+        assert_eq!((t.selected, t.offset), (7, 3));
+        t.move_by(-5, 5);
+        assert_eq!((t.selected, t.offset), (2, 2));
+        t.move_by(100, 5);
+        assert_eq!((t.selected, t.offset), (19, 15));
+    }
+}

@@ -1,0 +1,320 @@
+//! Effects: the work [`super::app::App::update`] asks for (scans, plans,
+//! removals under uv's lock), run on threads that report back as
+//! [`EngineMsg`]s. Nothing here runs on the UI task.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::engine::error::Error;
+use crate::engine::execute::execute;
+use crate::engine::layout::UvVersion;
+use crate::engine::locate::{CacheRoot, same_dir, uv_cache_dir};
+use crate::engine::lock::{CacheLock, Holder, LockObserver, lock_exclusive, lock_timeout};
+use crate::engine::plan::{Plan, Target, plan_clean, plan_prune};
+use crate::engine::progress::{Reporter, ScanProgress};
+use crate::engine::scan::{ScanOptions, scan, top_level_dirs};
+use crate::engine::uv::{find_uv, resolve_release};
+
+use super::msg::{EngineMsg, Level, ScanFailure};
+
+/// Where engine threads send their reports.
+pub type Sink = Arc<dyn Fn(EngineMsg) + Send + Sync>;
+
+/// Work for a background thread.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Scan the cache (cancelling any scan still running).
+    Scan(ScanRequest),
+    /// Stop the running scan.
+    CancelScan,
+    /// Compute a removal plan.
+    Plan {
+        /// Identifies the request in the answer.
+        ticket: u64,
+        /// The cache root and owning uv release.
+        target: Target,
+        /// Which plan.
+        kind: PlanKind,
+    },
+    /// Take uv's exclusive lock (waiting up to `UV_LOCK_TIMEOUT`) and apply the plan.
+    Execute {
+        /// Identifies the execution in its reports.
+        ticket: u64,
+        /// The confirmed plan.
+        plan: Arc<Plan>,
+    },
+    /// Stop waiting for the lock of an execution (no effect once removal started).
+    CancelExecution {
+        /// Which execution.
+        ticket: u64,
+    },
+}
+
+/// Which removal to plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanKind {
+    /// `uv cache clean PACKAGE...`.
+    Clean(Vec<String>),
+    /// `uv cache prune`.
+    Prune,
+    /// `uv cache prune --ci`.
+    PruneCi,
+}
+
+/// What to scan and how.
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    /// Identifies the scan in its reports.
+    pub generation: u64,
+    /// The cache root.
+    pub root: CacheRoot,
+    /// `--uv-version`, if given.
+    pub uv_version: Option<UvVersion>,
+    /// Worker threads (0: the default).
+    pub threads: usize,
+    /// Ask `uv cache dir` whether uv agrees on the root (first scan only).
+    pub cross_check: Option<CrossCheck>,
+}
+
+/// Inputs of the `uv cache dir` cross-check.
+#[derive(Debug, Clone)]
+pub struct CrossCheck {
+    /// `--cache-dir`, if given.
+    pub cache_dir: Option<PathBuf>,
+    /// The working directory relative settings are taken from.
+    pub cwd: PathBuf,
+}
+
+/// Runs effects on threads, keeping the cancel flags.
+pub struct Runner {
+    sink: Sink,
+    scan_cancel: Option<Arc<AtomicBool>>,
+    exec_cancel: HashMap<u64, Arc<AtomicBool>>,
+}
+
+impl Runner {
+    /// A runner reporting to `sink`.
+    pub fn new(sink: Sink) -> Runner {
+        Runner {
+            sink,
+            scan_cancel: None,
+            exec_cancel: HashMap::new(),
+        }
+    }
+
+    /// Starts `effect` on its own thread (cancellations take effect at once).
+    pub fn run(&mut self, effect: Effect) {
+        // A flag only the runner still holds belongs to a finished execution.
+        self.exec_cancel.retain(|_, c| Arc::strong_count(c) > 1);
+        let cancel = Arc::new(AtomicBool::new(false));
+        match &effect {
+            Effect::CancelScan => {
+                self.cancel_scan();
+                return;
+            }
+            Effect::CancelExecution { ticket } => {
+                if let Some(c) = self.exec_cancel.remove(ticket) {
+                    c.store(true, Ordering::Relaxed);
+                }
+                return;
+            }
+            Effect::Scan(_) => {
+                self.cancel_scan();
+                self.scan_cancel = Some(cancel.clone());
+            }
+            Effect::Execute { ticket, .. } => {
+                self.exec_cancel.insert(*ticket, cancel.clone());
+            }
+            Effect::Plan { .. } => {}
+        }
+        let sink = self.sink.clone();
+        let spawned = std::thread::Builder::new()
+            .name("uvcache-effect".into())
+            .spawn(move || perform(effect, &cancel, &*sink));
+        if let Err(e) = spawned {
+            (self.sink)(EngineMsg::Log {
+                level: Level::Error,
+                text: format!("cannot start a worker thread: {e}"),
+            });
+        }
+    }
+
+    /// Cancels the running scan, if any (on quit and before a new scan).
+    pub fn cancel_scan(&mut self) {
+        if let Some(c) = self.scan_cancel.take() {
+            c.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Does the work of `effect` on the calling thread, reporting to `sink`.
+pub fn perform(effect: Effect, cancel: &AtomicBool, sink: &(dyn Fn(EngineMsg) + Sync)) {
+    match effect {
+        Effect::Scan(req) => scan_now(&req, cancel, sink),
+        Effect::Plan {
+            ticket,
+            target,
+            kind,
+        } => {
+            let plan = match &kind {
+                PlanKind::Clean(names) => plan_clean(&target, names),
+                PlanKind::Prune => plan_prune(&target, false),
+                PlanKind::PruneCi => plan_prune(&target, true),
+            };
+            sink(EngineMsg::Planned {
+                ticket,
+                plan: Arc::new(plan),
+            });
+        }
+        Effect::Execute { ticket, plan } => {
+            let result = wait_for_lock(&plan, lock_timeout(), cancel, &|holders| {
+                sink(EngineMsg::LockWaiting {
+                    ticket,
+                    holders: holders.to_vec(),
+                })
+            })
+            .map(|lock| execute(&plan, &lock, &Removal { ticket, sink }));
+            sink(EngineMsg::Executed { ticket, result });
+        }
+        Effect::CancelScan | Effect::CancelExecution { .. } => {}
+    }
+}
+
+struct Progress<'a> {
+    generation: u64,
+    sink: &'a (dyn Fn(EngineMsg) + Sync),
+}
+
+impl Reporter for Progress<'_> {
+    fn phase(&self, phase: &'static str) {
+        (self.sink)(EngineMsg::ScanPhase {
+            generation: self.generation,
+            phase,
+        });
+    }
+
+    fn scan(&self, progress: ScanProgress) {
+        (self.sink)(EngineMsg::ScanProgress {
+            generation: self.generation,
+            progress,
+        });
+    }
+}
+
+struct Removal<'a> {
+    ticket: u64,
+    sink: &'a (dyn Fn(EngineMsg) + Sync),
+}
+
+impl Reporter for Removal<'_> {
+    fn removal(&self, done: u64, total: u64) {
+        (self.sink)(EngineMsg::Removing {
+            ticket: self.ticket,
+            done,
+            total,
+        });
+    }
+}
+
+fn scan_now(req: &ScanRequest, cancel: &AtomicBool, sink: &(dyn Fn(EngineMsg) + Sync)) {
+    let log = |level, text| sink(EngineMsg::Log { level, text });
+    let uv_path = find_uv();
+    if let (Some(check), Some(uv)) = (&req.cross_check, &uv_path)
+        && let Some(theirs) = uv_cache_dir(uv, check.cache_dir.as_deref())
+        && !same_dir(&theirs, &req.root.path, &check.cwd)
+    {
+        log(
+            Level::Warn,
+            format!(
+                "`{} cache dir` says `{}`, but uvcache found `{}` ({}); using uvcache's answer",
+                uv.display(),
+                theirs.display(),
+                req.root.path.display(),
+                req.root.rule
+            ),
+        );
+    }
+    let dirs = top_level_dirs(&req.root.path);
+    let uv = resolve_release(req.uv_version, uv_path.as_deref(), &dirs);
+    if uv.newer_than_table {
+        log(
+            Level::Warn,
+            format!(
+                "uv {} is newer than uvcache's bucket table; assuming it uses the newest known bucket names",
+                uv.version
+            ),
+        );
+    }
+    let opts = ScanOptions {
+        threads: req.threads,
+    };
+    let reporter = Progress {
+        generation: req.generation,
+        sink,
+    };
+    let result = match scan(&req.root, uv, &opts, &reporter, cancel) {
+        Ok(snap) => Ok(Arc::new(snap)),
+        Err(Error::NoCache { path }) => Err(ScanFailure::NoCache { path }),
+        Err(Error::Cancelled) => Err(ScanFailure::Cancelled),
+        Err(e) => Err(ScanFailure::Other(format!(
+            "cannot scan the cache at `{}` ({}): {e}",
+            req.root.path.display(),
+            req.root.rule
+        ))),
+    };
+    sink(EngineMsg::Scanned {
+        generation: req.generation,
+        result,
+    });
+}
+
+struct Observer<'a> {
+    reported: Cell<bool>,
+    on_wait: &'a dyn Fn(&[Holder]),
+}
+
+impl LockObserver for Observer<'_> {
+    fn waiting(&self, holders: &[Holder]) {
+        if !self.reported.replace(true) {
+            (self.on_wait)(holders);
+        }
+    }
+}
+
+/// Takes uv's exclusive lock on the plan's cache, waiting up to `timeout`
+/// and giving up as soon as `cancel` is set.
+pub fn wait_for_lock(
+    plan: &Plan,
+    timeout: Duration,
+    cancel: &AtomicBool,
+    on_wait: &dyn Fn(&[Holder]),
+) -> Result<CacheLock, String> {
+    let started = Instant::now();
+    let observer = Observer {
+        reported: Cell::new(false),
+        on_wait,
+    };
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err("cancelled while waiting for uv's lock: nothing was removed".into());
+        }
+        // A zero timeout makes one short try; the loop does the waiting so it can be cancelled.
+        match lock_exclusive(&plan.root, Duration::ZERO, false, &observer) {
+            Ok(lock) => return Ok(lock),
+            Err(Error::Other(_)) if started.elapsed() < timeout => {}
+            Err(Error::Other(_)) => {
+                return Err(format!(
+                    "timeout ({}s) when waiting for uv's lock on `{}`: is another uv process running? \
+                     Set UV_LOCK_TIMEOUT to wait longer. Nothing was removed.",
+                    timeout.as_secs(),
+                    plan.root.display()
+                ));
+            }
+            Err(e) => return Err(format!("{e}; nothing was removed")),
+        }
+    }
+}

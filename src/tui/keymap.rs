@@ -1,0 +1,404 @@
+//! The keymap: which key means which [`Action`] in which context, read from
+//! `assets/keymap.default.toml` (compiled in) and an optional user file. The
+//! help overlay and the footer hints are generated from it.
+
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use serde::Deserialize;
+
+use super::action::Action;
+
+/// The built-in keymap.
+pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.default.toml");
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    /// Every screen, unless a dialog or the filter is open.
+    Global,
+    /// The packages table.
+    Packages,
+    /// A package's detail.
+    Detail,
+    /// While typing a filter.
+    Filter,
+    /// The removal preview dialog.
+    Plan,
+    /// The help overlay.
+    Help,
+}
+
+impl Context {
+    /// Every context, in the order the help overlay lists them.
+    pub const ALL: [Context; 6] = [
+        Context::Global,
+        Context::Packages,
+        Context::Detail,
+        Context::Filter,
+        Context::Plan,
+        Context::Help,
+    ];
+
+    /// The heading of the context in the help overlay.
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Packages => "Packages table",
+            Context::Detail => "Package detail",
+            Context::Filter => "While typing a filter",
+            Context::Plan => "Removal preview",
+            Context::Help => "This help",
+        }
+    }
+}
+
+/// A key with the modifiers that matter (ctrl, alt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// The key.
+    pub code: KeyCode,
+    /// Ctrl and alt only; shift is part of the character.
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    /// The key of a terminal event.
+    pub fn of(event: &KeyEvent) -> Key {
+        Key {
+            code: event.code,
+            mods: event.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT),
+        }
+    }
+
+    /// The key as a terminal event (for feeding keys without a terminal).
+    pub fn event(self) -> KeyEvent {
+        let shift = matches!(self.code, KeyCode::Char(c) if c.is_uppercase())
+            || self.code == KeyCode::BackTab;
+        let mods = if shift {
+            self.mods | KeyModifiers::SHIFT
+        } else {
+            self.mods
+        };
+        KeyEvent::new(self.code, mods)
+    }
+}
+
+/// Parses a key name: a character, or a named key, with `ctrl-` / `alt-` prefixes.
+pub fn parse_key(text: &str) -> Result<Key, String> {
+    let mut mods = KeyModifiers::NONE;
+    let mut rest = text;
+    loop {
+        if let Some(r) = rest.strip_prefix("ctrl-").filter(|r| !r.is_empty()) {
+            mods |= KeyModifiers::CONTROL;
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("alt-").filter(|r| !r.is_empty()) {
+            mods |= KeyModifiers::ALT;
+            rest = r;
+        } else {
+            break;
+        }
+    }
+    let mut chars = rest.chars();
+    let code = match (chars.next(), chars.next()) {
+        (Some(c), None) => KeyCode::Char(c),
+        _ => match rest.to_ascii_lowercase().as_str() {
+            "esc" | "escape" => KeyCode::Esc,
+            "enter" | "return" => KeyCode::Enter,
+            "tab" => KeyCode::Tab,
+            "backtab" | "shift-tab" => KeyCode::BackTab,
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pgup" | "pageup" => KeyCode::PageUp,
+            "pgdn" | "pagedown" => KeyCode::PageDown,
+            "space" => KeyCode::Char(' '),
+            f if f.starts_with('f') => f[1..]
+                .parse::<u8>()
+                .ok()
+                .filter(|n| (1..=12).contains(n))
+                .map(KeyCode::F)
+                .ok_or_else(|| format!("unknown key `{text}`"))?,
+            _ => return Err(format!("unknown key `{text}`")),
+        },
+    };
+    Ok(Key { code, mods })
+}
+
+/// Parses a key sequence: characters stand for themselves, `<name>` for a
+/// named key (`/alpha<enter>d<tab><enter>`); `<lt>` is a literal `<`.
+pub fn key_events(sequence: &str) -> Result<Vec<KeyEvent>, String> {
+    let mut out = Vec::new();
+    let mut rest = sequence;
+    while let Some(c) = rest.chars().next() {
+        if c == '<'
+            && let Some(end) = rest.find('>')
+            && end > 1
+        {
+            let name = &rest[1..end];
+            let key = if name == "lt" {
+                Key {
+                    code: KeyCode::Char('<'),
+                    mods: KeyModifiers::NONE,
+                }
+            } else {
+                parse_key(name)?
+            };
+            out.push(key.event());
+            rest = &rest[end + 1..];
+            continue;
+        }
+        out.push(
+            Key {
+                code: KeyCode::Char(c),
+                mods: KeyModifiers::NONE,
+            }
+            .event(),
+        );
+        rest = &rest[c.len_utf8()..];
+    }
+    Ok(out)
+}
+
+/// One binding.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    /// Where it applies.
+    pub context: Context,
+    /// The key.
+    pub key: Key,
+    /// The key as written in the keymap (shown in the help).
+    pub label: String,
+    /// What it does.
+    pub action: Action,
+    /// The help text.
+    pub description: String,
+    /// The short footer label, if any.
+    pub hint: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBinding {
+    key: String,
+    action: Action,
+    description: String,
+    hint: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawKeymap {
+    #[serde(default)]
+    global: Vec<RawBinding>,
+    #[serde(default)]
+    packages: Vec<RawBinding>,
+    #[serde(default)]
+    detail: Vec<RawBinding>,
+    #[serde(default)]
+    filter: Vec<RawBinding>,
+    #[serde(default)]
+    plan: Vec<RawBinding>,
+    #[serde(default)]
+    help: Vec<RawBinding>,
+}
+
+/// All bindings, in file order.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        // The built-in file is checked by a unit test.
+        Keymap::parse(DEFAULT_KEYMAP).unwrap_or(Keymap { bindings: vec![] })
+    }
+}
+
+impl Keymap {
+    /// Parses a keymap file's text.
+    pub fn parse(text: &str) -> Result<Keymap, String> {
+        let raw: RawKeymap = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut bindings = Vec::new();
+        for (context, list) in [
+            (Context::Global, raw.global),
+            (Context::Packages, raw.packages),
+            (Context::Detail, raw.detail),
+            (Context::Filter, raw.filter),
+            (Context::Plan, raw.plan),
+            (Context::Help, raw.help),
+        ] {
+            for b in list {
+                bindings.push(Binding {
+                    context,
+                    key: parse_key(&b.key)?,
+                    label: b.key,
+                    action: b.action,
+                    description: b.description,
+                    hint: b.hint,
+                });
+            }
+        }
+        Ok(Keymap { bindings })
+    }
+
+    /// The built-in keymap with the user's file applied on top, and any
+    /// problem with that file (the built-in map is used then).
+    pub fn load(user_file: Option<&Path>) -> (Keymap, Option<String>) {
+        let mut map = Keymap::default();
+        let Some(path) = user_file.filter(|p| p.is_file()) else {
+            return (map, None);
+        };
+        match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Keymap::parse(&text))
+        {
+            Ok(user) => {
+                map.apply(user);
+                (map, None)
+            }
+            Err(e) => (
+                map,
+                Some(format!(
+                    "ignoring the keymap `{}`: {e}; using the built-in keys",
+                    path.display()
+                )),
+            ),
+        }
+    }
+
+    /// Where the user's keymap lives: `<config dir>/uvcache/keymap.toml`.
+    pub fn user_file() -> Option<PathBuf> {
+        dirs::config_dir().map(|d| d.join("uvcache").join("keymap.toml"))
+    }
+
+    /// Applies `user` over `self`: a binding replaces the one for the same
+    /// key and context, and is added otherwise.
+    pub fn apply(&mut self, user: Keymap) {
+        for b in user.bindings {
+            match self
+                .bindings
+                .iter_mut()
+                .find(|d| d.context == b.context && d.key == b.key)
+            {
+                Some(d) => *d = b,
+                None => self.bindings.push(b),
+            }
+        }
+    }
+
+    /// The action of `event`, looking in `contexts` in order.
+    pub fn action(&self, contexts: &[Context], event: &KeyEvent) -> Option<Action> {
+        if event.kind == KeyEventKind::Release {
+            return None;
+        }
+        let key = Key::of(event);
+        contexts.iter().find_map(|c| {
+            self.bindings
+                .iter()
+                .find(|b| b.context == *c && b.key == key)
+                .map(|b| b.action)
+        })
+    }
+
+    /// The bindings of one context, in file order.
+    pub fn bindings(&self, context: Context) -> impl Iterator<Item = &Binding> {
+        self.bindings.iter().filter(move |b| b.context == context)
+    }
+
+    /// The first key bound to `action` in `context` (for texts that name a key).
+    pub fn label(&self, context: Context, action: Action) -> Option<&str> {
+        self.bindings(context)
+            .find(|b| b.action == action)
+            .map(|b| b.label.as_str())
+    }
+
+    /// Footer hints (key label, hint) of the given contexts.
+    pub fn hints(&self, contexts: &[Context]) -> Vec<(&str, &str)> {
+        contexts
+            .iter()
+            .flat_map(|c| self.bindings(*c))
+            .filter_map(|b| Some((b.label.as_str(), b.hint.as_deref()?)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_keymap_parses_and_has_no_duplicate_keys() {
+        let map = Keymap::parse(DEFAULT_KEYMAP).expect("built-in keymap");
+        for c in Context::ALL {
+            let keys: Vec<Key> = map.bindings(c).map(|b| b.key).collect();
+            let mut unique = keys.clone();
+            unique.sort_by_key(|k| format!("{k:?}"));
+            unique.dedup();
+            assert_eq!(keys.len(), unique.len(), "duplicate key in {c:?}");
+        }
+        let q = key_events("q").expect("keys");
+        assert_eq!(map.action(&[Context::Global], &q[0]), Some(Action::Quit));
+        // The help overlay shows key and description on one line at 80 columns.
+        for c in Context::ALL {
+            for b in map.bindings(c) {
+                assert!(b.description.chars().count() <= 55, "{}", b.description);
+            }
+        }
+    }
+
+    #[test]
+    fn key_sequences_parse() {
+        let keys = key_events("/a<enter><ctrl-c>G<lt>").expect("keys");
+        assert_eq!(keys.len(), 6);
+        assert_eq!(keys[2].code, KeyCode::Enter);
+        assert_eq!(Key::of(&keys[3]).mods, KeyModifiers::CONTROL);
+        assert_eq!(keys[4].code, KeyCode::Char('G'));
+        assert_eq!(keys[5].code, KeyCode::Char('<'));
+        assert!(key_events("<nope>").is_err());
+    }
+
+    #[test]
+    fn user_bindings_replace_the_same_key() {
+        let mut map = Keymap::default();
+        let user = Keymap::parse(
+            "[[global]]\nkey = \"q\"\naction = \"help\"\ndescription = \"help instead\"\n",
+        )
+        .expect("user keymap");
+        map.apply(user);
+        let q = key_events("q").expect("keys");
+        assert_eq!(map.action(&[Context::Global], &q[0]), Some(Action::Help));
+        assert!(
+            Keymap::parse("[[global]]\nkey = \"q\"\naction = \"nope\"\ndescription = \"\"\n")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_user_file_overrides_and_a_broken_one_is_reported() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let good = dir.path().join("good.toml");
+        std::fs::write(
+            &good,
+            "[[packages]]\nkey = \"x\"\naction = \"clean\"\ndescription = \"clean\"\n",
+        )
+        .expect("write");
+        let (map, problem) = Keymap::load(Some(&good));
+        assert!(problem.is_none());
+        let x = key_events("x").expect("keys");
+        assert_eq!(map.action(&[Context::Packages], &x[0]), Some(Action::Clean));
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "[[packages]]\nkey = \"nope-key\"\n").expect("write");
+        let (map, problem) = Keymap::load(Some(&bad));
+        assert!(problem.is_some_and(|p| p.contains("bad.toml")));
+        assert_eq!(map.label(Context::Global, Action::Quit), Some("q"));
+        let (_, problem) = Keymap::load(Some(&dir.path().join("absent.toml")));
+        assert!(problem.is_none(), "no file, no problem");
+    }
+}

@@ -1,0 +1,222 @@
+//! A package's detail: its entries grouped by version, each with kind,
+//! state, source, sizes, path and linked archive.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::format::{age, bytes, count, truncate};
+use super::theme::Theme;
+use super::{areas, screen};
+use crate::engine::model::{Entry, EntryState, Snapshot};
+use crate::engine::query::package_entries;
+use crate::tui::app::State;
+
+/// Fixed rows above the scrolled entries (summary, column header).
+const HEAD_ROWS: u16 = 2;
+
+/// Rows of entries visible at once.
+pub fn page_rows(state: &State) -> usize {
+    usize::from(
+        areas(state, screen(state))
+            .body
+            .height
+            .saturating_sub(HEAD_ROWS),
+    )
+    .max(1)
+}
+
+/// The largest useful scroll position.
+pub fn max_scroll(state: &State) -> u16 {
+    let width = areas(state, screen(state)).body.width;
+    let lines = body_lines(state, width).len();
+    u16::try_from(lines.saturating_sub(page_rows(state))).unwrap_or(u16::MAX)
+}
+
+/// Draws the detail of `state.detail`.
+pub fn draw(f: &mut Frame, area: Rect, state: &State) {
+    let Some(d) = &state.detail else { return };
+    let t = &state.theme;
+    let [head, header, body] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let summary = match state.table.packages.iter().find(|p| p.name == d.name) {
+        Some(p) => format!(
+            "  {} · {} logical · {} on disk · {} reclaimable",
+            count(p.entries as u64, "entry", "entries"),
+            bytes(p.sizes.logical_bytes),
+            bytes(p.sizes.disk_bytes),
+            bytes(p.sizes.reclaimable_bytes)
+        ),
+        None => "  no entries in the cache".into(),
+    };
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(d.name.clone(), t.title),
+            Span::raw(summary),
+        ])),
+        head,
+    );
+    let w = Widths::of(area.width);
+    f.render_widget(
+        Paragraph::new(Line::styled(
+            w.row("KIND", "STATE", "SOURCE", ["LOGICAL", "ON DISK", "RECLAIM"]),
+            t.header,
+        )),
+        header,
+    );
+    let lines = body_lines(state, area.width);
+    f.render_widget(Paragraph::new(lines).scroll((d.scroll, 0)), body);
+}
+
+/// Column widths for a screen `width` wide.
+struct Widths {
+    source: usize,
+    path: usize,
+}
+
+impl Widths {
+    fn of(width: u16) -> Widths {
+        let width = usize::from(width);
+        Widths {
+            source: width.saturating_sub(2 + 15 + 1 + 8 + 1 + 1 + 27).max(8),
+            path: width.saturating_sub(4).max(8),
+        }
+    }
+
+    fn row(&self, kind: &str, state: &str, source: &str, sizes: [&str; 3]) -> String {
+        let (head, state, tail) = self.parts(kind, state, source, sizes);
+        format!("{head}{state}{tail}")
+    }
+
+    /// The row in three parts: up to the state column, the state column, the rest.
+    fn parts(
+        &self,
+        kind: &str,
+        state: &str,
+        source: &str,
+        sizes: [&str; 3],
+    ) -> (String, String, String) {
+        (
+            format!("  {:<15} ", truncate(kind, 15)),
+            format!("{state:<8}"),
+            format!(
+                " {:<sw$} {:>8} {:>8} {:>8}",
+                truncate(source, self.source),
+                sizes[0],
+                sizes[1],
+                sizes[2],
+                sw = self.source
+            ),
+        )
+    }
+}
+
+fn body_lines(state: &State, width: u16) -> Vec<Line<'static>> {
+    let (Some(d), Some(snap)) = (&state.detail, &state.snapshot) else {
+        return vec![];
+    };
+    let entries = package_entries(snap, &d.name);
+    if entries.is_empty() {
+        return vec![Line::styled(
+            format!("No cache entries for `{}`.", d.name),
+            state.theme.dim,
+        )];
+    }
+    let w = Widths::of(width);
+    let mut lines = Vec::new();
+    let mut last: Option<&Option<String>> = None;
+    for e in entries {
+        if last != Some(&e.version) {
+            if last.is_some() {
+                lines.push(Line::raw(""));
+            }
+            let heading = match &e.version {
+                Some(v) => format!("version {v}"),
+                None => "no version (index pages, metadata)".into(),
+            };
+            lines.push(Line::styled(heading, state.theme.header));
+            last = Some(&e.version);
+        }
+        entry_lines(&mut lines, e, snap, state, &w);
+    }
+    lines
+}
+
+fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &State, w: &Widths) {
+    let t: &Theme = &s.theme;
+    let (label, style) = state_style(e.state, t);
+    let (head, state_col, tail) = w.parts(
+        e.kind.as_str(),
+        label,
+        &e.source.describe(),
+        [
+            &bytes(e.sizes.logical_bytes),
+            &bytes(e.sizes.disk_bytes),
+            &bytes(e.sizes.reclaimable_bytes),
+        ],
+    );
+    out.push(Line::from(vec![
+        Span::raw(head),
+        Span::styled(state_col, style),
+        Span::raw(tail),
+    ]));
+    out.push(Line::styled(
+        format!("    {}", truncate(&e.path.display().to_string(), w.path)),
+        Style::default(),
+    ));
+    // What it is, then when and how it is linked: the varying parts (ages,
+    // sizes) come last, on a line of their own.
+    let mut what = Vec::new();
+    match e.detail.built {
+        Some(true) => what.push("built from source".to_string()),
+        Some(false) => what.push("downloaded".to_string()),
+        None => {}
+    }
+    if let Some(tags) = &e.detail.tags {
+        what.push(tags.clone());
+    }
+    let mut when = Vec::new();
+    if let Some(b) = e.bucket.and_then(|b| snap.buckets.get(usize::from(b))) {
+        what.push(b.name.clone());
+        when.push(format!("written {} ago", age(s.now, e.modified)));
+    }
+    if !e.detail.referrers.is_empty() {
+        when.push(count(
+            e.detail.referrers.len() as u64,
+            "referrer",
+            "referrers",
+        ));
+    }
+    if e.linked_out_bytes > 0 {
+        when.push(format!(
+            "{} hard-linked outside the cache",
+            bytes(e.linked_out_bytes)
+        ));
+    }
+    for facts in [what, when] {
+        if !facts.is_empty() {
+            out.push(Line::styled(
+                format!("    {}", truncate(&facts.join(" · "), w.path)),
+                t.dim,
+            ));
+        }
+    }
+    for a in &e.detail.archives {
+        out.push(Line::styled(format!("    → archive-v0/{a}"), t.dim));
+    }
+}
+
+fn state_style(state: EntryState, t: &Theme) -> (&'static str, Style) {
+    match state {
+        EntryState::Current => ("current", t.good),
+        EntryState::Dangling => ("dangling", t.warn),
+        EntryState::Orphan => ("orphan", t.warn),
+        EntryState::Broken => ("broken", t.bad),
+    }
+}

@@ -1,0 +1,96 @@
+//! Text formatting shared by the views: sizes, ages, bars, truncation.
+
+use std::time::SystemTime;
+
+/// Bytes with binary units, as uv prints them (`8.6MiB`, `123B`).
+pub fn bytes(n: u64) -> String {
+    use humansize::{BINARY, FormatSizeOptions, format_size};
+    let opts = FormatSizeOptions::from(BINARY)
+        .decimal_places(1)
+        .space_after_value(false);
+    format_size(n, opts)
+}
+
+/// How long ago `t` was, in one short unit (`45s`, `17m`, `5h`, `3d`, `2mo`).
+pub fn age(now: SystemTime, t: Option<SystemTime>) -> String {
+    let Some(t) = t else { return "-".into() };
+    let secs = now.duration_since(t).map_or(0, |d| d.as_secs());
+    match secs {
+        s if s < 120 => format!("{s}s"),
+        s if s < 7200 => format!("{}m", s / 60),
+        s if s < 172_800 => format!("{}h", s / 3600),
+        s if s < 5_184_000 => format!("{}d", s / 86_400),
+        s => format!("{}mo", s / 2_592_000),
+    }
+}
+
+/// uv's summary of a removal: `Removed N files (X)`.
+pub fn removed_summary(files: u64, dirs: u64, uv_bytes: u64) -> String {
+    let b = bytes(uv_bytes);
+    match (files, dirs) {
+        (0, 0) => "No cache entries found".to_string(),
+        (0, 1) => format!("Removed 1 directory ({b})"),
+        (0, n) => format!("Removed {n} directories ({b})"),
+        (1, _) => format!("Removed 1 file ({b})"),
+        (n, _) => format!("Removed {n} files ({b})"),
+    }
+}
+
+/// A horizontal bar of `width` cells filled to `fraction`, in eighths of a cell.
+pub fn bar(fraction: f64, width: usize) -> String {
+    const PARTS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+    let fraction = if fraction.is_finite() {
+        fraction.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    // Rounded to eighths of a cell; the value is small and non-negative.
+    let eighths = (fraction * (width * 8) as f64).round() as usize;
+    let mut s = "█".repeat(eighths / 8);
+    if !eighths.is_multiple_of(8) {
+        s.push(PARTS[eighths % 8]);
+    }
+    if s.is_empty() && fraction > 0.0 && width > 0 {
+        s.push('▏');
+    }
+    s
+}
+
+/// `text` cut to `width` characters, ending in `…` when cut.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut s: String = text.chars().take(width - 1).collect();
+    s.push('…');
+    s
+}
+
+/// `n` and a noun, plural when needed (`1 item`, `3 items`).
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    match n.into() {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_and_truncation() {
+        assert_eq!(bar(0.5, 4), "██");
+        assert_eq!(bar(1.0, 2), "██");
+        assert_eq!(bar(0.0001, 10), "▏");
+        assert_eq!(bar(0.0, 10), "");
+        assert_eq!(bar(f64::NAN, 10), "");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+        assert_eq!(count(1u32, "item", "items"), "1 item");
+        assert_eq!(count(2u32, "item", "items"), "2 items");
+    }
+}

@@ -1,0 +1,109 @@
+//! The frame around every screen: the tab bar and the footer.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::format::bytes;
+use crate::tui::app::{Modal, ScanStatus, Screen, State};
+use crate::tui::keymap::Context;
+use crate::tui::msg::Level;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// The tab bar: program name, screens, scan status on the right.
+pub fn tabs(f: &mut Frame, area: Rect, state: &State) {
+    let t = &state.theme;
+    let mut spans = vec![Span::styled(" uvcache ", t.title), Span::raw(" ")];
+    let mut tab = |label: String, screen: Screen| {
+        let style = if state.screen == screen {
+            t.tab_active
+        } else {
+            t.tab
+        };
+        spans.push(Span::styled(format!(" {label} "), style));
+        spans.push(Span::raw(" "));
+    };
+    tab("1 Overview".into(), Screen::Overview);
+    tab("2 Packages".into(), Screen::Packages);
+    if let Some(d) = &state.detail {
+        tab(d.name.clone(), Screen::Detail);
+    }
+    let status = status_text(state);
+    let [left, right] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(u16::try_from(status.chars().count() + 1).unwrap_or(u16::MAX)),
+    ])
+    .areas(area);
+    f.render_widget(Paragraph::new(Line::from(spans)), left);
+    f.render_widget(
+        Paragraph::new(Line::from(Span::styled(status, t.dim)).right_aligned()),
+        right,
+    );
+}
+
+fn status_text(state: &State) -> String {
+    match &state.scan {
+        ScanStatus::Running { progress, .. } => {
+            let spin = SPINNER[usize::try_from(state.ticks % 10).unwrap_or(0)];
+            format!(
+                "{spin} scanning {}/{} entries",
+                progress.entries_done, progress.entries_total
+            )
+        }
+        ScanStatus::Done => match &state.snapshot {
+            Some(s) => format!(
+                "{} entries · {} on disk",
+                s.entries.len(),
+                bytes(s.total.disk_bytes)
+            ),
+            None => String::new(),
+        },
+        ScanStatus::Missing(_) => "no cache".into(),
+        ScanStatus::Failed(_) => "scan failed".into(),
+    }
+}
+
+/// The footer: the filter being typed, a message, or key hints.
+pub fn footer(f: &mut Frame, area: Rect, state: &State) {
+    let t = &state.theme;
+    let missing = matches!(state.scan, ScanStatus::Missing(_));
+    let contexts: &[Context] = match (&state.modal, state.screen) {
+        (Some(Modal::Help { .. }), _) => &[Context::Help],
+        (None, _) if missing => &[Context::Global],
+        (Some(Modal::Plan(_)), _) => &[Context::Plan],
+        (None, _) if state.table.editing => &[Context::Filter],
+        (None, Screen::Packages) => &[Context::Packages, Context::Global],
+        (None, Screen::Detail) => &[Context::Detail, Context::Global],
+        (None, Screen::Overview) => &[Context::Global],
+    };
+    let mut spans = Vec::new();
+    if state.table.editing && state.modal.is_none() {
+        spans.push(Span::styled("Filter: ", t.header));
+        spans.push(Span::raw(format!("{}▏", state.table.filter)));
+        spans.push(Span::raw("  "));
+    } else if let Some(msg) = &state.status {
+        let style = match msg.level {
+            Level::Info => Style::default(),
+            Level::Warn => t.warn,
+            Level::Error => t.bad,
+        };
+        f.render_widget(Paragraph::new(Span::styled(msg.text.clone(), style)), area);
+        return;
+    } else if !state.table.filter.is_empty()
+        && state.screen == Screen::Packages
+        && state.modal.is_none()
+    {
+        spans.push(Span::styled(
+            format!("filter /{} ", state.table.filter),
+            t.dim,
+        ));
+    }
+    for (key, hint) in state.keymap.hints(contexts) {
+        spans.push(Span::styled(key.to_string(), t.key));
+        spans.push(Span::raw(format!(" {hint}  ")));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,98 @@
+//! Views: pure functions from the app's [`State`] to a frame.
+
+pub mod detail;
+pub mod format;
+pub mod frame;
+pub mod help;
+pub mod log;
+pub mod missing;
+pub mod overview;
+pub mod packages;
+pub mod plan;
+pub mod progress;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use super::app::{Modal, ScanStatus, Screen, State};
+
+/// Rows of the log pane, border included.
+const LOG_ROWS: u16 = 7;
+
+/// Where each part of the screen goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Areas {
+    /// The tab bar (top row).
+    pub tabs: Rect,
+    /// The current screen.
+    pub body: Rect,
+    /// The log pane, when shown.
+    pub log: Option<Rect>,
+    /// The footer (bottom row).
+    pub footer: Rect,
+}
+
+/// Splits the screen of `size` for `state`.
+pub fn areas(state: &State, size: Rect) -> Areas {
+    let log_rows = if state.show_log && size.height >= 16 {
+        LOG_ROWS
+    } else {
+        0
+    };
+    let [tabs, body, log, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(log_rows),
+        Constraint::Length(1),
+    ])
+    .areas(size);
+    Areas {
+        tabs,
+        body,
+        log: (log_rows > 0).then_some(log),
+        footer,
+    }
+}
+
+/// The screen area of `state.size`.
+pub fn screen(state: &State) -> Rect {
+    Rect::new(0, 0, state.size.0, state.size.1)
+}
+
+/// A centred dialog inside `area` for `rows` lines of content (plus its
+/// border): at most 110 columns, and at least a few rows, at most the height
+/// of `area` less a row above and below.
+pub fn popup(area: Rect, rows: usize) -> Rect {
+    let width = area.width.saturating_sub(4).min(110);
+    let max = area.height.saturating_sub(2);
+    let wanted = u16::try_from(rows.saturating_add(2)).unwrap_or(u16::MAX);
+    let height = wanted.clamp(max.min(7), max);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}
+
+/// Draws the whole frame.
+pub fn draw(f: &mut Frame, state: &State) {
+    let a = areas(state, f.area());
+    frame::tabs(f, a.tabs, state);
+    match (&state.scan, state.screen) {
+        (ScanStatus::Missing(path), _) => missing::draw(f, a.body, state, path),
+        (_, Screen::Overview) => overview::draw(f, a.body, state),
+        (_, Screen::Packages) => packages::draw(f, a.body, state),
+        (_, Screen::Detail) => detail::draw(f, a.body, state),
+    }
+    if let Some(area) = a.log {
+        log::draw(f, area, state);
+    }
+    frame::footer(f, a.footer, state);
+    match &state.modal {
+        Some(Modal::Help { scroll }) => help::draw(f, f.area(), state, *scroll),
+        Some(Modal::Plan(d)) => plan::draw(f, f.area(), state, d),
+        None => {}
+    }
+}

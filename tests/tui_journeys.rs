@@ -1,0 +1,257 @@
+//! Journeys through the terminal UI: key strings fed to the app on writable
+//! copies of a cache written by the real uv, the effects it asks for
+//! performed on the real engine, and the disk afterwards compared with what
+//! the command line leaves.
+#![cfg(feature = "tui")]
+
+mod support;
+mod tui_common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc::channel;
+use std::time::{Duration, SystemTime};
+
+use support::{FixtureKind, UV_CURRENT, copy_fixture, fixture};
+use tui_common::Harness;
+use uvcache::engine::locate::RootRule;
+use uvcache::tui::app::{App, Modal, PlanStage, Screen};
+use uvcache::tui::effects::{Effect, PlanKind, Runner};
+use uvcache::tui::keymap::key_events;
+use uvcache::tui::msg::{EngineMsg, Msg};
+
+/// Every path below `root` with what it is (directory, link target, file size).
+fn tree(root: &Path) -> BTreeMap<PathBuf, String> {
+    walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .min_depth(1)
+        .into_iter()
+        .map(|e| {
+            let e = e.expect("walk");
+            let rel = e.path().strip_prefix(root).expect("inside").to_path_buf();
+            let ft = e.file_type();
+            let what = if ft.is_symlink() {
+                format!(
+                    "link {}",
+                    std::fs::read_link(e.path()).expect("link").display()
+                )
+            } else if ft.is_dir() {
+                "dir".to_string()
+            } else {
+                format!("file {}", e.metadata().expect("stat").len())
+            };
+            (rel, what)
+        })
+        .collect()
+}
+
+/// Runs the uvcache binary on `cache`.
+fn cli(cache: &Path, args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_uvcache"))
+        .args(args)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(["--uv-version", UV_CURRENT])
+        .env("NO_COLOR", "1")
+        .env_remove("UV_CACHE_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run uvcache");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn package_entries(h: &Harness, name: &str) -> usize {
+    let snap = h.app.state().snapshot.as_ref().expect("snapshot");
+    snap.entries
+        .iter()
+        .filter(|e| e.package.as_deref() == Some(name))
+        .count()
+}
+
+/// The TUI's removal (keys after the scan) leaves the same cache as the CLI command.
+fn same_as_cli(keys: &str, kind: PlanKind, cli_args: &[&str]) -> Harness {
+    let f = fixture(FixtureKind::Current);
+    let (_ta, tui_cache) = copy_fixture(f);
+    let (_tb, cli_cache) = copy_fixture(f);
+    let mut h = Harness::scanned(&tui_cache, (100, 30), false);
+    let effects = h.keys(keys);
+    let planned = effects.iter().find_map(|e| match e {
+        Effect::Plan { kind, .. } => Some(kind.clone()),
+        _ => None,
+    });
+    assert_eq!(planned, Some(kind), "{effects:?}");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Execute { .. })),
+        "confirming executes: {effects:?}"
+    );
+    assert!(
+        matches!(effects.last(), Some(Effect::Scan(_))),
+        "a rescan follows the removal: {effects:?}"
+    );
+    assert!(h.app.state().modal.is_none(), "the dialog closes");
+    cli(&cli_cache, cli_args);
+    assert_eq!(tree(&tui_cache), tree(&cli_cache), "{cli_args:?}");
+    h
+}
+
+#[test]
+fn filter_clean_confirm_equals_cli_clean() {
+    let h = same_as_cli(
+        "/alpha<enter>d<tab><enter>",
+        PlanKind::Clean(vec!["alpha".into()]),
+        &["clean", "alpha", "--yes"],
+    );
+    assert_eq!(package_entries(&h, "alpha"), 0, "rescanned without alpha");
+    assert!(package_entries(&h, "beta") > 0);
+    let status = h.app.state().status.as_ref().expect("a summary");
+    assert!(status.text.starts_with("Removed "), "{status:?}");
+}
+
+#[test]
+fn clean_from_the_detail_screen() {
+    let h = same_as_cli(
+        "/beta<enter><enter>d<right><enter>",
+        PlanKind::Clean(vec!["beta".into()]),
+        &["clean", "beta", "--yes"],
+    );
+    assert_eq!(h.app.state().screen, Screen::Detail);
+    assert_eq!(package_entries(&h, "beta"), 0);
+}
+
+#[test]
+fn prune_ci_equals_cli_prune_ci() {
+    same_as_cli(
+        "P<tab><enter>",
+        PlanKind::PruneCi,
+        &["prune", "--ci", "--yes"],
+    );
+}
+
+#[test]
+fn prune_equals_cli_prune() {
+    same_as_cli("p<tab><enter>", PlanKind::Prune, &["prune", "--yes"]);
+}
+
+#[test]
+fn the_focus_starts_on_cancel_and_cancelling_removes_nothing() {
+    let (_t, cache) = copy_fixture(fixture(FixtureKind::Current));
+    let before = tree(&cache);
+    let mut h = Harness::scanned(&cache, (80, 24), false);
+    for keys in [
+        "/alpha<enter>d<enter>",
+        "d<esc>",
+        "d<tab><tab><enter>",
+        "p<esc>",
+    ] {
+        let effects = h.keys(keys);
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Execute { .. })),
+            "{keys}: {effects:?}"
+        );
+        assert!(h.app.state().modal.is_none(), "{keys}");
+    }
+    assert_eq!(tree(&cache), before);
+    assert!(package_entries(&h, "alpha") > 0);
+}
+
+#[test]
+fn navigation_sorting_and_quitting() {
+    let cache = &fixture(FixtureKind::Current).cache;
+    let mut h = Harness::scanned(cache, (80, 24), false);
+    let name = |h: &Harness| {
+        h.app
+            .state()
+            .table
+            .selected_package()
+            .map(|p| p.name.clone())
+    };
+    let first = name(&h);
+    h.keys("n");
+    assert_eq!(name(&h), first, "the selection follows its package");
+    h.keys("g");
+    assert_eq!(name(&h).as_deref(), Some("alpha"));
+    h.keys("jj");
+    assert_eq!(name(&h).as_deref(), Some("delta"));
+    h.keys("G");
+    assert_eq!(name(&h).as_deref(), Some("toolpkg"));
+    h.keys("nG");
+    assert_eq!(name(&h).as_deref(), Some("alpha"), "reversed order");
+    h.keys("g<pgdn>");
+    assert!(name(&h).as_deref() != Some("toolpkg"));
+    h.keys("/zzz");
+    assert!(name(&h).is_none());
+    h.keys("<esc>?");
+    assert!(matches!(h.app.state().modal, Some(Modal::Help { .. })));
+    h.keys("<esc>1");
+    assert_eq!(h.app.state().screen, Screen::Overview);
+    let effects = h.keys("q");
+    assert!(h.app.state().quit);
+    assert!(matches!(effects[..], [Effect::CancelScan]));
+}
+
+/// Feeds a key string to an app whose effects run on real threads.
+fn press(app: &mut App, runner: &mut Runner, keys: &str) {
+    for key in key_events(keys).expect("keys") {
+        for e in app.update(Msg::Key(key)) {
+            runner.run(e);
+        }
+    }
+}
+
+#[test]
+fn waiting_for_uvs_lock_can_be_cancelled() {
+    let (_t, cache) = copy_fixture(fixture(FixtureKind::Current));
+    let before = tree(&cache);
+    // A uv process holds the cache: a shared lock on `.lock`.
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(cache.join(".lock"))
+        .expect("open lock");
+    lock.lock_shared().expect("shared lock");
+    let cfg = tui_common::config(&cache, RootRule::Flag, false);
+    let (mut app, first) = App::new(cfg, (80, 24), SystemTime::now());
+    let (tx, rx) = channel::<EngineMsg>();
+    let mut runner = Runner::new(Arc::new(move |m| {
+        let _ = tx.send(m);
+    }));
+    for e in first {
+        runner.run(e);
+    }
+    let mut waiting = false;
+    let mut confirmed = false;
+    while let Ok(m) = rx.recv_timeout(Duration::from_secs(60)) {
+        let scanned = matches!(m, EngineMsg::Scanned { .. });
+        let planned = matches!(m, EngineMsg::Planned { .. });
+        waiting |= matches!(m, EngineMsg::LockWaiting { .. });
+        let done = matches!(m, EngineMsg::Executed { .. });
+        for e in app.update(Msg::Engine(m)) {
+            runner.run(e);
+        }
+        if scanned {
+            press(&mut app, &mut runner, "/alpha<enter>d");
+        } else if planned && !confirmed {
+            confirmed = true;
+            press(&mut app, &mut runner, "<tab><enter>");
+        } else if waiting
+            && matches!(app.state().modal, Some(Modal::Plan(ref d)) if matches!(d.stage, PlanStage::WaitingForLock(..)))
+        {
+            press(&mut app, &mut runner, "<esc>");
+        }
+        if done {
+            break;
+        }
+    }
+    assert!(waiting, "the app learned that uv holds the lock");
+    assert!(app.state().modal.is_none());
+    let last = app.state().log.last().expect("log");
+    assert!(last.text.contains("cancelled"), "{last:?}");
+    assert_eq!(tree(&cache), before, "nothing removed");
+    drop(lock);
+}

@@ -1,0 +1,166 @@
+//! Snapshots of every screen and overlay of the terminal UI at 80x24 and
+//! 120x40, drawn on ratatui's `TestBackend` from a cache written by the real
+//! uv. Sizes, ages, digests, archive ids and the index port are filtered, so
+//! the frames do not depend on the machine or on when the fixture was built.
+#![cfg(feature = "tui")]
+
+mod support;
+mod tui_common;
+
+use std::path::Path;
+
+use ratatui::style::Color;
+use support::{FixtureKind, fixture};
+use tui_common::{Harness, SHOWN_ROOT, config};
+use uvcache::engine::locate::RootRule;
+use uvcache::engine::progress::ScanProgress;
+use uvcache::tui::msg::EngineMsg;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_prepend_module_to_snapshot(false);
+    s.set_snapshot_path("snapshots");
+    for (pattern, replacement) in [
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+        (r"archive-v0/[A-Za-z0-9_-]{16}", "archive-v0/[ARCHIVE]"),
+        (r"\b[0-9a-f]{16}\b", "[DIGEST]"),
+        (r"/[A-Za-z0-9_-]{16}(/| |$)", "/[ID]$1"),
+        (r" *\b\d+(\.\d+)?(B|KiB|MiB|GiB)\b", " [SIZE]"),
+        (r" *\b\d+ ?ms\b", " [MS]"),
+        (r" *\b\d+(mo|s|m|h|d)\b", " [AGE]"),
+        (r"[█▉▊▋▌▍▎▏]+ *", "[BAR]"),
+        // Padding whose width follows a filtered value: before a dialog's
+        // right border, and before the right-aligned scan status.
+        (r"(\S) +│", "$1 │"),
+        (r" +(\d+ entries ·)", " $1"),
+    ] {
+        s.add_filter(pattern, replacement);
+    }
+    s
+}
+
+fn scanned(size: (u16, u16)) -> Harness {
+    Harness::scanned(&fixture(FixtureKind::Current).cache, size, false)
+}
+
+fn check(name: &str, size: (u16, u16), screen: String) {
+    let name = format!("{name}_{}x{}", size.0, size.1);
+    settings().bind(|| insta::assert_snapshot!(name, screen));
+}
+
+#[test]
+fn packages_table() {
+    for size in SIZES {
+        let mut h = scanned(size);
+        // By name: the order then does not depend on how a file system allocates blocks.
+        h.keys("n");
+        check("packages", size, h.screen());
+    }
+}
+
+#[test]
+fn overview() {
+    for size in SIZES {
+        let mut h = scanned(size);
+        h.keys("1");
+        check("overview", size, h.screen());
+    }
+}
+
+#[test]
+fn package_detail() {
+    for size in SIZES {
+        let mut h = scanned(size);
+        h.keys("/alpha<enter><enter>");
+        let screen = h.screen();
+        assert!(screen.contains("version 2.0.0"), "{screen}");
+        check("detail", size, screen);
+    }
+}
+
+#[test]
+fn clean_preview() {
+    for size in SIZES {
+        let mut h = scanned(size);
+        h.keys("/alpha<enter>d");
+        let screen = h.screen();
+        assert!(screen.contains("[ Cancel ]"), "{screen}");
+        check("plan_clean", size, screen);
+    }
+}
+
+#[test]
+fn prune_preview() {
+    for size in SIZES {
+        let mut h = scanned(size);
+        h.keys("p");
+        check("plan_prune", size, h.screen());
+    }
+}
+
+#[test]
+fn help_overlay() {
+    for size in SIZES {
+        let mut h = scanned(size);
+        h.keys("?");
+        check("help", size, h.screen());
+    }
+}
+
+#[test]
+fn log_pane() {
+    let size = (120, 40);
+    let mut h = scanned(size);
+    h.keys("nl");
+    check("log", size, h.screen());
+}
+
+#[test]
+fn missing_cache() {
+    for size in SIZES {
+        let cfg = config(Path::new("/nonexistent/uv-cache"), RootRule::Env, false);
+        let (mut h, first) = Harness::unstarted(cfg, size);
+        h.run(first);
+        let screen = h.screen();
+        assert!(screen.contains("/nonexistent/uv-cache"), "{screen}");
+        assert!(screen.contains("UV_CACHE_DIR"), "{screen}");
+        check("missing", size, screen);
+    }
+}
+
+#[test]
+fn first_frame_while_scanning() {
+    for size in SIZES {
+        let cfg = config(Path::new(SHOWN_ROOT), RootRule::PlatformDefault, false);
+        let (mut h, _first) = Harness::unstarted(cfg, size);
+        h.engine(EngineMsg::ScanProgress {
+            generation: 1,
+            progress: ScanProgress {
+                files: 1200,
+                dirs: 300,
+                disk_bytes: 10 << 20,
+                entries_done: 40,
+                entries_total: 100,
+            },
+        });
+        check("scanning", size, h.screen());
+    }
+}
+
+#[test]
+fn no_color_means_no_colour() {
+    let cache = &fixture(FixtureKind::Current).cache;
+    let colours = |color: bool| -> usize {
+        let mut h = Harness::scanned(cache, (80, 24), color);
+        h.keys("1");
+        let buf = h.buffer();
+        buf.content()
+            .iter()
+            .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+            .count()
+    };
+    assert_eq!(colours(false), 0, "no colour at all without colour");
+    assert!(colours(true) > 0, "the theme colours something");
+}
