@@ -91,6 +91,9 @@ enum Command {
     /// Remove what nothing uses (dangling revisions, other uv versions'
     /// buckets, cached environments, unreferenced archives), as `uv cache prune`.
     Prune(commands::prune::PruneArgs),
+    /// Will the next `uv sync` / `uv pip install` rebuild the project's local
+    /// packages? Compares uv's recorded cache info with the current one, key by key.
+    Why(commands::why::WhyArgs),
     /// Browse the cache interactively: overview, packages, entries, and
     /// previews of clean / prune (the default on a terminal).
     #[cfg(feature = "tui")]
@@ -116,6 +119,7 @@ pub fn main() -> ExitCode {
         Some(Command::Show(args)) => commands::show::run(&cli.global, &args, &printer),
         Some(Command::Clean(args)) => commands::clean::run(&cli.global, &args, &printer),
         Some(Command::Prune(args)) => commands::prune::run(&cli.global, &args, &printer),
+        Some(Command::Why(args)) => commands::why::run(&cli.global, &args, &printer),
         #[cfg(feature = "tui")]
         Some(Command::Tui(args)) => commands::tui::run(&cli.global, &args, &printer),
         #[cfg(feature = "tui")]

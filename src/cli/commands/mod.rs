@@ -9,6 +9,7 @@ pub mod show;
 pub mod size;
 #[cfg(feature = "tui")]
 pub mod tui;
+pub mod why;
 
 use std::sync::atomic::AtomicBool;
 
