@@ -11,9 +11,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use super::formats::{
-    CacheInfo, CachePolicy, Method, decode_local_revision_pointer, read_http_file,
-};
+use super::formats::{CacheInfo, CachePolicy, Method, decode_local_revision_pointer};
 use super::model::{Entry, EntryKind};
 
 /// Lifetime uv assumes for a response that only has a `Last-Modified` header (PyPI's max-age).
@@ -332,7 +330,7 @@ pub fn of_entry(root: &Path, entry: &Entry, now: SystemTime) -> Option<EntryFres
     };
     let relative = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
     if file.file_name().is_some_and(|n| n == "revision.rev") {
-        let bytes = std::fs::read(&file).ok()?;
+        let bytes = super::walk::read_regular(&file, super::walk::MAX_SMALL_FILE).ok()?;
         let pointer = decode_local_revision_pointer(&bytes).ok()?;
         let written = std::fs::metadata(&file)
             .and_then(|m| m.modified())
@@ -345,7 +343,8 @@ pub fn of_entry(root: &Path, entry: &Entry, now: SystemTime) -> Option<EntryFres
             written,
         });
     }
-    let (policy, _) = read_http_file(&file).ok()?;
+    // Only the tail: a Simple API page's payload can be megabytes.
+    let policy = super::buckets::read::read_policy(&file).ok()?;
     Some(EntryFreshness::Http {
         file: relative,
         url: policy.uri.clone(),

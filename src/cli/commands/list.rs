@@ -9,8 +9,10 @@ use serde_json::json;
 use super::super::output::{Table, Tone, bytes};
 use super::super::{GlobalArgs, Printer};
 use super::open_snapshot;
+use crate::engine::freshness::{EntryFreshness, FreshnessState, of_entry, unix_seconds};
 use crate::engine::layout::BucketKind;
-use crate::engine::query::{SortKey, packages, sort_packages};
+use crate::engine::model::{EntryKind, Snapshot};
+use crate::engine::query::{Package, SortKey, packages, sort_packages};
 
 /// Arguments of `uvcache list`.
 #[derive(Debug, Args)]
@@ -49,9 +51,20 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
     );
     let total = pkgs.len();
     pkgs.truncate(args.limit.unwrap_or(usize::MAX));
+    let now = SystemTime::now();
+    let index_pages: Vec<Option<FreshnessState>> =
+        pkgs.iter().map(|p| page_freshness(&snap, p, now)).collect();
     if global.json {
-        printer
-            .json(&json!({ "root": snap.root.path.to_string_lossy(), "total_packages": total, "packages": pkgs }))?;
+        let rows: Vec<serde_json::Value> = pkgs
+            .iter()
+            .zip(&index_pages)
+            .map(|(p, f)| {
+                let mut v = serde_json::to_value(p).unwrap_or_default();
+                v["index_page"] = serde_json::to_value(f).unwrap_or_default();
+                v
+            })
+            .collect();
+        printer.json(&json!({ "root": snap.root.path.to_string_lossy(), "total_packages": total, "packages": rows }))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut t = Table::new(
@@ -64,11 +77,11 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
             "RECLAIMABLE",
             "NEWEST",
             "OLDEST",
+            "INDEX PAGE",
         ],
-        &[false, false, false, true, true, true, true, true],
+        &[false, false, false, true, true, true, true, true, false],
     );
-    let now = SystemTime::now();
-    for p in &pkgs {
+    for (p, page) in pkgs.iter().zip(&index_pages) {
         let versions = match p.versions.len() {
             0 => "-".to_string(),
             1..=3 => p.versions.join(", "),
@@ -83,6 +96,7 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
             bytes(p.sizes.reclaimable_bytes),
             age(now, p.newest),
             age(now, p.oldest),
+            page_label(page.as_ref(), now),
         ]);
     }
     for line in t.render(printer) {
@@ -100,12 +114,47 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
 /// "3d ago"-style age.
 pub fn age(now: SystemTime, t: Option<SystemTime>) -> String {
     let Some(t) = t else { return "-".into() };
-    let secs = now.duration_since(t).map_or(0, |d| d.as_secs());
+    age_secs(now.duration_since(t).map_or(0, |d| d.as_secs()))
+}
+
+/// A short span: `42s`, `5m`, `3h`, `2d`, `4mo`.
+pub fn age_secs(secs: u64) -> String {
     match secs {
         s if s < 120 => format!("{s}s"),
         s if s < 7200 => format!("{}m", s / 60),
         s if s < 172_800 => format!("{}h", s / 3600),
         s if s < 5_184_000 => format!("{}d", s / 86_400),
         s => format!("{}mo", s / 2_592_000),
+    }
+}
+
+/// How uv judges the package's newest Simple API page now (the page decides
+/// whether a just-published version is seen).
+fn page_freshness(snap: &Snapshot, p: &Package, now: SystemTime) -> Option<FreshnessState> {
+    p.ids
+        .iter()
+        .filter_map(|id| snap.entries.get(*id as usize))
+        .filter(|e| e.kind == EntryKind::SimplePage)
+        .filter_map(|e| match of_entry(&snap.root.path, e, now)? {
+            EntryFreshness::Http { freshness, .. } => {
+                Some((freshness.response_time, freshness.state))
+            }
+            EntryFreshness::LocalBuild { .. } => None,
+        })
+        .max_by_key(|(t, _)| *t)
+        .map(|(_, s)| s)
+}
+
+fn page_label(state: Option<&FreshnessState>, now: SystemTime) -> String {
+    let now = unix_seconds(now);
+    match state {
+        None => "-".to_string(),
+        Some(FreshnessState::Fresh { until }) => {
+            format!("fresh {}", age_secs(until.saturating_sub(now)))
+        }
+        Some(FreshnessState::Stale { since }) => {
+            format!("stale {}", age_secs(now.saturating_sub(*since)))
+        }
+        Some(s) => s.label().to_string(),
     }
 }

@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use super::super::output::{Tone, bytes};
 use super::super::{GlobalArgs, Printer};
-use super::list::age;
+use super::list::{age, age_secs};
 use super::open_snapshot;
+use crate::engine::freshness::{EntryFreshness, FreshnessState, of_entry, unix_seconds};
 use crate::engine::model::{Entry, EntryKind, EntryState, Sizes, Snapshot};
 use crate::engine::names::{is_valid_name, normalize};
 use crate::engine::query::package_entries;
@@ -25,6 +26,7 @@ pub struct ShowArgs {
 struct EntryJson<'a> {
     bucket: Option<&'a str>,
     archive_paths: Vec<String>,
+    freshness: Option<EntryFreshness>,
     #[serde(flatten)]
     entry: &'a Entry,
 }
@@ -74,6 +76,7 @@ fn entry_json<'a>(snap: &'a Snapshot, e: &'a Entry) -> EntryJson<'a> {
             .iter()
             .map(|a| format!("archive-v0/{a}"))
             .collect(),
+        freshness: of_entry(&snap.root.path, e, SystemTime::now()),
         entry: e,
     }
 }
@@ -100,7 +103,12 @@ fn render(
             lines.push(String::new());
             lines.push(printer.paint(
                 Tone::Bold,
-                &format!("version {}", e.version.as_deref().unwrap_or("(unknown)")),
+                &format!(
+                        "version {}",
+                        e.version
+                            .as_deref()
+                            .unwrap_or("(any: index pages, unversioned entries)")
+                    ),
             ));
             last_version = Some(&e.version);
         }
@@ -129,6 +137,9 @@ fn render(
                 "    bucket: {b}   written: {} ago",
                 age(now, e.modified)
             ));
+        }
+        if let Some(f) = of_entry(&snap.root.path, e, now) {
+            lines.push(format!("    {}", describe_freshness(&f, now)));
         }
         if let Some(t) = &e.detail.tags {
             lines.push(format!("    tags: {t}"));
@@ -171,4 +182,43 @@ fn render(
         }
     }
     lines
+}
+
+/// One line on how uv judges the entry now.
+pub fn describe_freshness(f: &EntryFreshness, now: SystemTime) -> String {
+    let now = unix_seconds(now);
+    match f {
+        EntryFreshness::Http { freshness, .. } => match freshness.state {
+            FreshnessState::Fresh { until } => format!(
+                "freshness: fresh for {} more (lifetime {}s, fetched {} ago)",
+                age_secs(until.saturating_sub(now)),
+                freshness.lifetime,
+                age_secs(freshness.age)
+            ),
+            FreshnessState::Immutable { .. } => {
+                "freshness: immutable (not revalidated)".to_string()
+            }
+            FreshnessState::Stale { since } => format!(
+                "freshness: stale for {} (uv revalidates it on next use{})",
+                age_secs(now.saturating_sub(since)),
+                if freshness.has_validator {
+                    ", cheaply: it has a validator"
+                } else {
+                    ""
+                }
+            ),
+            FreshnessState::MustRevalidate { .. } => {
+                "freshness: revalidated on every use".to_string()
+            }
+            FreshnessState::NotStorable { .. } => {
+                "freshness: not reusable (fetched again on next use)".to_string()
+            }
+        },
+        EntryFreshness::LocalBuild {
+            revision, written, ..
+        } => format!(
+            "local build: revision {revision}, written {} ago; rebuilt when the source's cache keys change (see `uvcache why`)",
+            written.map_or("?".to_string(), |w| age_secs(now.saturating_sub(w)))
+        ),
+    }
 }

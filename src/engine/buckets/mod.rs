@@ -10,7 +10,7 @@ mod archive;
 mod environments;
 mod git;
 mod misc;
-mod read;
+pub mod read;
 mod sdists;
 mod simple;
 mod wheels;

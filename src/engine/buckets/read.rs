@@ -80,6 +80,15 @@ impl PlanCtx<'_, '_> {
     }
 }
 
+/// The stored HTTP policy of a container file, reading only its tail.
+pub fn read_policy(path: &Path) -> Result<CachePolicy, String> {
+    match read_policy_tail(path) {
+        Ok((policy, format)) => decode_policy(&policy, format),
+        Err(TailError::Io(e)) => Err(e.to_string()),
+        Err(TailError::Format(reason)) => Err(reason),
+    }
+}
+
 enum TailError {
     Io(std::io::Error),
     Format(String),

@@ -265,11 +265,21 @@ fn revisions(
     pointer.entry.version = ver;
     pointer.entry.source = source;
     pointer.entry.detail.revision = current;
-    if let Some(first) = pointer.members.first() {
-        pointer.entry.path = first
-            .path
+    // The pointer file names the entry when there is one; else its first file.
+    let main = pointer
+        .members
+        .iter()
+        .find(|m| {
+            m.path
+                .file_name()
+                .is_some_and(|n| n == "revision.http" || n == "revision.rev")
+        })
+        .or_else(|| pointer.members.first())
+        .map(|m| m.path.clone());
+    if let Some(main) = main {
+        pointer.entry.path = main
             .strip_prefix(ctx.walk.root)
-            .unwrap_or(&first.path)
+            .unwrap_or(&main)
             .to_path_buf();
         units.push(pointer);
     }
