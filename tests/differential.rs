@@ -151,3 +151,74 @@ fn same_as_uv_on_old_cache() {
 fn same_as_uv_on_mixed_cache() {
     cases(FixtureKind::Mixed, support::UV_CURRENT);
 }
+
+/// Copies a directory tree with `cp -a` (symlinks kept as links).
+fn cp_a(from: &Path, to: &Path) {
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn prune_with_dangling_revisions_and_a_corrupt_pointer() {
+    let f = fixture(FixtureKind::Current);
+    let (base_dir, base) = copy_fixture(f);
+    // A dangling revision next to each current one (what a rebuild leaves behind).
+    let sdists = base.join("sdists-v11");
+    let mut shards = Vec::new();
+    for entry in walkdir::WalkDir::new(&sdists).follow_links(false) {
+        let entry = entry.unwrap();
+        if entry.file_name() == "revision.http" || entry.file_name() == "revision.rev" {
+            shards.push(entry.path().parent().unwrap().to_path_buf());
+        }
+    }
+    assert!(shards.len() >= 4, "{shards:?}");
+    for shard in &shards {
+        let rev = std::fs::read_dir(shard)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.is_dir())
+            .unwrap();
+        cp_a(&rev, &shard.join("OldRevision00001"));
+    }
+    // One shard whose pointer no longer decodes: uv deletes nothing there.
+    let corrupt = &shards[0];
+    let pointer = ["revision.http", "revision.rev"]
+        .iter()
+        .map(|n| corrupt.join(n))
+        .find(|p| p.exists())
+        .unwrap();
+    std::fs::write(&pointer, b"not a pointer").unwrap();
+    for args in [&["prune"][..], &["prune", "--ci"]] {
+        let work = tempfile::tempdir().unwrap();
+        let with_uv = work.path().join("uv");
+        let with_us = work.path().join("us");
+        cp_a(&base, &with_uv);
+        cp_a(&base, &with_us);
+        let uv_args: Vec<&str> = ["cache"].iter().chain(args).copied().collect();
+        let out = try_run_uv(support::UV_CURRENT, &with_uv, work.path(), &uv_args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        uvcache(&with_us, support::UV_CURRENT, args);
+        let (theirs, mine) = (tree(&with_uv), tree(&with_us));
+        let diff: Vec<_> = theirs
+            .iter()
+            .filter(|(k, v)| mine.get(*k) != Some(v))
+            .chain(mine.iter().filter(|(k, v)| theirs.get(*k) != Some(v)))
+            .map(|(k, _)| k)
+            .collect();
+        assert!(diff.is_empty(), "{args:?}: {diff:#?}");
+        assert!(
+            mine.keys().any(|k| k.ends_with("OldRevision00001")),
+            "the corrupt shard keeps its revisions"
+        );
+    }
+    drop(base_dir);
+}

@@ -426,6 +426,28 @@ fn shards(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Walks the sdists bucket below `dir` (never into unpacked `src`): `visit`
+/// gets each directory's listing and returns `None` to descend into every
+/// sub-directory, or `Some(dirs)` to descend only into those.
+fn walk_shards(
+    dir: &Path,
+    mut visit: impl FnMut(&Path, &[(String, PathBuf, bool)]) -> Option<Vec<PathBuf>>,
+) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = list(&dir);
+        match visit(&dir, &entries) {
+            Some(next) => stack.extend(next),
+            None => stack.extend(
+                entries
+                    .into_iter()
+                    .filter(|(n, _, d)| *d && n != "src")
+                    .map(|(_, p, _)| p),
+            ),
+        }
+    }
+}
+
 /// `prune` and `prune --ci` with uv's semantics for the owning release.
 pub fn plan_prune(snap: &Target, ci: bool) -> Plan {
     let (release, _) = release_for(snap.uv_version);
@@ -433,26 +455,19 @@ pub fn plan_prune(snap: &Target, ci: bool) -> Plan {
     let mut b = Builder::new(root, release);
     // 1. Dangling source revisions.
     if let Some(sdists) = b.bucket(BucketKind::Sdists) {
-        let mut stack = vec![sdists.clone()];
-        while let Some(dir) = stack.pop() {
-            let entries = list(&dir);
-            if let Some(current) = current_revision(&dir) {
-                if let Some(current) = current {
-                    for (name, path, is_dir) in &entries {
-                        if *is_dir && *name != current {
-                            b.add(path, "prune: dangling source revision", Stage::Data);
-                        }
-                    }
+        walk_shards(&sdists, |dir, entries| {
+            // A shard with a pointer: its siblings are revisions, no deeper walk.
+            // An undecodable pointer deletes nothing, as in uv.
+            let Some(current) = current_revision(dir)? else {
+                return Some(vec![]);
+            };
+            for (name, path, is_dir) in entries {
+                if *is_dir && *name != current {
+                    b.add(path, "prune: dangling source revision", Stage::Data);
                 }
-                continue;
             }
-            stack.extend(
-                entries
-                    .into_iter()
-                    .filter(|(n, _, d)| *d && n != "src")
-                    .map(|(_, p, _)| p),
-            );
-        }
+            Some(vec![])
+        });
     }
     // 2. Top-level items this release does not use.
     for (name, path, is_dir) in list(root) {
@@ -495,36 +510,30 @@ pub fn plan_prune(snap: &Target, ci: bool) -> Plan {
             }
         }
         if let Some(sdists) = b.bucket(BucketKind::Sdists) {
-            let mut stack = vec![sdists.clone()];
-            while let Some(dir) = stack.pop() {
-                let entries = list(&dir);
-                if entries
+            walk_shards(&sdists, |_, entries| {
+                if !entries
                     .iter()
                     .any(|(n, _, d)| n == "metadata.msgpack" && !d)
                 {
-                    for (name, path, is_dir) in entries {
-                        let keep = name == "metadata.msgpack" || name.ends_with(".whl");
-                        let nested_shard =
-                            is_dir && name != "src" && path.join("metadata.msgpack").is_file();
-                        if !keep && !nested_shard {
-                            b.add(
-                                &path,
-                                "prune --ci: unpacked source and links (rebuildable)",
-                                Stage::Referrers,
-                            );
-                        } else if nested_shard {
-                            stack.push(path);
-                        }
-                    }
-                    continue;
+                    return None;
                 }
-                stack.extend(
-                    entries
-                        .into_iter()
-                        .filter(|(n, _, d)| *d && n != "src")
-                        .map(|(_, p, _)| p),
-                );
-            }
+                let mut nested = Vec::new();
+                for (name, path, is_dir) in entries {
+                    let keep = name == "metadata.msgpack" || name.ends_with(".whl");
+                    let nested_shard =
+                        *is_dir && name != "src" && path.join("metadata.msgpack").is_file();
+                    if nested_shard {
+                        nested.push(path.clone());
+                    } else if !keep {
+                        b.add(
+                            path,
+                            "prune --ci: unpacked source and links (rebuildable)",
+                            Stage::Referrers,
+                        );
+                    }
+                }
+                Some(nested)
+            });
         }
     }
     // 6. Archives no remaining link points at.
