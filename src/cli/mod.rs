@@ -94,6 +94,15 @@ enum Command {
     /// Will the next `uv sync` / `uv pip install` rebuild the project's local
     /// packages? Compares uv's recorded cache info with the current one, key by key.
     Why(commands::why::WhyArgs),
+    /// Have uv fetch, rebuild and reinstall packages (`uv sync` in a project, else
+    /// `uv pip install`), then show what changed in the cache.
+    Refresh(commands::refresh::RefreshArgs),
+    /// Check the cache and an environment: same filesystem? which link mode works? do locks
+    /// work? how are installed files tied to the cache? With advice.
+    Doctor(commands::doctor::DoctorArgs),
+    /// What `prune --ci` keeps and drops here, the cache size a CI job saves before and after,
+    /// and cache configuration for GitHub Actions and GitLab CI.
+    Ci(commands::ci::CiArgs),
     /// Browse the cache interactively: overview, packages, entries, and
     /// previews of clean / prune (the default on a terminal).
     #[cfg(feature = "tui")]
@@ -120,6 +129,9 @@ pub fn main() -> ExitCode {
         Some(Command::Clean(args)) => commands::clean::run(&cli.global, &args, &printer),
         Some(Command::Prune(args)) => commands::prune::run(&cli.global, &args, &printer),
         Some(Command::Why(args)) => commands::why::run(&cli.global, &args, &printer),
+        Some(Command::Refresh(args)) => commands::refresh::run(&cli.global, &args, &printer),
+        Some(Command::Doctor(args)) => commands::doctor::run(&cli.global, &args, &printer),
+        Some(Command::Ci(args)) => commands::ci::run(&cli.global, &args, &printer),
         #[cfg(feature = "tui")]
         Some(Command::Tui(args)) => commands::tui::run(&cli.global, &args, &printer),
         #[cfg(feature = "tui")]

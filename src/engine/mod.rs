@@ -4,6 +4,8 @@
 //! writes to the terminal.
 
 pub mod buckets;
+pub mod ci;
+pub mod doctor;
 pub mod error;
 pub mod execute;
 pub mod formats;
@@ -18,6 +20,7 @@ pub mod names;
 pub mod plan;
 pub mod progress;
 pub mod query;
+pub mod refresh;
 pub mod scan;
 pub mod select;
 pub mod size;

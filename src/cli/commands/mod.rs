@@ -1,9 +1,12 @@
 //! One file, one function per subcommand; shared set-up here.
 
+pub mod ci;
 pub mod clean;
 pub mod dir;
+pub mod doctor;
 pub mod list;
 pub mod prune;
+pub mod refresh;
 pub mod remove;
 pub mod show;
 pub mod size;

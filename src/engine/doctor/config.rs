@@ -1,0 +1,250 @@
+//! Which link mode uv is configured to use (format notes §8): `UV_LINK_MODE`, then `link-mode`
+//! in the project's `uv.toml` or `pyproject.toml` (`[tool.uv]`, and `[tool.uv.pip]` for
+//! `uv pip`), then the user's and the system's `uv.toml`, then the platform default.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// A link mode as uv spells it (in JSON: the name, or the rejected value as given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkMode {
+    /// Copy-on-write clones (`clone`, alias `reflink`), falling back to hard links, then copies.
+    Clone,
+    /// Hard links, falling back to copies.
+    Hardlink,
+    /// Symbolic links into the cache, falling back to copies.
+    Symlink,
+    /// Full copies.
+    Copy,
+    /// A value uv rejects (the command fails with a usage error).
+    Invalid(String),
+}
+
+impl LinkMode {
+    /// Parses a setting's value.
+    pub fn parse(value: &str) -> LinkMode {
+        match value.trim() {
+            "clone" | "reflink" => LinkMode::Clone,
+            "hardlink" => LinkMode::Hardlink,
+            "symlink" => LinkMode::Symlink,
+            "copy" => LinkMode::Copy,
+            other => LinkMode::Invalid(other.to_string()),
+        }
+    }
+
+    /// uv's default on this platform: `clone` on Linux and macOS, `hardlink` elsewhere.
+    pub fn platform_default() -> LinkMode {
+        if cfg!(any(target_os = "linux", target_os = "macos")) {
+            LinkMode::Clone
+        } else {
+            LinkMode::Hardlink
+        }
+    }
+
+    /// The name uv uses.
+    pub fn as_str(&self) -> &str {
+        match self {
+            LinkMode::Clone => "clone",
+            LinkMode::Hardlink => "hardlink",
+            LinkMode::Symlink => "symlink",
+            LinkMode::Copy => "copy",
+            LinkMode::Invalid(v) => v,
+        }
+    }
+}
+
+impl Serialize for LinkMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The link mode in effect for one kind of command, and what set it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkModeSetting {
+    /// The mode.
+    pub mode: LinkMode,
+    /// What set it: `UV_LINK_MODE`, `<file> [tool.uv]`, `<file> [pip]`, `default`.
+    pub source: String,
+}
+
+/// The link modes `uv sync` / `uv run` and `uv pip` would use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkModeConfig {
+    /// For project commands (`uv sync`, `uv run`, `uv tool`).
+    pub project: LinkModeSetting,
+    /// For `uv pip` commands (`[pip]` settings first).
+    pub pip: LinkModeSetting,
+    /// Configuration files read, in precedence order.
+    #[serde(serialize_with = "ser_paths")]
+    pub files: Vec<PathBuf>,
+}
+
+fn ser_paths<S: serde::Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(paths.iter().map(|p| p.to_string_lossy()))
+}
+
+/// `link-mode` found in one settings file: top level and `pip` section.
+#[derive(Debug, Clone, Default)]
+struct FileModes {
+    top: Option<(LinkMode, String)>,
+    pip: Option<(LinkMode, String)>,
+}
+
+/// Resolves the configured link modes for commands run in `dir`, reading variables through
+/// `env` (`UV_LINK_MODE`, `UV_NO_CONFIG`, `HOME`, `XDG_CONFIG_HOME`, `XDG_CONFIG_DIRS`).
+pub fn link_mode_config(dir: &Path, env: &dyn Fn(&str) -> Option<String>) -> LinkModeConfig {
+    let mut files = Vec::new();
+    let no_config = env("UV_NO_CONFIG")
+        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"));
+    if !no_config {
+        if let Some(f) = dir.ancestors().find_map(settings_file) {
+            files.push(f);
+        }
+        let user = match env("XDG_CONFIG_HOME").map(PathBuf::from) {
+            Some(x) if x.is_absolute() => Some(x.join("uv/uv.toml")),
+            _ => env("HOME").map(|h| PathBuf::from(h).join(".config/uv/uv.toml")),
+        };
+        files.extend(user.filter(|f| f.is_file()));
+        let mut system: Vec<PathBuf> = env("XDG_CONFIG_DIRS")
+            .unwrap_or_default()
+            .split(':')
+            .filter(|d| !d.is_empty())
+            .map(|d| Path::new(d).join("uv/uv.toml"))
+            .collect();
+        system.push(PathBuf::from("/etc/uv/uv.toml"));
+        files.extend(system.into_iter().find(|f| f.is_file()));
+    }
+    let modes: Vec<FileModes> = files.iter().map(|f| read_modes(f)).collect();
+    let from_env = env("UV_LINK_MODE").map(|v| LinkModeSetting {
+        mode: LinkMode::parse(&v),
+        source: "UV_LINK_MODE".into(),
+    });
+    let setting = |(mode, source): (LinkMode, String)| LinkModeSetting { mode, source };
+    let top = modes.iter().find_map(|m| m.top.clone()).map(setting);
+    let pip = modes.iter().find_map(|m| m.pip.clone()).map(setting);
+    let default = LinkModeSetting {
+        mode: LinkMode::platform_default(),
+        source: "default".into(),
+    };
+    LinkModeConfig {
+        project: from_env
+            .clone()
+            .or_else(|| top.clone())
+            .unwrap_or_else(|| default.clone()),
+        pip: from_env.or(pip).or(top).unwrap_or(default),
+        files,
+    }
+}
+
+/// uv's settings file in one directory: `uv.toml`, else a `pyproject.toml` with `[tool.uv]`.
+fn settings_file(dir: &Path) -> Option<PathBuf> {
+    let uv_toml = dir.join("uv.toml");
+    if uv_toml.is_file() {
+        return Some(uv_toml);
+    }
+    let pyproject = dir.join("pyproject.toml");
+    let table: toml::Table = std::fs::read_to_string(&pyproject).ok()?.parse().ok()?;
+    table
+        .get("tool")
+        .and_then(|t| t.get("uv"))
+        .is_some()
+        .then_some(pyproject)
+}
+
+fn read_modes(file: &Path) -> FileModes {
+    let Some(table) = std::fs::read_to_string(file)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+    else {
+        return FileModes::default();
+    };
+    let is_pyproject = file.file_name().is_some_and(|n| n == "pyproject.toml");
+    let (settings, prefix) = if is_pyproject {
+        (
+            table.get("tool").and_then(|t| t.get("uv")).cloned(),
+            "[tool.uv]",
+        )
+    } else {
+        (Some(toml::Value::Table(table)), "top level")
+    };
+    let Some(settings) = settings else {
+        return FileModes::default();
+    };
+    let read = |v: Option<&toml::Value>, section: &str| {
+        v.and_then(|v| v.as_str())
+            .map(|s| (LinkMode::parse(s), format!("{} {section}", file.display())))
+    };
+    let pip_section = if is_pyproject {
+        "[tool.uv.pip]"
+    } else {
+        "[pip]"
+    };
+    FileModes {
+        top: read(settings.get("link-mode"), prefix),
+        pip: read(
+            settings.get("pip").and_then(|p| p.get("link-mode")),
+            pip_section,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precedence_env_project_pip_user_default() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(home.join(".config/uv")).unwrap();
+        std::fs::write(
+            home.join(".config/uv/uv.toml"),
+            "link-mode = \"hardlink\"\n",
+        )
+        .unwrap();
+        let proj = tmp.path().join("proj");
+        std::fs::create_dir_all(proj.join("sub")).unwrap();
+        let home_s = home.to_string_lossy().into_owned();
+        let vars = |extra: &'static [(&'static str, &'static str)]| {
+            let home_s = home_s.clone();
+            move |k: &str| {
+                if k == "HOME" {
+                    return Some(home_s.clone());
+                }
+                extra
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        // The user's file only.
+        let c = link_mode_config(&proj.join("sub"), &vars(&[]));
+        assert_eq!(c.project.mode, LinkMode::Hardlink);
+        assert!(c.project.source.ends_with("uv.toml top level"), "{c:?}");
+        // The project's [tool.uv] and [tool.uv.pip] win over the user's file.
+        std::fs::write(
+            proj.join("pyproject.toml"),
+            "[project]\nname='p'\nversion='0'\n[tool.uv]\nlink-mode='copy'\n[tool.uv.pip]\nlink-mode='symlink'\n",
+        )
+        .unwrap();
+        let c = link_mode_config(&proj.join("sub"), &vars(&[]));
+        assert_eq!(
+            (c.project.mode.clone(), c.pip.mode.clone()),
+            (LinkMode::Copy, LinkMode::Symlink)
+        );
+        assert!(c.pip.source.ends_with("[tool.uv.pip]"));
+        assert_eq!(c.files.len(), 2);
+        // The variable wins over everything; UV_NO_CONFIG ignores the files.
+        let c = link_mode_config(&proj, &vars(&[("UV_LINK_MODE", "reflink")]));
+        assert_eq!(
+            (c.project.mode.clone(), c.pip.mode.clone()),
+            (LinkMode::Clone, LinkMode::Clone)
+        );
+        let c = link_mode_config(&proj, &vars(&[("UV_NO_CONFIG", "1")]));
+        assert_eq!(c.project.mode, LinkMode::platform_default());
+        assert_eq!(c.project.source, "default");
+        assert_eq!(LinkMode::parse("bogus"), LinkMode::Invalid("bogus".into()));
+    }
+}
