@@ -1,6 +1,7 @@
 //! End to end: the real binary in a real terminal (tmux) on a copy of a
-//! cache written by the real uv: wait for the table, filter, open the help,
-//! close it, quit; the process exits cleanly and the terminal is restored.
+//! cache written by the real uv: wait for the table, filter, mark and unmark,
+//! open the help, close it, quit; the process exits cleanly and the terminal
+//! is restored.
 #![cfg(all(feature = "tui", unix))]
 
 mod support;
@@ -143,6 +144,14 @@ fn browse_filter_help_quit_in_a_real_terminal() {
     let filtered = tmux.wait("the filter kept", |p| p.contains("filter /alpha"));
     assert!(filtered.contains("alpha"), "{filtered}");
     assert!(!filtered.contains("beta"), "{filtered}");
+
+    tmux.keys(&["Space"]);
+    let marked = tmux.wait("the mark and its total", |p| {
+        p.contains("1 marked · will free")
+    });
+    assert!(marked.contains("● alpha"), "{marked}");
+    tmux.literal("u");
+    tmux.wait("the marks cleared", |p| !p.contains("will free"));
 
     tmux.literal("?");
     let help = tmux.wait("the help", |p| {

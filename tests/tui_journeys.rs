@@ -7,64 +7,18 @@
 mod support;
 mod tui_common;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::mpsc::channel;
 use std::time::{Duration, SystemTime};
 
-use support::{FixtureKind, UV_CURRENT, copy_fixture, fixture};
+use support::{FixtureKind, copy_fixture, fixture};
 use tui_common::Harness;
+use tui_common::disk::{cli, tree};
 use uvcache::engine::locate::RootRule;
 use uvcache::tui::app::{App, Modal, PlanStage, Screen};
 use uvcache::tui::effects::{Effect, PlanKind, Runner};
 use uvcache::tui::keymap::key_events;
 use uvcache::tui::msg::{EngineMsg, Msg};
-
-/// Every path below `root` with what it is (directory, link target, file size).
-fn tree(root: &Path) -> BTreeMap<PathBuf, String> {
-    walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .min_depth(1)
-        .into_iter()
-        .map(|e| {
-            let e = e.expect("walk");
-            let rel = e.path().strip_prefix(root).expect("inside").to_path_buf();
-            let ft = e.file_type();
-            let what = if ft.is_symlink() {
-                format!(
-                    "link {}",
-                    std::fs::read_link(e.path()).expect("link").display()
-                )
-            } else if ft.is_dir() {
-                "dir".to_string()
-            } else {
-                format!("file {}", e.metadata().expect("stat").len())
-            };
-            (rel, what)
-        })
-        .collect()
-}
-
-/// Runs the uvcache binary on `cache`.
-fn cli(cache: &Path, args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_uvcache"))
-        .args(args)
-        .arg("--cache-dir")
-        .arg(cache)
-        .args(["--uv-version", UV_CURRENT])
-        .env("NO_COLOR", "1")
-        .env_remove("UV_CACHE_DIR")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run uvcache");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn package_entries(h: &Harness, name: &str) -> usize {
     let snap = h.app.state().snapshot.as_ref().expect("snapshot");

@@ -101,6 +101,30 @@ fn prune_preview() {
 }
 
 #[test]
+fn marked_packages() {
+    for size in SIZES {
+        let mut h = scanned(size);
+        h.keys("ng<space><space>");
+        let screen = h.screen();
+        assert!(screen.contains("● 2 marked · will free"), "{screen}");
+        check("marked_packages", size, screen);
+    }
+}
+
+#[test]
+fn marked_versions_and_their_preview() {
+    for size in SIZES {
+        let mut h = scanned(size);
+        h.keys("/alpha<enter><enter><space><space>g");
+        check("marked_versions", size, h.screen());
+        h.keys("d");
+        let screen = h.screen();
+        assert!(screen.contains("Total of 2 plans"), "{screen}");
+        check("plan_marked_versions", size, screen);
+    }
+}
+
+#[test]
 fn help_overlay() {
     for size in SIZES {
         let mut h = scanned(size);

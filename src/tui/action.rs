@@ -58,7 +58,11 @@ pub enum Action {
     SortReclaimable,
     /// Sort packages by their newest entry's time (again: reverse).
     SortNewest,
-    /// Preview removing the selected package from the cache (`uv cache clean PKG`).
+    /// Mark or unmark the selected package (table) or the selected entry's version (detail).
+    Mark,
+    /// Unmark everything.
+    UnmarkAll,
+    /// Preview removing the marked packages and versions, or else the selected package.
     Clean,
     /// Preview what `uv cache prune` would remove.
     Prune,

@@ -4,12 +4,15 @@
 mod dialog;
 mod engine;
 mod input;
+mod marking;
+mod marks;
 mod table;
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 pub use dialog::{Focus, Modal, PlanDialog, PlanStage};
+pub use marks::{Marked, Marks};
 pub use table::{PackageTable, SortColumn};
 
 use crate::engine::layout::UvVersion;
@@ -87,6 +90,8 @@ pub struct Detail {
     pub name: String,
     /// First line shown.
     pub scroll: u16,
+    /// The selected entry (index in display order).
+    pub selected: usize,
 }
 
 /// The app's state, readable by views and tests; changed only by [`App::update`].
@@ -112,6 +117,8 @@ pub struct State {
     pub detail: Option<Detail>,
     /// The overlay, if any.
     pub modal: Option<Modal>,
+    /// Packages and versions marked for removal.
+    pub marks: Marks,
     /// Whether the log pane is shown.
     pub show_log: bool,
     /// The log, oldest first.
@@ -155,6 +162,7 @@ impl App {
                 table: PackageTable::default(),
                 detail: None,
                 modal: None,
+                marks: Marks::default(),
                 show_log: false,
                 log: Vec::new(),
                 log_dropped: 0,
@@ -242,6 +250,14 @@ impl App {
         self.ticket
     }
 
+    /// The open removal dialog, if any.
+    pub(super) fn plan_dialog(&mut self) -> Option<&mut PlanDialog> {
+        match &mut self.state.modal {
+            Some(Modal::Plan(d)) => Some(d),
+            _ => None,
+        }
+    }
+
     pub(super) fn dialog_mut(&mut self, ticket: u64) -> Option<&mut PlanDialog> {
         match &mut self.state.modal {
             Some(Modal::Plan(d)) if d.ticket == ticket => Some(d),
@@ -254,8 +270,10 @@ impl App {
         let page = super::ui::packages::page_rows(&self.state);
         self.state.table.scroll_into_view(page);
         let max = super::ui::detail::max_scroll(&self.state);
+        let entries = super::ui::detail::entry_rows(&self.state).len();
         if let Some(d) = &mut self.state.detail {
             d.scroll = d.scroll.min(max);
+            d.selected = d.selected.min(entries.saturating_sub(1));
         }
     }
 }

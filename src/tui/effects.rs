@@ -2,24 +2,27 @@
 //! removals under uv's lock), run on threads that report back as
 //! [`EngineMsg`]s. Nothing here runs on the UI task.
 
-use std::cell::Cell;
+mod removal;
+
 use std::collections::HashMap;
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
 use crate::engine::error::Error;
-use crate::engine::execute::execute;
 use crate::engine::layout::UvVersion;
 use crate::engine::locate::{CacheRoot, same_dir, uv_cache_dir};
-use crate::engine::lock::{CacheLock, Holder, LockObserver, lock_exclusive, lock_timeout};
-use crate::engine::plan::{Plan, Target, plan_clean, plan_prune};
+use crate::engine::model::Snapshot;
 use crate::engine::progress::{Reporter, ScanProgress};
 use crate::engine::scan::{ScanOptions, scan, top_level_dirs};
 use crate::engine::uv::{find_uv, resolve_release};
 
 use super::msg::{EngineMsg, Level, ScanFailure};
+use super::plans::PlanSet;
+use removal::{execute_plans, plans_of};
+
+pub use removal::wait_for_lock;
 
 /// Where engine threads send their reports.
 pub type Sink = Arc<dyn Fn(EngineMsg) + Send + Sync>;
@@ -31,21 +34,22 @@ pub enum Effect {
     Scan(ScanRequest),
     /// Stop the running scan.
     CancelScan,
-    /// Compute a removal plan.
+    /// Compute the plans of a removal.
     Plan {
         /// Identifies the request in the answer.
         ticket: u64,
-        /// The cache root and owning uv release.
-        target: Target,
-        /// Which plan.
+        /// The snapshot shown (cache root, owning uv release, entries).
+        snapshot: Scanned,
+        /// Which removal.
         kind: PlanKind,
     },
-    /// Take uv's exclusive lock (waiting up to `UV_LOCK_TIMEOUT`) and apply the plan.
+    /// Take uv's exclusive lock (waiting up to `UV_LOCK_TIMEOUT`) and apply
+    /// the plans, one after the other.
     Execute {
         /// Identifies the execution in its reports.
         ticket: u64,
-        /// The confirmed plan.
-        plan: Arc<Plan>,
+        /// The confirmed plans.
+        plans: Arc<PlanSet>,
     },
     /// Stop waiting for the lock of an execution (no effect once removal started).
     CancelExecution {
@@ -59,10 +63,34 @@ pub enum Effect {
 pub enum PlanKind {
     /// `uv cache clean PACKAGE...`.
     Clean(Vec<String>),
+    /// Marked packages and versions: the clean of `packages` (if any), then
+    /// one surgical plan per (package, version), as `uvcache clean NAME==VERSION`
+    /// plans it; applied in that order.
+    Marked {
+        /// Packages removed whole.
+        packages: Vec<String>,
+        /// Single versions: (package, version).
+        versions: Vec<(String, String)>,
+    },
     /// `uv cache prune`.
     Prune,
     /// `uv cache prune --ci`.
     PruneCi,
+}
+
+/// A scanned snapshot handed to a worker; its debug form is a one-line summary.
+#[derive(Clone)]
+pub struct Scanned(pub Arc<Snapshot>);
+
+impl fmt::Debug for Scanned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Scanned({}, {} entries)",
+            self.0.root.path.display(),
+            self.0.entries.len()
+        )
+    }
 }
 
 /// What to scan and how.
@@ -132,9 +160,15 @@ impl Runner {
             Effect::Plan { .. } => {}
         }
         let sink = self.sink.clone();
+        let background = matches!(effect, Effect::Scan(_));
         let spawned = std::thread::Builder::new()
             .name("uvcache-effect".into())
-            .spawn(move || perform(effect, &cancel, &*sink));
+            .spawn(move || {
+                if background {
+                    yield_to_the_ui();
+                }
+                perform(effect, &cancel, &*sink)
+            });
         if let Err(e) = spawned {
             (self.sink)(EngineMsg::Log {
                 level: Level::Error,
@@ -151,33 +185,40 @@ impl Runner {
     }
 }
 
+/// How much nicer than the UI the scan threads are.
+#[cfg(target_os = "linux")]
+const SCAN_NICE: i32 = 10;
+
+/// Lowers the calling thread's priority below the UI's. On Linux the nice
+/// value belongs to the thread and the threads it starts inherit it, so a
+/// scan keeping every core busy (it starts several threads per core) still
+/// leaves the UI task answering keys at once. Elsewhere the value is the
+/// whole process's, and nothing is changed.
+fn yield_to_the_ui() {
+    #[cfg(target_os = "linux")]
+    {
+        // Best effort: the scan runs at the normal priority if this fails.
+        let _ = rustix::process::setpriority_process(None, SCAN_NICE);
+    }
+}
+
 /// Does the work of `effect` on the calling thread, reporting to `sink`.
 pub fn perform(effect: Effect, cancel: &AtomicBool, sink: &(dyn Fn(EngineMsg) + Sync)) {
     match effect {
         Effect::Scan(req) => scan_now(&req, cancel, sink),
         Effect::Plan {
             ticket,
-            target,
+            snapshot,
             kind,
         } => {
-            let plan = match &kind {
-                PlanKind::Clean(names) => plan_clean(&target, names),
-                PlanKind::Prune => plan_prune(&target, false),
-                PlanKind::PruneCi => plan_prune(&target, true),
-            };
+            let plans = plans_of(&snapshot.0, &kind);
             sink(EngineMsg::Planned {
                 ticket,
-                plan: Arc::new(plan),
+                plans: Arc::new(plans),
             });
         }
-        Effect::Execute { ticket, plan } => {
-            let result = wait_for_lock(&plan, lock_timeout(), cancel, &|holders| {
-                sink(EngineMsg::LockWaiting {
-                    ticket,
-                    holders: holders.to_vec(),
-                })
-            })
-            .map(|lock| execute(&plan, &lock, &Removal { ticket, sink }));
+        Effect::Execute { ticket, plans } => {
+            let result = execute_plans(ticket, &plans, cancel, sink);
             sink(EngineMsg::Executed { ticket, result });
         }
         Effect::CancelScan | Effect::CancelExecution { .. } => {}
@@ -201,21 +242,6 @@ impl Reporter for Progress<'_> {
         (self.sink)(EngineMsg::ScanProgress {
             generation: self.generation,
             progress,
-        });
-    }
-}
-
-struct Removal<'a> {
-    ticket: u64,
-    sink: &'a (dyn Fn(EngineMsg) + Sync),
-}
-
-impl Reporter for Removal<'_> {
-    fn removal(&self, done: u64, total: u64) {
-        (self.sink)(EngineMsg::Removing {
-            ticket: self.ticket,
-            done,
-            total,
         });
     }
 }
@@ -270,51 +296,4 @@ fn scan_now(req: &ScanRequest, cancel: &AtomicBool, sink: &(dyn Fn(EngineMsg) + 
         generation: req.generation,
         result,
     });
-}
-
-struct Observer<'a> {
-    reported: Cell<bool>,
-    on_wait: &'a dyn Fn(&[Holder]),
-}
-
-impl LockObserver for Observer<'_> {
-    fn waiting(&self, holders: &[Holder]) {
-        if !self.reported.replace(true) {
-            (self.on_wait)(holders);
-        }
-    }
-}
-
-/// Takes uv's exclusive lock on the plan's cache, waiting up to `timeout`
-/// and giving up as soon as `cancel` is set.
-pub fn wait_for_lock(
-    plan: &Plan,
-    timeout: Duration,
-    cancel: &AtomicBool,
-    on_wait: &dyn Fn(&[Holder]),
-) -> Result<CacheLock, String> {
-    let started = Instant::now();
-    let observer = Observer {
-        reported: Cell::new(false),
-        on_wait,
-    };
-    loop {
-        if cancel.load(Ordering::Relaxed) {
-            return Err("cancelled while waiting for uv's lock: nothing was removed".into());
-        }
-        // A zero timeout makes one short try; the loop does the waiting so it can be cancelled.
-        match lock_exclusive(&plan.root, Duration::ZERO, false, &observer) {
-            Ok(lock) => return Ok(lock),
-            Err(Error::Other(_)) if started.elapsed() < timeout => {}
-            Err(Error::Other(_)) => {
-                return Err(format!(
-                    "timeout ({}s) when waiting for uv's lock on `{}`: is another uv process running? \
-                     Set UV_LOCK_TIMEOUT to wait longer. Nothing was removed.",
-                    timeout.as_secs(),
-                    plan.root.display()
-                ));
-            }
-            Err(e) => return Err(format!("{e}; nothing was removed")),
-        }
-    }
 }

@@ -14,6 +14,7 @@ pub mod effects;
 pub mod keymap;
 pub mod logfile;
 pub mod msg;
+pub mod plans;
 pub mod terminal;
 pub mod ui;
 

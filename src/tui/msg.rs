@@ -10,8 +10,9 @@ use crossterm::event::KeyEvent;
 use crate::engine::execute::Outcome;
 use crate::engine::lock::Holder;
 use crate::engine::model::Snapshot;
-use crate::engine::plan::Plan;
 use crate::engine::progress::ScanProgress;
+
+use super::plans::PlanSet;
 
 /// A message for [`super::app::App::update`].
 #[derive(Debug, Clone)]
@@ -80,12 +81,12 @@ pub enum EngineMsg {
         /// The snapshot, or why there is none.
         result: Result<Arc<Snapshot>, ScanFailure>,
     },
-    /// A removal plan is ready.
+    /// The plans of a removal are ready.
     Planned {
         /// Which request.
         ticket: u64,
-        /// The plan.
-        plan: Arc<Plan>,
+        /// The plans.
+        plans: Arc<PlanSet>,
     },
     /// uv's lock is held by other processes; waiting.
     LockWaiting {

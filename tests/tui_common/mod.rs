@@ -3,6 +3,9 @@
 //! ratatui's `TestBackend`.
 #![allow(dead_code)]
 
+pub mod disk;
+pub mod svg;
+
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::engine::lock::Holder;
-use crate::engine::plan::Plan;
+use crate::tui::plans::PlanSet;
 
 /// What covers the screen, if anything.
 #[derive(Debug, Clone)]
@@ -29,14 +29,14 @@ pub enum Focus {
 /// Where a removal is.
 #[derive(Debug, Clone)]
 pub enum PlanStage {
-    /// The plan is being computed.
+    /// The plans are being computed.
     Computing,
-    /// The plan is shown, waiting for a decision.
-    Ready(Arc<Plan>),
+    /// The plans are shown, waiting for a decision.
+    Ready(Arc<PlanSet>),
     /// Confirmed; waiting for uv's lock, held by these processes.
-    WaitingForLock(Arc<Plan>, Vec<Holder>),
+    WaitingForLock(Arc<PlanSet>, Vec<Holder>),
     /// Removing: items done out of the total.
-    Removing(Arc<Plan>, u64, u64),
+    Removing(Arc<PlanSet>, u64, u64),
 }
 
 /// The removal preview dialog.
@@ -52,6 +52,8 @@ pub struct PlanDialog {
     pub focus: Focus,
     /// First item line shown.
     pub scroll: u16,
+    /// Whether it removes the marked packages and versions (unmarked once removed).
+    pub from_marks: bool,
 }
 
 impl PlanDialog {
@@ -63,11 +65,12 @@ impl PlanDialog {
             stage: PlanStage::Computing,
             focus: Focus::Cancel,
             scroll: 0,
+            from_marks: false,
         }
     }
 
-    /// The plan, once computed.
-    pub fn plan(&self) -> Option<&Arc<Plan>> {
+    /// The plans, once computed.
+    pub fn plan(&self) -> Option<&Arc<PlanSet>> {
         match &self.stage {
             PlanStage::Computing => None,
             PlanStage::Ready(p)

@@ -38,9 +38,9 @@ impl App {
             | EngineMsg::ScanProgress { .. }
             | EngineMsg::Scanned { .. } => {}
             EngineMsg::Log { level, text } => self.log(level, text),
-            EngineMsg::Planned { ticket, plan } => {
+            EngineMsg::Planned { ticket, plans } => {
                 if let Some(d) = self.dialog_mut(ticket) {
-                    d.stage = PlanStage::Ready(plan);
+                    d.stage = PlanStage::Ready(plans);
                     d.focus = Focus::Cancel;
                     self.dirty = true;
                 }
@@ -115,6 +115,7 @@ impl App {
                     .collect();
                 self.state.snapshot = Some(snap);
                 self.state.scan = ScanStatus::Done;
+                self.settle_marks();
                 self.log(Level::Info, summary);
                 if let Some(p) = problems {
                     self.log(Level::Warn, p);
@@ -126,6 +127,7 @@ impl App {
             }
             Err(ScanFailure::NoCache { path }) => {
                 self.state.snapshot = None;
+                self.state.marks.clear();
                 self.state.table.set_packages(Vec::new());
                 self.state.scan = ScanStatus::Missing(path);
             }
@@ -138,8 +140,12 @@ impl App {
     }
 
     fn executed(&mut self, ticket: u64, result: Result<Outcome, String>) -> Vec<Effect> {
-        if self.dialog_mut(ticket).is_some() {
+        let from_marks = self.dialog_mut(ticket).map(|d| d.from_marks);
+        if from_marks.is_some() {
             self.state.modal = None;
+        }
+        if from_marks == Some(true) && result.is_ok() {
+            self.state.marks.clear();
         }
         self.dirty = true;
         match result {

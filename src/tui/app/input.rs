@@ -3,12 +3,12 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::super::action::Action;
-use super::super::effects::{Effect, PlanKind};
+use super::super::effects::{Effect, PlanKind, Scanned};
 use super::super::keymap::Context;
 use super::super::msg::Level;
 use super::super::ui;
+use super::marking::Move;
 use super::{App, Detail, Focus, LogLine, Modal, PlanDialog, PlanStage, Screen, SortColumn};
-use crate::engine::plan::Target;
 
 impl App {
     /// Routes a key: an overlay's bindings, the filter's, or the screen's and the global ones.
@@ -95,17 +95,20 @@ impl App {
                     Screen::Packages | Screen::Detail => Screen::Overview,
                 }
             }
-            Action::Up => self.scroll(-1),
-            Action::Down => self.scroll(1),
-            Action::PageUp => self.scroll(-self.page()),
-            Action::PageDown => self.scroll(self.page()),
-            Action::Top => self.scroll(isize::MIN / 2),
-            Action::Bottom => self.scroll(isize::MAX / 2),
+            Action::Up => self.go(Move::Entries(-1)),
+            Action::Down => self.go(Move::Entries(1)),
+            Action::PageUp => self.go(Move::Lines(-self.page())),
+            Action::PageDown => self.go(Move::Lines(self.page())),
+            Action::Top => self.go(Move::Top),
+            Action::Bottom => self.go(Move::Bottom),
+            Action::Mark => self.mark(),
+            Action::UnmarkAll => self.unmark_all(),
             Action::Open => {
                 if let Some(p) = s.table.selected_package() {
                     s.detail = Some(Detail {
                         name: p.name.clone(),
                         scroll: 0,
+                        selected: 0,
                     });
                     s.screen = Screen::Detail;
                 }
@@ -126,19 +129,7 @@ impl App {
             Action::SortDisk => s.table.sort_by(SortColumn::Disk),
             Action::SortReclaimable => s.table.sort_by(SortColumn::Reclaimable),
             Action::SortNewest => s.table.sort_by(SortColumn::Newest),
-            Action::Clean => {
-                let name = match s.screen {
-                    Screen::Detail => s.detail.as_ref().map(|d| d.name.clone()),
-                    _ => s.table.selected_package().map(|p| p.name.clone()),
-                };
-                return match name {
-                    Some(n) => self.open_plan(format!("Clean {n}"), PlanKind::Clean(vec![n])),
-                    None => {
-                        self.say(Level::Warn, "no package selected".into());
-                        vec![]
-                    }
-                };
-            }
+            Action::Clean => return self.clean(),
             Action::Prune => return self.open_plan("Prune".into(), PlanKind::Prune),
             Action::PruneCi => return self.open_plan("Prune --ci".into(), PlanKind::PruneCi),
             Action::FocusNext | Action::Activate => {}
@@ -153,7 +144,7 @@ impl App {
         vec![Effect::CancelScan]
     }
 
-    fn say(&mut self, level: Level, text: String) {
+    pub(super) fn say(&mut self, level: Level, text: String) {
         self.state.status = Some(LogLine { level, text });
     }
 
@@ -165,23 +156,24 @@ impl App {
         isize::try_from(rows.saturating_sub(1).max(1)).unwrap_or(1)
     }
 
-    fn scroll(&mut self, delta: isize) {
+    /// Moves the selection of the packages table or of the detail.
+    fn go(&mut self, how: Move) {
         match self.state.screen {
             Screen::Packages => {
                 let page = ui::packages::page_rows(&self.state);
+                let delta = match how {
+                    Move::Entries(n) | Move::Lines(n) => n,
+                    Move::Top => isize::MIN / 2,
+                    Move::Bottom => isize::MAX / 2,
+                };
                 self.state.table.move_by(delta, page);
             }
-            Screen::Detail => {
-                let max = ui::detail::max_scroll(&self.state);
-                if let Some(d) = &mut self.state.detail {
-                    d.scroll = add(d.scroll, delta, max);
-                }
-            }
+            Screen::Detail => self.move_in_detail(how),
             Screen::Overview => {}
         }
     }
 
-    fn open_plan(&mut self, title: String, kind: PlanKind) -> Vec<Effect> {
+    pub(super) fn open_plan(&mut self, title: String, kind: PlanKind) -> Vec<Effect> {
         let Some(snap) = &self.state.snapshot else {
             self.say(
                 Level::Warn,
@@ -189,12 +181,12 @@ impl App {
             );
             return vec![];
         };
-        let target = Target::of(snap);
+        let snapshot = Scanned(snap.clone());
         let ticket = self.next_ticket();
         self.state.modal = Some(Modal::Plan(PlanDialog::new(ticket, title)));
         vec![Effect::Plan {
             ticket,
-            target,
+            snapshot,
             kind,
         }]
     }
@@ -246,12 +238,12 @@ impl App {
                 };
             }
             Action::Activate => match (&d.stage, d.focus) {
-                (PlanStage::Ready(plan), Focus::Confirm) if !plan.is_empty() => {
-                    let plan = plan.clone();
+                (PlanStage::Ready(plans), Focus::Confirm) if !plans.is_empty() => {
+                    let plans = plans.clone();
                     let ticket = d.ticket;
-                    let total = plan.items.len() as u64;
-                    d.stage = PlanStage::Removing(plan.clone(), 0, total);
-                    return vec![Effect::Execute { ticket, plan }];
+                    let total = plans.len() as u64;
+                    d.stage = PlanStage::Removing(plans.clone(), 0, total);
+                    return vec![Effect::Execute { ticket, plans }];
                 }
                 (PlanStage::Computing | PlanStage::Ready(_), _) => self.state.modal = None,
                 _ => {}

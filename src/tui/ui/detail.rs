@@ -12,7 +12,7 @@ use super::theme::Theme;
 use super::{areas, screen};
 use crate::engine::model::{Entry, EntryState, Snapshot};
 use crate::engine::query::package_entries;
-use crate::tui::app::State;
+use crate::tui::app::{Marked, State};
 
 /// Fixed rows above the scrolled entries (summary, column header).
 const HEAD_ROWS: u16 = 2;
@@ -30,9 +30,31 @@ pub fn page_rows(state: &State) -> usize {
 
 /// The largest useful scroll position.
 pub fn max_scroll(state: &State) -> u16 {
-    let width = areas(state, screen(state)).body.width;
-    let lines = body_lines(state, width).len();
+    let lines = body(state).lines.len();
     u16::try_from(lines.saturating_sub(page_rows(state))).unwrap_or(u16::MAX)
+}
+
+/// Where one entry is in the scrolled body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRow {
+    /// Its first line.
+    pub start: usize,
+    /// Its number of lines.
+    pub len: usize,
+    /// The line of its version's heading, when it is the first entry under it.
+    pub heading: Option<usize>,
+    /// Its version.
+    pub version: Option<String>,
+}
+
+/// The entries of the detail on the screen of `state`, in display order.
+pub fn entry_rows(state: &State) -> Vec<EntryRow> {
+    body(state).entries
+}
+
+/// The scrolled part of the detail on the screen of `state`.
+fn body(state: &State) -> Body {
+    body_lines(state, areas(state, screen(state)).body.width)
 }
 
 /// Draws the detail of `state.detail`.
@@ -55,13 +77,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         ),
         None => "  no entries in the cache".into(),
     };
-    f.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(d.name.clone(), t.title),
-            Span::raw(summary),
-        ])),
-        head,
-    );
+    let mut title = vec![Span::styled(d.name.clone(), t.title), Span::raw(summary)];
+    if state.marks.of_package(&d.name) == Marked::Whole {
+        title.push(Span::styled("  ● marked", t.warn));
+    }
+    f.render_widget(Paragraph::new(Line::from(title)), head);
     let w = Widths::of(area.width);
     f.render_widget(
         Paragraph::new(Line::styled(
@@ -70,7 +90,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         )),
         header,
     );
-    let lines = body_lines(state, area.width);
+    let Body { mut lines, entries } = body_lines(state, area.width);
+    if let Some(line) = entries.get(d.selected).and_then(|r| lines.get_mut(r.start)) {
+        line.style = t.selected;
+    }
     f.render_widget(Paragraph::new(lines).scroll((d.scroll, 0)), body);
 }
 
@@ -117,35 +140,64 @@ impl Widths {
     }
 }
 
-fn body_lines(state: &State, width: u16) -> Vec<Line<'static>> {
+/// The scrolled lines and where each entry is in them.
+struct Body {
+    lines: Vec<Line<'static>>,
+    entries: Vec<EntryRow>,
+}
+
+fn body_lines(state: &State, width: u16) -> Body {
+    let mut body = Body {
+        lines: Vec::new(),
+        entries: Vec::new(),
+    };
     let (Some(d), Some(snap)) = (&state.detail, &state.snapshot) else {
-        return vec![];
+        return body;
     };
     let entries = package_entries(snap, &d.name);
     if entries.is_empty() {
-        return vec![Line::styled(
+        body.lines.push(Line::styled(
             format!("No cache entries for `{}`.", d.name),
             state.theme.dim,
-        )];
+        ));
+        return body;
     }
     let w = Widths::of(width);
-    let mut lines = Vec::new();
+    let lines = &mut body.lines;
     let mut last: Option<&Option<String>> = None;
     for e in entries {
+        let mut heading = None;
         if last != Some(&e.version) {
             if last.is_some() {
                 lines.push(Line::raw(""));
             }
-            let heading = match &e.version {
-                Some(v) => format!("version {v}"),
-                None => "no version (index pages, metadata)".into(),
-            };
-            lines.push(Line::styled(heading, state.theme.header));
+            heading = Some(lines.len());
+            lines.push(version_heading(state, &d.name, e.version.as_deref()));
             last = Some(&e.version);
         }
-        entry_lines(&mut lines, e, snap, state, &w);
+        let start = lines.len();
+        entry_lines(lines, e, snap, state, &w);
+        body.entries.push(EntryRow {
+            start,
+            len: lines.len() - start,
+            heading,
+            version: e.version.clone(),
+        });
     }
-    lines
+    body
+}
+
+/// `version 2.0.0`, with a mark when it is marked.
+fn version_heading(state: &State, package: &str, version: Option<&str>) -> Line<'static> {
+    let t = &state.theme;
+    let Some(v) = version else {
+        return Line::styled("no version (index pages, metadata)", t.header);
+    };
+    let mut spans = vec![Span::styled(format!("version {v}"), t.header)];
+    if state.marks.has_version(package, v) {
+        spans.push(Span::styled("  ● marked", t.warn));
+    }
+    Line::from(spans)
 }
 
 fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &State, w: &Widths) {

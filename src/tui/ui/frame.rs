@@ -66,7 +66,8 @@ fn status_text(state: &State) -> String {
     }
 }
 
-/// The footer: the filter being typed, a message, or key hints.
+/// The footer: what the marked items would free (when any are marked),
+/// then the filter being typed, a message, or key hints.
 pub fn footer(f: &mut Frame, area: Rect, state: &State) {
     let t = &state.theme;
     let missing = matches!(state.scan, ScanStatus::Missing(_));
@@ -79,7 +80,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         (None, Screen::Detail) => &[Context::Detail, Context::Global],
         (None, Screen::Overview) => &[Context::Global],
     };
-    let mut spans = Vec::new();
+    let mut spans = marks_summary(state);
     if state.table.editing && state.modal.is_none() {
         spans.push(Span::styled("Filter: ", t.header));
         spans.push(Span::raw(format!("{}▏", state.table.filter)));
@@ -90,7 +91,8 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
             Level::Warn => t.warn,
             Level::Error => t.bad,
         };
-        f.render_widget(Paragraph::new(Span::styled(msg.text.clone(), style)), area);
+        spans.push(Span::styled(msg.text.clone(), style));
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
         return;
     } else if !state.table.filter.is_empty()
         && state.screen == Screen::Packages
@@ -106,4 +108,19 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         spans.push(Span::raw(format!(" {hint}  ")));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `● 2 marked · will free 3.1MiB`, when anything is marked.
+fn marks_summary(state: &State) -> Vec<Span<'static>> {
+    let m = &state.marks;
+    if m.is_empty() {
+        return vec![];
+    }
+    let t = &state.theme;
+    vec![
+        Span::styled(format!("● {} marked", m.len()), t.warn),
+        Span::raw(" · will free "),
+        Span::styled(bytes(m.sizes.reclaimable_bytes), t.header),
+        Span::raw("  "),
+    ]
 }

@@ -9,6 +9,7 @@ pub mod missing;
 pub mod overview;
 pub mod packages;
 pub mod plan;
+pub mod plan_items;
 pub mod progress;
 pub mod theme;
 

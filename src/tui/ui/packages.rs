@@ -1,14 +1,15 @@
-//! The packages table: one row per package, sortable and filterable.
+//! The packages table: one row per package, sortable and filterable, with
+//! a mark column (● the whole package, ◐ some of its versions).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::format::{age, bytes};
 use super::{areas, progress, screen};
 use crate::engine::query::Package;
-use crate::tui::app::{ScanStatus, SortColumn, State};
+use crate::tui::app::{Marked, ScanStatus, SortColumn, State};
 
 const COLUMNS: [(&str, SortColumn, bool); 7] = [
     ("NAME", SortColumn::Name, false),
@@ -56,14 +57,18 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         return;
     }
     let arrow = if table.reversed { "▲" } else { "▼" };
-    let header = Row::new(COLUMNS.iter().map(|(name, col, right)| {
-        let label = if *col == table.sort {
-            format!("{name}{arrow}")
-        } else {
-            (*name).to_string()
-        };
-        cell(label, *right)
-    }))
+    let header = Row::new(
+        std::iter::once(cell(String::new(), false)).chain(COLUMNS.iter().map(
+            |(name, col, right)| {
+                let label = if *col == table.sort {
+                    format!("{name}{arrow}")
+                } else {
+                    (*name).to_string()
+                };
+                cell(label, *right)
+            },
+        )),
+    )
     .style(t.header);
     let rows = table
         .rows
@@ -71,6 +76,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         .filter_map(|i| table.packages.get(*i))
         .map(|p| row(p, state));
     let widths = [
+        Constraint::Length(1),
         Constraint::Fill(2),
         Constraint::Fill(1),
         Constraint::Length(9),
@@ -90,7 +96,13 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
 }
 
 fn row<'a>(p: &'a Package, state: &State) -> Row<'a> {
+    let mark = match state.marks.of_package(&p.name) {
+        Marked::No => Cell::from(""),
+        Marked::Versions => Cell::from(Span::styled("◐", state.theme.warn)),
+        Marked::Whole => Cell::from(Span::styled("●", state.theme.warn)),
+    };
     Row::new([
+        mark,
         cell(p.name.clone(), false),
         cell(p.versions.join(", "), false),
         cell(p.sources.join(","), false),

@@ -1,15 +1,15 @@
-//! The removal preview: what a clean or prune would remove, grouped by
-//! reason, with totals in the three sizes, warnings, and Cancel / Remove
-//! buttons (the focus starts on Cancel).
+//! The removal preview: what a clean or prune would remove (one or more
+//! engine plans), grouped by reason, with totals in the three sizes,
+//! warnings, and Cancel / Remove buttons (the focus starts on Cancel).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
 
-use super::format::{bytes, count, truncate};
+use super::format::{bytes, count};
+use super::plan_items::item_lines;
 use super::{popup, screen};
-use crate::engine::plan::Plan;
 use crate::tui::app::{Focus, Modal, PlanDialog, PlanStage, State};
 
 /// The regions inside the dialog.
@@ -28,7 +28,7 @@ fn parts(area: Rect, d: &PlanDialog, state: &State) -> (Rect, Parts) {
     let warning_rows: usize = d
         .plan()
         .map(|p| {
-            p.warnings
+            p.warnings()
                 .iter()
                 .map(|w| (w.chars().count() + 2).div_ceil(text_width))
                 .sum()
@@ -106,7 +106,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog) {
         f.render_widget(
             Paragraph::new(format!(
                 "Nothing to remove: uv {} would find nothing to do here.",
-                plan.uv_version
+                plan.uv_version()
             )),
             p.items,
         );
@@ -117,15 +117,19 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog) {
         Paragraph::new(item_lines(plan, p.items.width, state)).scroll((d.scroll, 0)),
         p.items,
     );
-    let tot = &plan.totals;
+    let tot = plan.totals();
+    let label = match plan.plans().len() {
+        1 => "Total  ".to_string(),
+        n => format!("Total of {n} plans  "),
+    };
     f.render_widget(
         Paragraph::new(vec![
             Line::raw(""),
             Line::from(vec![
-                Span::styled("Total  ", t.header),
+                Span::styled(label, t.header),
                 Span::raw(format!(
                     "{} · {} · {}",
-                    count(plan.items.len() as u64, "item", "items"),
+                    count(plan.len() as u64, "item", "items"),
                     count(tot.files, "file", "files"),
                     count(tot.dirs, "directory", "directories")
                 )),
@@ -140,7 +144,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog) {
         p.totals,
     );
     let warnings: Vec<Line> = plan
-        .warnings
+        .warnings()
         .iter()
         .map(|w| Line::styled(format!("! {w}"), t.warn))
         .collect();
@@ -156,7 +160,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog) {
                 .collect();
             let text = format!(
                 "Waiting for uv's lock on {}/.lock{}. Esc cancels.",
-                plan.root.display(),
+                plan.root().display(),
                 if who.is_empty() {
                     String::new()
                 } else {
@@ -203,7 +207,7 @@ fn buttons(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog, removable: 
     };
     let mut spans = vec![Span::styled(cancel_label, cancel_style)];
     if removable {
-        let n = d.plan().map_or(0, |p| p.items.len());
+        let n = d.plan().map_or(0, |p| p.len());
         let confirm_style = if deciding && d.focus == Focus::Confirm {
             t.danger_focused
         } else {
@@ -216,45 +220,4 @@ fn buttons(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog, removable: 
         ));
     }
     f.render_widget(Paragraph::new(Line::from(spans).centered()), area);
-}
-
-/// Group headings (reason, items, files, bytes on disk) and their paths.
-fn item_lines(plan: &Plan, width: u16, state: &State) -> Vec<Line<'static>> {
-    let t = &state.theme;
-    let width = usize::from(width);
-    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
-    for (i, item) in plan.items.iter().enumerate() {
-        match groups.iter_mut().find(|g| g.0 == item.reason) {
-            Some(g) => g.1.push(i),
-            None => groups.push((&item.reason, vec![i])),
-        }
-    }
-    let mut lines = Vec::new();
-    for (reason, members) in groups {
-        let files: u64 = members.iter().map(|i| plan.items[*i].files).sum();
-        // Sizes are on the item lines: the heading's length then never
-        // depends on them, nor does where the reason is cut.
-        let counts = format!(
-            "  {} · {}",
-            count(members.len() as u64, "item", "items"),
-            count(files, "file", "files"),
-        );
-        let room = width.saturating_sub(counts.chars().count()).max(8);
-        lines.push(Line::from(vec![
-            Span::styled(truncate(reason, room), t.header),
-            Span::styled(counts, t.dim),
-        ]));
-        for i in members {
-            let item = &plan.items[i];
-            let size = bytes(item.disk_bytes);
-            let path_width = width.saturating_sub(2 + 1 + 9).max(8);
-            lines.push(Line::raw(format!(
-                "  {:<pw$} {:>9}",
-                truncate(&item.path.display().to_string(), path_width),
-                size,
-                pw = path_width
-            )));
-        }
-    }
-    lines
 }

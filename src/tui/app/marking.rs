@@ -1,0 +1,169 @@
+//! Moving through a package's entries, marking packages and versions, and
+//! planning the removal of what is marked.
+
+use super::super::effects::{Effect, PlanKind};
+use super::super::msg::Level;
+use super::super::ui;
+use super::{App, Screen};
+
+/// A move of the selection (a package in the table, an entry in the detail).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Move {
+    /// By this many rows or entries.
+    Entries(isize),
+    /// By about this many lines (a page).
+    Lines(isize),
+    /// To the first one.
+    Top,
+    /// To the last one (in the detail, also to the end of the text).
+    Bottom,
+}
+
+impl App {
+    /// Moves the detail's selected entry and scrolls it into view.
+    pub(super) fn move_in_detail(&mut self, how: Move) {
+        let rows = ui::detail::entry_rows(&self.state);
+        let page = ui::detail::page_rows(&self.state);
+        let max = ui::detail::max_scroll(&self.state);
+        let Some(d) = &mut self.state.detail else {
+            return;
+        };
+        let Some(last) = rows.len().checked_sub(1) else {
+            d.scroll = 0;
+            return;
+        };
+        let current = d.selected.min(last);
+        d.selected = match how {
+            Move::Entries(n) => current.saturating_add_signed(n).min(last),
+            Move::Lines(n) => {
+                let target = rows[current].start.saturating_add_signed(n);
+                if n < 0 {
+                    rows.iter().rposition(|r| r.start <= target).unwrap_or(0)
+                } else {
+                    rows.iter().position(|r| r.start >= target).unwrap_or(last)
+                }
+            }
+            Move::Top => 0,
+            Move::Bottom => last,
+        };
+        let row = &rows[d.selected];
+        let top = row.heading.unwrap_or(row.start);
+        let end = row.start + row.len;
+        let mut scroll = usize::from(d.scroll);
+        if end > scroll + page {
+            scroll = end.saturating_sub(page);
+        }
+        scroll = scroll.min(top);
+        d.scroll = match how {
+            Move::Top => 0,
+            Move::Bottom => max,
+            _ => u16::try_from(scroll).unwrap_or(max).min(max),
+        };
+    }
+
+    /// Marks or unmarks the selected package (table) or the selected
+    /// entry's version (detail), then moves on to the next package or version.
+    pub(super) fn mark(&mut self) {
+        match self.state.screen {
+            Screen::Packages => {
+                let Some(name) = self.state.table.selected_package().map(|p| p.name.clone()) else {
+                    return self.say(Level::Warn, "no package selected".into());
+                };
+                self.state.marks.toggle_package(&name);
+                let page = ui::packages::page_rows(&self.state);
+                self.state.table.move_by(1, page);
+            }
+            Screen::Detail => {
+                let rows = ui::detail::entry_rows(&self.state);
+                let Some(d) = &self.state.detail else { return };
+                let (name, selected) = (d.name.clone(), d.selected);
+                let Some(row) = rows.get(selected) else {
+                    return self.say(Level::Warn, "no entry selected".into());
+                };
+                let Some(version) = row.version.clone() else {
+                    return self.say(
+                        Level::Warn,
+                        "these entries have no version: mark the whole package in the table".into(),
+                    );
+                };
+                if let Err(e) = self.state.marks.toggle_version(&name, &version) {
+                    return self.say(Level::Warn, e);
+                }
+                // On to the next version, if any.
+                let next = rows
+                    .iter()
+                    .skip(selected)
+                    .position(|r| r.version.as_deref() != Some(version.as_str()));
+                if let Some(n) = next {
+                    self.move_in_detail(Move::Entries(isize::try_from(n).unwrap_or(0)));
+                }
+            }
+            Screen::Overview => return,
+        }
+        self.settle_marks();
+    }
+
+    /// Unmarks everything.
+    pub(super) fn unmark_all(&mut self) {
+        if !self.state.marks.is_empty() {
+            self.state.marks.clear();
+            self.say(Level::Info, "nothing is marked now".into());
+        }
+    }
+
+    /// Recomputes what the marks would free (after a change or a scan).
+    pub(super) fn settle_marks(&mut self) {
+        match &self.state.snapshot {
+            Some(snap) => self.state.marks.settle(snap),
+            None => self.state.marks.clear(),
+        }
+    }
+
+    /// Previews removing the marked packages and versions, or else the
+    /// selected package (the one of the detail screen there).
+    pub(super) fn clean(&mut self) -> Vec<Effect> {
+        let m = &self.state.marks;
+        if !m.is_empty() {
+            let packages: Vec<String> = m.packages.iter().cloned().collect();
+            let versions: Vec<(String, String)> = m.versions.iter().cloned().collect();
+            let mut names: Vec<String> = packages.clone();
+            names.extend(versions.iter().map(|(p, v)| format!("{p}=={v}")));
+            let (title, kind) = if versions.is_empty() {
+                (
+                    format!("Clean {}", listing(&names)),
+                    PlanKind::Clean(packages),
+                )
+            } else {
+                let plans = versions.len() + usize::from(!packages.is_empty());
+                (
+                    format!("Clean {} · {plans} plans, applied in turn", listing(&names)),
+                    PlanKind::Marked { packages, versions },
+                )
+            };
+            let effects = self.open_plan(title, kind);
+            if let Some(d) = self.plan_dialog() {
+                d.from_marks = true;
+            }
+            return effects;
+        }
+        let name = match self.state.screen {
+            Screen::Detail => self.state.detail.as_ref().map(|d| d.name.clone()),
+            _ => self.state.table.selected_package().map(|p| p.name.clone()),
+        };
+        match name {
+            Some(n) => self.open_plan(format!("Clean {n}"), PlanKind::Clean(vec![n])),
+            None => {
+                self.say(Level::Warn, "no package selected".into());
+                vec![]
+            }
+        }
+    }
+}
+
+/// `a, b, c`, or `12 marked: a, b, c, …` when there are more than three.
+fn listing(names: &[String]) -> String {
+    if names.len() <= 3 {
+        return names.join(", ");
+    }
+    format!("{} marked: {}, …", names.len(), names[..3].join(", "))
+}

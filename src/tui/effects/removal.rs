@@ -1,0 +1,150 @@
+//! The removal side of the effects: the plans of a removal, and applying
+//! them in turn under uv's exclusive lock, which is waited for in a loop that
+//! can be cancelled.
+
+use std::cell::Cell;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::engine::error::Error;
+use crate::engine::execute::{Outcome, execute};
+use crate::engine::lock::{CacheLock, Holder, LockObserver, lock_exclusive, lock_timeout};
+use crate::engine::model::Snapshot;
+use crate::engine::plan::{Operation, Plan, PlanTotals, Target, plan_clean, plan_prune};
+use crate::engine::progress::Reporter;
+use crate::engine::select::{Selector, plan_select};
+
+use super::super::msg::EngineMsg;
+use super::super::plans::{PlanSet, add_outcome};
+use super::PlanKind;
+
+/// The plans of `kind`, computed from the disk (and, for versions, the snapshot's entries).
+pub(super) fn plans_of(snap: &Snapshot, kind: &PlanKind) -> PlanSet {
+    let target = Target::of(snap);
+    let plans: Vec<Plan> = match kind {
+        PlanKind::Clean(names) => vec![plan_clean(&target, names)],
+        PlanKind::Prune => vec![plan_prune(&target, false)],
+        PlanKind::PruneCi => vec![plan_prune(&target, true)],
+        PlanKind::Marked { packages, versions } => {
+            let whole = (!packages.is_empty()).then(|| plan_clean(&target, packages));
+            let single = versions.iter().map(|(package, version)| {
+                let sel = Selector {
+                    package: package.clone(),
+                    version: Some(version.clone()),
+                    ..Selector::default()
+                };
+                plan_select(snap, &sel)
+            });
+            whole.into_iter().chain(single).collect()
+        }
+    };
+    // Only marks with nothing marked yield no plan: then nothing is removed.
+    PlanSet::new(plans).unwrap_or_else(|| {
+        PlanSet::single(Plan {
+            root: target.root.clone(),
+            operation: Operation::Clean { packages: vec![] },
+            uv_version: target.uv_version.to_string(),
+            items: vec![],
+            totals: PlanTotals::default(),
+            warnings: vec![],
+        })
+    })
+}
+
+/// Takes uv's lock (reporting a wait) and applies the plans one after the
+/// other, as the command line would run once per plan.
+pub(super) fn execute_plans(
+    ticket: u64,
+    plans: &PlanSet,
+    cancel: &AtomicBool,
+    sink: &(dyn Fn(EngineMsg) + Sync),
+) -> Result<Outcome, String> {
+    let lock = wait_for_lock(plans.root(), lock_timeout(), cancel, &|holders| {
+        sink(EngineMsg::LockWaiting {
+            ticket,
+            holders: holders.to_vec(),
+        })
+    })?;
+    let total = plans.len() as u64;
+    let mut outcome = Outcome::default();
+    let mut offset = 0;
+    for plan in plans.plans() {
+        let reporter = Removal {
+            ticket,
+            sink,
+            offset,
+            total,
+        };
+        add_outcome(&mut outcome, execute(plan, &lock, &reporter));
+        offset += plan.items.len() as u64;
+    }
+    Ok(outcome)
+}
+
+/// Reports one plan's removal progress as part of all the plans'.
+struct Removal<'a> {
+    ticket: u64,
+    sink: &'a (dyn Fn(EngineMsg) + Sync),
+    /// Items of the plans before this one.
+    offset: u64,
+    /// Items of all plans.
+    total: u64,
+}
+
+impl Reporter for Removal<'_> {
+    fn removal(&self, done: u64, _plan_total: u64) {
+        (self.sink)(EngineMsg::Removing {
+            ticket: self.ticket,
+            done: self.offset + done,
+            total: self.total,
+        });
+    }
+}
+
+struct Observer<'a> {
+    reported: Cell<bool>,
+    on_wait: &'a dyn Fn(&[Holder]),
+}
+
+impl LockObserver for Observer<'_> {
+    fn waiting(&self, holders: &[Holder]) {
+        if !self.reported.replace(true) {
+            (self.on_wait)(holders);
+        }
+    }
+}
+
+/// Takes uv's exclusive lock on the cache at `root`, waiting up to `timeout`
+/// and giving up as soon as `cancel` is set.
+pub fn wait_for_lock(
+    root: &Path,
+    timeout: Duration,
+    cancel: &AtomicBool,
+    on_wait: &dyn Fn(&[Holder]),
+) -> Result<CacheLock, String> {
+    let started = Instant::now();
+    let observer = Observer {
+        reported: Cell::new(false),
+        on_wait,
+    };
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err("cancelled while waiting for uv's lock: nothing was removed".into());
+        }
+        // A zero timeout makes one short try; the loop does the waiting so it can be cancelled.
+        match lock_exclusive(root, Duration::ZERO, false, &observer) {
+            Ok(lock) => return Ok(lock),
+            Err(Error::Other(_)) if started.elapsed() < timeout => {}
+            Err(Error::Other(_)) => {
+                return Err(format!(
+                    "timeout ({}s) when waiting for uv's lock on `{}`: is another uv process running? \
+                     Set UV_LOCK_TIMEOUT to wait longer. Nothing was removed.",
+                    timeout.as_secs(),
+                    root.display()
+                ));
+            }
+            Err(e) => return Err(format!("{e}; nothing was removed")),
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Marking: space marks packages in the table and versions in a package's
+//! detail, the footer keeps a running "will free" total, and `d` removes
+//! what is marked. The disk afterwards equals what the command line leaves
+//! on another copy of the same cache written by the real uv.
+#![cfg(feature = "tui")]
+
+mod support;
+mod tui_common;
+
+use std::collections::BTreeSet;
+
+use support::{FixtureKind, copy_fixture, fixture};
+use tui_common::Harness;
+use tui_common::disk::{cli, tree};
+use uvcache::tui::app::{Marked, Modal, PlanStage, Screen};
+use uvcache::tui::effects::{Effect, PlanKind};
+use uvcache::tui::ui::format::bytes;
+
+/// The packages marked whole and the versions marked, as plain sets.
+fn marked(h: &Harness) -> (BTreeSet<String>, BTreeSet<(String, String)>) {
+    let m = &h.app.state().marks;
+    (m.packages.clone(), m.versions.clone())
+}
+
+fn names(list: &[&str]) -> BTreeSet<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn versions(list: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    list.iter()
+        .map(|(p, v)| (p.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Reclaimable bytes of the entries `member` picks, straight from the engine.
+fn reclaimable(h: &Harness, member: impl Fn(&str, Option<&str>) -> bool) -> u64 {
+    let snap = h.app.state().snapshot.as_ref().expect("snapshot");
+    snap.sizes_of(|id| {
+        let e = &snap.entries[id as usize];
+        e.package
+            .as_deref()
+            .is_some_and(|p| member(p, e.version.as_deref()))
+    })
+    .reclaimable_bytes
+}
+
+/// Presses `d`, checks the plan asked for, confirms, and checks that the
+/// removal ran, was followed by a rescan and unmarked everything.
+fn clean_marked(h: &mut Harness, kind: PlanKind, plans: usize) {
+    let effects = h.keys("d");
+    let asked = effects.iter().find_map(|e| match e {
+        Effect::Plan { kind, .. } => Some(kind.clone()),
+        _ => None,
+    });
+    assert_eq!(asked, Some(kind), "{effects:?}");
+    let Some(Modal::Plan(d)) = &h.app.state().modal else {
+        panic!("the preview opens");
+    };
+    let PlanStage::Ready(set) = &d.stage else {
+        panic!("the plans are shown: {:?}", d.stage);
+    };
+    assert_eq!(set.plans().len(), plans);
+    if plans > 1 {
+        assert!(d.title.contains(&format!("{plans} plans")), "{}", d.title);
+        assert!(h.screen().contains(&format!("Total of {plans} plans")));
+    }
+    let effects = h.keys("<tab><enter>");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Execute { .. })),
+        "{effects:?}"
+    );
+    assert!(
+        matches!(effects.last(), Some(Effect::Scan(_))),
+        "{effects:?}"
+    );
+    assert!(h.app.state().modal.is_none(), "the dialog closes");
+    assert!(h.app.state().marks.is_empty(), "removed marks are cleared");
+    let status = h.app.state().status.as_ref().expect("a summary");
+    assert!(status.text.starts_with("Removed "), "{status:?}");
+}
+
+#[test]
+fn two_marked_packages_clean_like_the_cli() {
+    let f = fixture(FixtureKind::Current);
+    let (_ta, tui_cache) = copy_fixture(f);
+    let (_tb, cli_cache) = copy_fixture(f);
+    let mut h = Harness::scanned(&tui_cache, (100, 30), false);
+    // By name, from the top: alpha, then beta (space moves on to the next row).
+    h.keys("ng<space><space>");
+    assert_eq!(marked(&h), (names(&["alpha", "beta"]), versions(&[])));
+    let table = &h.app.state().table;
+    assert_eq!(
+        table.selected_package().map(|p| p.name.as_str()),
+        Some("delta")
+    );
+    let free = reclaimable(&h, |p, _| p == "alpha" || p == "beta");
+    assert_eq!(h.app.state().marks.sizes.reclaimable_bytes, free);
+    let screen = h.screen();
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(
+        footer.starts_with(&format!("● 2 marked · will free {}", bytes(free))),
+        "{footer}"
+    );
+    assert!(
+        screen.contains("● alpha") && screen.contains("● beta"),
+        "{screen}"
+    );
+    clean_marked(
+        &mut h,
+        PlanKind::Clean(vec!["alpha".into(), "beta".into()]),
+        1,
+    );
+    cli(&cli_cache, &["clean", "alpha", "beta", "--yes"]);
+    assert_eq!(tree(&tui_cache), tree(&cli_cache));
+}
+
+#[test]
+fn two_marked_versions_clean_like_the_cli_once_per_version() {
+    let f = fixture(FixtureKind::Current);
+    let (_ta, tui_cache) = copy_fixture(f);
+    let (_tb, cli_cache) = copy_fixture(f);
+    let mut h = Harness::scanned(&tui_cache, (100, 40), false);
+    // The detail of alpha starts on version 2.0.0; space marks it and moves
+    // on to 1.0.0, the second space marks that one.
+    h.keys("/alpha<enter><enter><space><space>");
+    assert_eq!(h.app.state().screen, Screen::Detail);
+    let two = versions(&[("alpha", "1.0.0"), ("alpha", "2.0.0")]);
+    assert_eq!(marked(&h), (names(&[]), two));
+    let free = reclaimable(&h, |p, v| p == "alpha" && v.is_some());
+    assert_eq!(h.app.state().marks.sizes.reclaimable_bytes, free);
+    assert_eq!(h.app.state().marks.of_package("alpha"), Marked::Versions);
+    let screen = h.screen();
+    assert_eq!(screen.matches("● marked").count(), 2, "{screen}");
+    let kind = PlanKind::Marked {
+        packages: vec![],
+        versions: vec![
+            ("alpha".into(), "1.0.0".into()),
+            ("alpha".into(), "2.0.0".into()),
+        ],
+    };
+    clean_marked(&mut h, kind, 2);
+    cli(&cli_cache, &["clean", "alpha==1.0.0", "--yes"]);
+    cli(&cli_cache, &["clean", "alpha==2.0.0", "--yes"]);
+    assert_eq!(tree(&tui_cache), tree(&cli_cache));
+    let snap = h.app.state().snapshot.as_ref().expect("rescanned");
+    assert!(
+        snap.entries
+            .iter()
+            .filter(|e| e.package.as_deref() == Some("alpha"))
+            .all(|e| e.version.is_none()),
+        "only alpha's unversioned entries are left"
+    );
+}
+
+#[test]
+fn a_package_and_a_version_clean_like_the_cli_in_turn() {
+    let f = fixture(FixtureKind::Current);
+    let (_ta, tui_cache) = copy_fixture(f);
+    let (_tb, cli_cache) = copy_fixture(f);
+    let mut h = Harness::scanned(&tui_cache, (100, 30), false);
+    // beta whole in the table; alpha 1.0.0 (the last version, above the
+    // unversioned index page) in its detail.
+    h.keys("/beta<enter><space><esc>/alpha<enter><enter>Gk<space>");
+    assert_eq!(h.app.state().marks.of_package("beta"), Marked::Whole);
+    assert_eq!(
+        marked(&h),
+        (names(&["beta"]), versions(&[("alpha", "1.0.0")]))
+    );
+    let free = reclaimable(&h, |p, v| {
+        p == "beta" || (p == "alpha" && v == Some("1.0.0"))
+    });
+    assert_eq!(h.app.state().marks.sizes.reclaimable_bytes, free);
+    let kind = PlanKind::Marked {
+        packages: vec!["beta".into()],
+        versions: vec![("alpha".into(), "1.0.0".into())],
+    };
+    clean_marked(&mut h, kind, 2);
+    cli(&cli_cache, &["clean", "beta", "--yes"]);
+    cli(&cli_cache, &["clean", "alpha==1.0.0", "--yes"]);
+    assert_eq!(tree(&tui_cache), tree(&cli_cache));
+}
+
+#[test]
+fn marks_toggle_refuse_clear_and_follow_rescans() {
+    let (_t, cache) = copy_fixture(fixture(FixtureKind::Current));
+    let before = tree(&cache);
+    let mut h = Harness::scanned(&cache, (80, 24), false);
+    // Marking and unmarking the same package leaves nothing marked.
+    h.keys("ng<space>k<space>");
+    assert!(h.app.state().marks.is_empty());
+    assert_eq!(h.app.state().marks.sizes.reclaimable_bytes, 0);
+    // A package marked whole: its versions cannot be unmarked one by one.
+    h.keys("k<space>k<enter><space>");
+    assert_eq!(marked(&h), (names(&["alpha"]), versions(&[])));
+    let status = h.app.state().status.as_ref().expect("a refusal");
+    assert!(status.text.contains("all of alpha is marked"), "{status:?}");
+    // The unversioned entries (index pages) cannot be marked by version.
+    h.keys("G<space>");
+    let status = h.app.state().status.as_ref().expect("a refusal");
+    assert!(status.text.contains("no version"), "{status:?}");
+    // Cancelling the preview keeps the marks; `u` clears them.
+    h.keys("d<esc>");
+    assert!(!h.app.state().marks.is_empty(), "cancel keeps the marks");
+    h.keys("u");
+    assert!(h.app.state().marks.is_empty());
+    assert!(!h.screen().contains("will free"));
+    assert_eq!(tree(&cache), before, "nothing was removed");
+    // Marks of what a rescan no longer finds are dropped, the others stay.
+    h.keys("<esc>/beta<enter><space><esc>/alpha<enter><enter><space>");
+    assert_eq!(
+        marked(&h),
+        (names(&["beta"]), versions(&[("alpha", "2.0.0")]))
+    );
+    cli(&cache, &["clean", "beta", "--yes"]);
+    h.keys("r");
+    assert_eq!(marked(&h), (names(&[]), versions(&[("alpha", "2.0.0")])));
+    let free = reclaimable(&h, |p, v| p == "alpha" && v == Some("2.0.0"));
+    assert_eq!(h.app.state().marks.sizes.reclaimable_bytes, free);
+}
