@@ -1,0 +1,9 @@
+//! `decode_policy` with the uv 0.13 container layout (`ContainerFormat::V13`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use uvcache::engine::formats::{ContainerFormat, decode_policy};
+
+fuzz_target!(|data: &[u8]| {
+    let _ = decode_policy(data, ContainerFormat::V13);
+});
