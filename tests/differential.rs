@@ -99,6 +99,18 @@ fn compare(f: &Fixture, uv_version: &str, uv_args: &[&str], ours: &[&str]) {
             "{stdout}"
         );
     }
+    // uv 0.13 reports bytes the same way uvcache does: the whole summary line matches.
+    if uv_version == support::UV_CURRENT {
+        let uv_err = String::from_utf8_lossy(&uv_out.stderr);
+        let theirs = uv_err
+            .lines()
+            .find(|l| l.starts_with("Removed ") || l.starts_with("No cache entries"));
+        let line = theirs.unwrap_or_else(|| panic!("no summary from uv: {uv_err}"));
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "uv said `{line}`, uvcache said:\n{stdout}"
+        );
+    }
 }
 
 fn cases(kind: FixtureKind, uv: &str) {

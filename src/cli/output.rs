@@ -162,8 +162,13 @@ impl Reporter for ScanLine {
 /// Formats bytes with binary units like uv (`8.6MiB`, `123B`).
 pub fn bytes(n: u64) -> String {
     use humansize::{BINARY, FormatSizeOptions, format_size};
+    if n < 1024 {
+        return format!("{n}B");
+    }
+    // uv keeps the decimal: `432.0KiB`, not `432KiB`.
     let opts = FormatSizeOptions::from(BINARY)
         .decimal_places(1)
+        .decimal_zeroes(1)
         .space_after_value(false);
     format_size(n, opts)
 }
@@ -255,6 +260,7 @@ mod tests {
     fn bytes_like_uv() {
         assert_eq!(bytes(123), "123B");
         assert_eq!(bytes(9017753), "8.6MiB");
+        assert_eq!(bytes(442368), "432.0KiB");
         assert_eq!(bytes(0), "0B");
     }
 }

@@ -640,6 +640,9 @@ pub(crate) fn finish(snap: &Target, b: Builder<'_>, operation: Operation) -> Pla
     for (nlink, seen, _, disk) in inodes.values() {
         if seen >= nlink {
             totals.reclaimable_bytes += disk;
+            // uv counts a file whose link count is 1 when it removes it: the
+            // last link of an inode the plan removes entirely.
+            totals.uv_reported_bytes += disk;
         }
     }
     let mut warnings = stale_bucket_warnings(&items);
