@@ -277,6 +277,7 @@ else
   note "warning: $SCRATCH_PARENT is not on the corpus's filesystem"
 fi
 NPROC=$(nproc)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 KERNEL=$(uname -sr)
 CPU=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 MEM=$(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo 2>/dev/null || true)
@@ -295,6 +296,8 @@ fi
 # The block device under the copies, for settle().
 DEV_STAT=/sys/dev/block/$(stat -c '%Hd:%Ld' "$WORK")/stat
 DEV_NAME=$(findmnt -no SOURCE -T "$WORK" 2>/dev/null || echo "device $(stat -c '%Hd:%Ld' "$WORK")")
+DEV_OK=0
+[[ -r $DEV_STAT ]] && DEV_OK=1
 if ((SETTLE == 0)); then
   SETTLE_DESC="off (SETTLE=0)"
 elif [[ -r $DEV_STAT ]]; then
@@ -306,6 +309,30 @@ else
 fi
 # io_ticks: ms the device has spent busy (field 10 of its stat file).
 io_ticks() { if [[ -r $DEV_STAT ]]; then awk '{print $10}' "$DEV_STAT"; else echo 0; fi; }
+# own_cpu_ms: user+sys CPU of this shell's finished children so far, in ms
+# (from the `times` builtin, which runs in this shell: no fork).
+to_ms() {  # 1m2.345s -> 62345 (in REPLY)
+  [[ $1 =~ ^([0-9]+)m([0-9]+)[.,]?([0-9]*)s$ ]] || die "internal: cannot parse times output '$1'"
+  local frac=${BASH_REMATCH[3]}000
+  REPLY=$((10#${BASH_REMATCH[1]} * 60000 + 10#${BASH_REMATCH[2]} * 1000 + 10#${frac:0:3}))
+}
+own_cpu_ms() {
+  local a b c d u
+  times >"$TMP/times"
+  { read -r a b; read -r c d; } <"$TMP/times"
+  to_ms "$c"; u=$REPLY
+  to_ms "$d"; REPLY=$((u + REPLY))
+}
+# machine_cpu: all CPUs' busy time (REPLY) and total time (TOTAL), in ms,
+# from the first line of /proc/stat (no fork).
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+machine_cpu() {
+  local -a c
+  read -r -a c </proc/stat
+  # cpu user nice system idle iowait irq softirq steal
+  REPLY=$(((c[1] + c[2] + c[3] + c[6] + c[7] + c[8]) * 1000 / CLK_TCK))
+  TOTAL=$((REPLY + (c[4] + c[5]) * 1000 / CLK_TCK))
+}
 # settle: waits until the disk has been idle enough for $SETTLE seconds.
 declare -a SETTLE_NS=()
 SETTLE_TIMEOUTS=0
@@ -356,7 +383,7 @@ drop_copy() {  # drop_copy DIR (only ever one of our own copies)
   rm -rf -- "$1"
 }
 
-declare -A LINE=() VERDICT=() NMATCH=() MED=() MEDR=()
+declare -A LINE=() VERDICT=() NMATCH=() MED=() MEDR=() COND=()
 FAILURES=0
 
 # run_tool OP_INDEX TOOL ROUND: one timed removal on a fresh copy; leaves the
@@ -378,12 +405,23 @@ run_tool() {
     "${CMD[0]}" --version >/dev/null 2>&1 || true
   fi
   note "[$op] round $r/$RUNS, $tool: ${CMD[*]}"
-  local busy0 util
-  busy0=$(io_ticks)
+  local io0 own0 cpu0 tot0 io1 own1 cpu1 tot1
+  io0=$(io_ticks); own_cpu_ms; own0=$REPLY; machine_cpu; cpu0=$REPLY tot0=$TOTAL
   run_timed "$TMP/op$i.$tool.r$r.out" "${CMD[@]}"
+  machine_cpu; cpu1=$REPLY tot1=$TOTAL; own_cpu_ms; own1=$REPLY; io1=$(io_ticks)
   add "$i:$tool" "$ELAPSED"
-  util=$(awk -v b="$(($(io_ticks) - busy0))" -v e="$ELAPSED" 'BEGIN { if (e > 0) printf "%.0f%%", 100 * b * 1e6 / e; else print "n/a" }')
-  note "[$op] round $r/$RUNS, $tool: $(secs "$ELAPSED") (disk busy $util of it); listing and deleting the copy"
+  # Conditions: the command's own CPU time; how busy the rest of the machine
+  # was (all CPUs' busy time minus the command's, over elapsed x CPUs); how
+  # busy the disk was (io_ticks over elapsed).
+  COND[$i:$tool:$r]=$(awk -v e="$ELAPSED" -v own="$((own1 - own0))" -v busy="$((cpu1 - cpu0))" \
+    -v tot="$((tot1 - tot0))" -v io="$((io1 - io0))" -v n="$NPROC" -v dev="$DEV_OK" 'BEGIN {
+      ms = e / 1e6
+      other = (tot > 0) ? 100 * busy / tot - 100 * own / (ms * n) : 0
+      if (other < 0) other = 0
+      printf "own CPU %.2f s, rest of machine %.0f%% busy", own / 1000, other
+      if (dev) printf ", disk busy %.0f%%", (ms > 0) ? 100 * io / ms : 0
+    }')
+  note "[$op] round $r/$RUNS, $tool: $(secs "$ELAPSED") (${COND[$i:$tool:$r]}); listing and deleting the copy"
   listing "$copy" "$TMP/op$i.$tool.r$r.list"
   drop_copy "$copy"
 }
@@ -424,6 +462,11 @@ for i in "${!OPS[@]}"; do
   printf '  %-40s %10s %10s\n' "uv cache $op" "$(secs "${MED[$i:uv]}")" "$(secs "$(minimum "$i:uv")")"
   printf '  %-40s %10s %10s\n' "uvcache $op --yes" "$(secs "${MED[$i:uvcache]}")" "$(secs "$(minimum "$i:uvcache")")"
   echo "  ratio uvcache/uv (medians): ${MEDR[$i]}"
+  for ((r = 1; r <= RUNS; r++)); do
+    for tool in uv uvcache; do
+      printf '  round %d %-8s %10s  (%s)\n' "$r" "$tool" "$(secs "$(printf '%s\n' ${S[$i:$tool]} | sed -n "${r}p")")" "${COND[$i:$tool:$r]}"
+    done
+  done
 
   # Summary lines (from round 1; any round whose N differs is flagged).
   uv_line=$(removed_line "$TMP/op$i.uv.r1.out")
@@ -509,8 +552,12 @@ echo
 echo "Medians of $RUNS round(s); each timed command ran on its own fresh \`cp -a\` copy of the corpus" \
   "(untimed: median copy $(secs "$COPY_MED")$SETTLE_NOTE); page cache ${PAGE_CACHE%%:*}. Ratio below 1× means uvcache is faster." \
   "Files that the corpus shares by hard link with virtual environments are single links in the copies."
+if ((RUNS < 3)); then
+  echo
+  echo "RUNS=$RUNS: this few samples on a shared machine are noisy; see the per-round conditions above, and use RUNS=3 or more for figures to quote."
+fi
 echo
-echo "Machine: ${CPU:-unknown CPU}, nproc $NPROC, ${MEM:-? GiB} RAM, $KERNEL; copies on $FSTYPE ($SAMEFS);" \
+echo "Machine: load average $LOAD_START at start, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?") at end; ${CPU:-unknown CPU}, nproc $NPROC, ${MEM:-? GiB} RAM, $KERNEL; copies on $FSTYPE ($SAMEFS);" \
   "corpus: $N_FILES files, $N_DIRS dirs, $N_LINKS symlinks, $(gib "$CORPUS_BYTES") on disk."
 
 if ((FAILURES > 0)); then
