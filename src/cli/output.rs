@@ -161,16 +161,7 @@ impl Reporter for ScanLine {
 
 /// Formats bytes with binary units like uv (`8.6MiB`, `123B`).
 pub fn bytes(n: u64) -> String {
-    use humansize::{BINARY, FormatSizeOptions, format_size};
-    if n < 1024 {
-        return format!("{n}B");
-    }
-    // uv keeps the decimal: `432.0KiB`, not `432KiB`.
-    let opts = FormatSizeOptions::from(BINARY)
-        .decimal_places(1)
-        .decimal_zeroes(1)
-        .space_after_value(false);
-    format_size(n, opts)
+    crate::engine::report::human_bytes(n)
 }
 
 /// Whether an error is a closed stdout (e.g. piped into `head`).

@@ -21,6 +21,7 @@ pub mod plan;
 pub mod progress;
 pub mod query;
 pub mod refresh;
+pub mod report;
 pub mod scan;
 pub mod select;
 pub mod size;

@@ -710,11 +710,5 @@ fn stale_bucket_warnings(items: &[PlanItem]) -> Vec<String> {
 }
 
 fn human(n: u64) -> String {
-    use humansize::{BINARY, FormatSizeOptions, format_size};
-    format_size(
-        n,
-        FormatSizeOptions::from(BINARY)
-            .decimal_places(1)
-            .space_after_value(false),
-    )
+    super::report::human_bytes(n)
 }

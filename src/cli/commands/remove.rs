@@ -211,12 +211,5 @@ pub fn run_plan(
 
 /// uv's summary line: `Removed N files (X)`.
 pub fn summary(files: u64, dirs: u64, uv_bytes: u64) -> String {
-    let b = bytes(uv_bytes);
-    match (files, dirs) {
-        (0, 0) => "No cache entries found".to_string(),
-        (0, 1) => format!("Removed 1 directory ({b})"),
-        (0, n) => format!("Removed {n} directories ({b})"),
-        (1, _) => format!("Removed 1 file ({b})"),
-        (n, _) => format!("Removed {n} files ({b})"),
-    }
+    crate::engine::report::removed_summary(files, dirs, uv_bytes)
 }

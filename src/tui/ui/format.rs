@@ -4,11 +4,7 @@ use std::time::SystemTime;
 
 /// Bytes with binary units, as uv prints them (`8.6MiB`, `123B`).
 pub fn bytes(n: u64) -> String {
-    use humansize::{BINARY, FormatSizeOptions, format_size};
-    let opts = FormatSizeOptions::from(BINARY)
-        .decimal_places(1)
-        .space_after_value(false);
-    format_size(n, opts)
+    crate::engine::report::human_bytes(n)
 }
 
 /// How long ago `t` was, in one short unit (`45s`, `17m`, `5h`, `3d`, `2mo`).
@@ -26,14 +22,7 @@ pub fn age(now: SystemTime, t: Option<SystemTime>) -> String {
 
 /// uv's summary of a removal: `Removed N files (X)`.
 pub fn removed_summary(files: u64, dirs: u64, uv_bytes: u64) -> String {
-    let b = bytes(uv_bytes);
-    match (files, dirs) {
-        (0, 0) => "No cache entries found".to_string(),
-        (0, 1) => format!("Removed 1 directory ({b})"),
-        (0, n) => format!("Removed {n} directories ({b})"),
-        (1, _) => format!("Removed 1 file ({b})"),
-        (n, _) => format!("Removed {n} files ({b})"),
-    }
+    crate::engine::report::removed_summary(files, dirs, uv_bytes)
 }
 
 /// A horizontal bar of `width` cells filled to `fraction`, in eighths of a cell.
