@@ -45,8 +45,12 @@
 # SETTLE_UTIL percent of each second (iostat's %util, from io_ticks) for
 # SETTLE consecutive seconds (at most SETTLE_MAX seconds in all; a warning
 # says when that limit was hit). A threshold rather than total silence, as
-# other processes may use the same disk. The disk utilisation during each
-# timed command is shown in the progress notes (stderr), to explain outliers.
+# other processes may use the same disk. Each operation's report lists, per
+# round and tool, the command's own CPU time and how busy the rest of the
+# machine and the disk were while it ran, to explain outliers.
+#
+# Copies are deleted on exit, on errors and on Ctrl-C / SIGTERM; after a
+# SIGKILL, delete the leftover SCRATCH/run.* directory by hand.
 #
 # Env knobs:
 #   RUNS=3                  rounds per operation (each round copies the corpus
