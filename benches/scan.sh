@@ -95,7 +95,7 @@ declare -A S=()
 add() { S[$1]="${S[$1]:-} $2"; }
 median() {
   printf '%s\n' ${S[$1]} | sort -n | awk '{a[NR]=$1}
-    END { if (NR % 2) print a[(NR+1)/2]; else printf "%d\n", (a[NR/2]+a[NR/2+1])/2 }'
+    END { if (NR % 2) print a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2 }'
 }
 minimum() { printf '%s\n' ${S[$1]} | sort -n | head -n1; }
 secs() { awk -v n="$1" 'BEGIN { printf "%.3f s", n/1e9 }'; }
