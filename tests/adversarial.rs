@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, SystemTime};
 
-use support::{FixtureKind, UV_CURRENT, du_bytes, fixture};
+use support::{FixtureKind, UV_CURRENT, du_bytes, fixture, walk_totals};
 use uvcache::engine::error::Error;
 use uvcache::engine::layout::{TopLevel, classify_top_level, release_for};
 use uvcache::engine::locate::{CacheRoot, RootRule};
@@ -56,29 +56,9 @@ fn scan_tree(cache: &Path) -> Snapshot {
     try_scan(cache, false).unwrap_or_else(|e| panic!("scan of {}: {e}", cache.display()))
 }
 
-/// An independent count with walkdir, links not followed: (files incl. symlinks and special
-/// files, dirs, logical, disk), every inode once.
-fn oracle(cache: &Path) -> (u64, u64, u64, u64) {
-    let (mut files, mut dirs, mut logical, mut disk) = (0, 0, 0, 0);
-    let mut seen = HashSet::new();
-    for entry in walkdir::WalkDir::new(cache).follow_links(false) {
-        let meta = entry.unwrap().metadata().unwrap();
-        if meta.is_dir() {
-            dirs += 1;
-        } else {
-            files += 1;
-        }
-        if seen.insert((meta.dev(), meta.ino())) {
-            logical += meta.size();
-            disk += meta.blocks() * 512;
-        }
-    }
-    (files, dirs, logical, disk)
-}
-
 /// Totals equal `du -s -B1` and the independent walk; entries partition files and dirs.
 fn assert_totals(snap: &Snapshot, cache: &Path) {
-    let (files, dirs, logical, disk) = oracle(cache);
+    let (files, dirs, logical, disk) = walk_totals(cache);
     assert_eq!(
         snap.total.disk_bytes,
         du_bytes(cache),

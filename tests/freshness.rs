@@ -7,20 +7,17 @@ mod support;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::atomic::AtomicBool;
 use std::time::SystemTime;
 
-use support::{IndexServer, UV_CURRENT, UV_OLD, build_backend_wheels, copy_into, glob, uv_command};
+use support::{
+    IndexServer, UV_CURRENT, UV_OLD, build_backend_wheels, copy_into, glob, scan_cache, uv_command,
+};
 use uvcache::engine::formats::{CachePolicy, read_http_file};
 use uvcache::engine::freshness::{
     EntryFreshness, FreshnessState, LifetimeSource, NextRequest, RevalidateReason, age, evaluate,
     of_entry, unix_seconds,
 };
-use uvcache::engine::locate::{CacheRoot, RootRule};
-use uvcache::engine::model::{EntryKind, Snapshot};
-use uvcache::engine::progress::Silent;
-use uvcache::engine::scan::{ScanOptions, scan};
-use uvcache::engine::uv::resolve_release;
+use uvcache::engine::model::EntryKind;
 
 const PLAIN: NextRequest = NextRequest { refresh: false };
 const REFRESH: NextRequest = NextRequest { refresh: true };
@@ -142,22 +139,6 @@ fn check_wheel(wheel: &CachePolicy) {
         assert_eq!(f.state, FreshnessState::Immutable { until });
         assert!(f.immutable);
     }
-}
-
-fn scan_cache(cache: &Path, version: &str) -> Snapshot {
-    let root = CacheRoot {
-        path: cache.to_path_buf(),
-        rule: RootRule::Flag,
-    };
-    let uv = resolve_release(Some(version.parse().expect("version")), None, &[]);
-    scan(
-        &root,
-        uv,
-        &ScanOptions::default(),
-        &Silent,
-        &AtomicBool::new(false),
-    )
-    .expect("scan")
 }
 
 fn check_version(version: &str) {

@@ -4,55 +4,14 @@
 
 mod support;
 
-use std::collections::HashSet;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
-use support::{FixtureKind, UV_CURRENT, UV_OLD, du_bytes, fixture, uv_cache_size};
+use support::{
+    FixtureKind, UV_CURRENT, UV_OLD, du_bytes, fixture, scan_cache, uv_cache_size, walk_totals,
+};
 use uvcache::engine::layout::TopLevel;
-use uvcache::engine::locate::{CacheRoot, RootRule};
 use uvcache::engine::model::{Entry, EntryKind, EntryState, Snapshot, Source};
-use uvcache::engine::progress::Silent;
 use uvcache::engine::query::packages;
-use uvcache::engine::scan::{ScanOptions, scan};
-use uvcache::engine::uv::resolve_release;
-
-fn scan_as(cache: &Path, uv_version: &str) -> Snapshot {
-    let root = CacheRoot {
-        path: cache.to_path_buf(),
-        rule: RootRule::Flag,
-    };
-    let uv = resolve_release(Some(uv_version.parse().unwrap()), None, &[]);
-    scan(
-        &root,
-        uv,
-        &ScanOptions::default(),
-        &Silent,
-        &AtomicBool::new(false),
-    )
-    .expect("scan succeeds")
-}
-
-/// An independent count with walkdir: (files incl. symlinks, dirs, logical, disk), inodes once.
-fn oracle(cache: &Path) -> (u64, u64, u64, u64) {
-    let (mut files, mut dirs, mut logical, mut disk) = (0, 0, 0, 0);
-    let mut seen = HashSet::new();
-    for entry in walkdir::WalkDir::new(cache).follow_links(false) {
-        let entry = entry.unwrap();
-        let meta = entry.metadata().unwrap();
-        if meta.is_dir() {
-            dirs += 1;
-        } else {
-            files += 1;
-        }
-        if seen.insert((meta.dev(), meta.ino())) {
-            logical += meta.size();
-            disk += meta.blocks() * 512;
-        }
-    }
-    (files, dirs, logical, disk)
-}
 
 fn assert_all_bytes_known(snap: &Snapshot, cache: &Path, uv: &str) {
     let unknown: Vec<&Entry> = snap
@@ -62,7 +21,7 @@ fn assert_all_bytes_known(snap: &Snapshot, cache: &Path, uv: &str) {
         .collect();
     assert!(unknown.is_empty(), "unrecognized entries: {unknown:#?}");
     assert_eq!(snap.errors.total(), 0, "scan problems: {:#?}", snap.errors);
-    let (files, dirs, logical, disk) = oracle(cache);
+    let (files, dirs, logical, disk) = walk_totals(cache);
     // Each file is counted by exactly one entry: overlapping entries would overcount.
     assert_eq!(snap.total.files, files, "files");
     assert_eq!(snap.total.dirs, dirs, "dirs");
@@ -96,7 +55,7 @@ fn entries_of<'a>(snap: &'a Snapshot, package: &str) -> Vec<&'a Entry> {
 #[test]
 fn current_cache_every_byte_known() {
     let f = fixture(FixtureKind::Current);
-    let snap = scan_as(&f.cache, UV_CURRENT);
+    let snap = scan_cache(&f.cache, UV_CURRENT);
     assert_all_bytes_known(&snap, &f.cache, UV_CURRENT);
     assert!(
         snap.buckets.iter().all(|b| b.class == TopLevel::Current),
@@ -108,7 +67,7 @@ fn current_cache_every_byte_known() {
 #[test]
 fn old_cache_every_byte_known() {
     let f = fixture(FixtureKind::Old);
-    let snap = scan_as(&f.cache, UV_OLD);
+    let snap = scan_cache(&f.cache, UV_OLD);
     assert_all_bytes_known(&snap, &f.cache, UV_OLD);
     assert!(
         snap.buckets.iter().all(|b| b.class == TopLevel::Current),
@@ -120,7 +79,7 @@ fn old_cache_every_byte_known() {
 #[test]
 fn mixed_cache_marks_the_old_buckets_stale() {
     let f = fixture(FixtureKind::Mixed);
-    let snap = scan_as(&f.cache, UV_CURRENT);
+    let snap = scan_cache(&f.cache, UV_CURRENT);
     assert_all_bytes_known(&snap, &f.cache, UV_CURRENT);
     let class = |name: &str| {
         snap.buckets
@@ -149,7 +108,7 @@ fn mixed_cache_marks_the_old_buckets_stale() {
         assert_eq!(class(current), Some(TopLevel::Current), "{current}");
     }
     // The same cache judged by the older release flips the classification.
-    let old = scan_as(&f.cache, UV_OLD);
+    let old = scan_cache(&f.cache, UV_OLD);
     let class = |name: &str| old.buckets.iter().find(|b| b.name == name).map(|b| b.class);
     assert_eq!(class("wheels-v6"), Some(TopLevel::Current));
     assert_eq!(class("wheels-v8"), Some(TopLevel::Stale));
@@ -253,19 +212,19 @@ fn check_sources(snap: &Snapshot, f: &support::Fixture) {
 #[test]
 fn current_cache_attributes_every_source_kind() {
     let f = fixture(FixtureKind::Current);
-    check_sources(&scan_as(&f.cache, UV_CURRENT), f);
+    check_sources(&scan_cache(&f.cache, UV_CURRENT), f);
 }
 
 #[test]
 fn old_cache_attributes_every_source_kind() {
     let f = fixture(FixtureKind::Old);
-    check_sources(&scan_as(&f.cache, UV_OLD), f);
+    check_sources(&scan_cache(&f.cache, UV_OLD), f);
 }
 
 #[test]
 fn hard_links_into_environments_are_not_reclaimable() {
     let f = fixture(FixtureKind::Current);
-    let snap = scan_as(&f.cache, UV_CURRENT);
+    let snap = scan_cache(&f.cache, UV_CURRENT);
     let archive = entries_of(&snap, "alpha")
         .into_iter()
         .find(|e| e.kind == EntryKind::Archive)

@@ -21,6 +21,7 @@ mod lock;
 mod packages;
 mod paths;
 mod provision;
+mod scan;
 mod server;
 mod sha256;
 mod uv;
@@ -34,6 +35,7 @@ pub use provision::{
     BACKEND_FLIT_CORE_VERSION, UV_CURRENT, UV_OLD, build_backend_wheels, python_exe, target_dir,
     uv_bin,
 };
+pub use scan::{scan_cache, walk_totals};
 pub use server::{
     FILE_CACHE_CONTROL, IndexServer, PAGE_CACHE_CONTROL, http_date, http_request, normalize,
     project_of,
