@@ -59,6 +59,29 @@ pub struct GlobalArgs {
     /// Scan threads (default: 8 per core, at least 8, at most 64: a cold cache waits on the disk).
     #[arg(long, global = true, value_name = "N")]
     threads: Option<usize>,
+    /// Measure every archive again instead of reusing the index of the last
+    /// scan (reclaimable sizes then reflect today's hard-link counts); the
+    /// index is rewritten.
+    #[arg(long, global = true, conflicts_with = "no_index")]
+    rescan: bool,
+    /// Neither read nor write the scan index (`$XDG_STATE_HOME/uvcache/index`;
+    /// `UVCACHE_INDEX_DIR` moves it).
+    #[arg(long, global = true, env = "UVCACHE_NO_INDEX", value_parser = clap::builder::BoolishValueParser::new())]
+    no_index: bool,
+}
+
+impl GlobalArgs {
+    /// How scans use the persistent index.
+    pub fn index_mode(&self) -> crate::engine::index::IndexMode {
+        use crate::engine::index::IndexMode;
+        if self.no_index {
+            IndexMode::Off
+        } else if self.rescan {
+            IndexMode::Rebuild
+        } else {
+            IndexMode::Use
+        }
+    }
 }
 
 /// When to colour output.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod execute;
 pub mod formats;
 pub mod freshness;
+pub mod index;
 pub mod keys;
 pub mod layout;
 pub mod links;

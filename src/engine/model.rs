@@ -376,6 +376,8 @@ pub struct Snapshot {
     pub errors: ScanErrors,
     /// How long the scan took.
     pub elapsed_ms: u64,
+    /// How the scan used the persistent index.
+    pub index: super::index::IndexReport,
     /// Inodes shared between entries (for reclaimable sizes of sets).
     #[serde(skip)]
     pub shared: SharedInodes,

@@ -2,6 +2,8 @@
 //! parallel, then settle links and hard-link accounting into a [`Snapshot`].
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +13,7 @@ use rayon::prelude::*;
 
 use super::buckets::{self, Learned, Member, PlanCtx, Unit};
 use super::error::{Error, Result};
+use super::index::{self, ArchiveRecord, IndexFile, IndexMode, IndexReport};
 use super::layout::{BucketKind, TopLevel, classify_top_level, release_for};
 use super::links;
 use super::locate::CacheRoot;
@@ -20,16 +23,31 @@ use super::model::{
 };
 use super::progress::{Counters, Reporter};
 use super::size::{InodeTable, fold_links};
-use super::walk::{LinkedInode, Measured, WalkCtx, measure};
+use super::walk::{Identity, LinkedInode, Measured, WalkCtx, measure, measure_recorded};
 
-/// A unit, what measuring it found, and its folded hard links.
-type MeasuredUnit = (Unit, Measured, Vec<(LinkedInode, u64)>);
+/// A unit, what measuring it found, its folded hard links, and where its
+/// index record came from.
+type MeasuredUnit = (Unit, Measured, Vec<(LinkedInode, u64)>, Recorded);
+
+/// Where an archive's measurement came from.
+enum Recorded {
+    /// Not an archive, or not indexed.
+    No,
+    /// Reused from the index record with this key.
+    Reused(String),
+    /// Walked now; the record to store (`None`: not reusable).
+    Walked(Option<ArchiveRecord>),
+}
 
 /// How to scan.
 #[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
     /// Worker threads; 0 picks the default (I/O-bound: more than cores pays off when cold).
     pub threads: usize,
+    /// Whether to reuse and update the persistent index ([`super::index`]).
+    pub index: IndexMode,
+    /// The index file (default: [`index::index_path`] of the root).
+    pub index_file: Option<PathBuf>,
 }
 
 /// Default worker threads: stat calls block on I/O when the page cache is
@@ -116,6 +134,24 @@ pub fn scan(
         .map_err(|e| Error::Other(format!("cannot start scan threads: {e}")))?;
     let done = AtomicBool::new(false);
     let (release, _) = release_for(uv.version);
+    let mut report = IndexReport {
+        mode: opts.index.name(),
+        path: (opts.index != IndexMode::Off)
+            .then(|| opts.index_file.clone().or_else(|| index::index_path(&dir)))
+            .flatten(),
+        ..IndexReport::default()
+    };
+    let mut records: FxHashMap<String, ArchiveRecord> = FxHashMap::default();
+    if opts.index == IndexMode::Use
+        && let Some(path) = &report.path
+    {
+        match index::load(path, &dir) {
+            Ok(file) => records = file.into_map(),
+            Err(why) => report.ignored = Some(why),
+        }
+    }
+    let indexing = opts.index != IndexMode::Off;
+    let walked_at = index::now_secs();
 
     let result = std::thread::scope(|s| {
         s.spawn(|| {
@@ -128,13 +164,35 @@ pub fn scan(
             reporter.phase("scanning");
             let (buckets, root_units, bucket_ctxs) = list_root(&ctx, &dir, release);
             let measure_unit = |unit: Unit| {
+                let archive = indexing && is_indexable(&unit);
+                if archive
+                    && let Some(rec) = records.get(&key_of(&unit))
+                    && unchanged(rec, &unit)
+                {
+                    let (m, linked) = rec.measured();
+                    counters.add_reused(&m, &linked);
+                    counters.entries_done.fetch_add(1, Ordering::Relaxed);
+                    let key = rec.key.clone();
+                    return (unit, m, linked, Recorded::Reused(key));
+                }
                 let mut m = Measured::default();
                 for member in &unit.members {
-                    m.absorb(measure(&ctx, &member.path, member.recurse));
+                    if archive {
+                        m.absorb(measure_recorded(&ctx, &member.path, member.recurse));
+                    } else {
+                        m.absorb(measure(&ctx, &member.path, member.recurse));
+                    }
                 }
                 counters.entries_done.fetch_add(1, Ordering::Relaxed);
                 let linked = fold_links(std::mem::take(&mut m.linked));
-                (unit, m, linked)
+                let recorded = if archive {
+                    let rec = ArchiveRecord::of_walk(key_of(&unit), &m, &linked, walked_at);
+                    m.singles = None;
+                    Recorded::Walked(rec)
+                } else {
+                    Recorded::No
+                };
+                (unit, m, linked, recorded)
             };
             // Planning a bucket and measuring its units overlap with other buckets.
             let mut measured: Vec<MeasuredUnit> =
@@ -158,15 +216,27 @@ pub fn scan(
         done.store(true, Ordering::Relaxed);
         r
     });
-    let (mut buckets, measured) = result?;
+    let (mut buckets, mut measured) = result?;
     reporter.phase("linking");
     reporter.scan(counters.snapshot());
+    let dropped = settle_reused_singles(&mut measured, &records);
 
     let mut entries = Vec::with_capacity(measured.len());
     let mut inodes = InodeTable::with_capacity(measured.iter().map(|m| m.2.len()).sum());
     let mut learned: Vec<Learned> = Vec::new();
     let mut dist_infos: HashMap<EntryId, (Vec<String>, bool)> = HashMap::new();
-    for (i, (unit, m, linked)) in measured.into_iter().enumerate() {
+    let mut fresh: Vec<ArchiveRecord> = Vec::new();
+    let mut reused: Vec<String> = Vec::new();
+    for (i, (unit, m, linked, recorded)) in measured.into_iter().enumerate() {
+        let indexed = matches!(recorded, Recorded::Reused(_));
+        match recorded {
+            Recorded::No => {}
+            Recorded::Reused(key) => reused.push(key),
+            Recorded::Walked(rec) => {
+                report.archives_walked += 1;
+                fresh.extend(rec);
+            }
+        }
         let mut entry = unit.entry;
         entry.id =
             EntryId::try_from(i).map_err(|_| Error::Other("more than 4 billion entries".into()))?;
@@ -178,14 +248,38 @@ pub fn scan(
             dirs: m.dirs,
         };
         entry.modified = m.modified;
-        inodes.add_entry(&mut entry, &linked);
+        if indexed {
+            inodes.add_indexed_entry(&mut entry, &linked);
+        } else {
+            inodes.add_entry(&mut entry, &linked);
+        }
         if !m.dist_infos.is_empty() || m.is_venv {
             dist_infos.insert(entry.id, (m.dist_infos, m.is_venv));
         }
         learned.extend(unit.learned);
         entries.push(entry);
     }
+    // What the index keeps of a link count: the links outside the cache.
+    for rec in &mut fresh {
+        for l in &mut rec.linked {
+            if let Some((seen, nlink)) = inodes.links(rec.id.dev, l.ino) {
+                l.outside = nlink.saturating_sub(seen);
+            }
+        }
+    }
     let shared = inodes.finish(&mut entries);
+    report.archives_reused = reused.len() as u64;
+    if indexing {
+        update_index(
+            &mut report,
+            &dir,
+            records,
+            reused,
+            &dropped,
+            fresh,
+            opts.index,
+        );
+    }
     links::link_archives(&mut entries, &dist_infos);
     links::label_sources(&mut entries, &learned);
 
@@ -200,6 +294,7 @@ pub fn scan(
         total: Sizes::default(),
         errors: errors.into_inner().unwrap_or_default(),
         elapsed_ms: 0,
+        index: report,
         shared,
     };
     let sizes = snapshot.sizes_by_group(buckets.len(), |id| {
@@ -217,6 +312,119 @@ pub fn scan(
     snapshot.total = snapshot.sizes_of(|_| true);
     snapshot.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(snapshot)
+}
+
+/// Whether a unit is one archive directory, measured whole.
+fn is_indexable(unit: &Unit) -> bool {
+    unit.entry.kind == EntryKind::Archive && matches!(unit.members.as_slice(), [m] if m.recurse)
+}
+
+/// The index key of a unit: its path relative to the root.
+fn key_of(unit: &Unit) -> String {
+    unit.entry.path.to_string_lossy().into_owned()
+}
+
+/// Whether the archive directory of `unit` is still the one `rec` describes.
+fn unchanged(rec: &ArchiveRecord, unit: &Unit) -> bool {
+    let [member] = unit.members.as_slice() else {
+        return false;
+    };
+    std::fs::symlink_metadata(&member.path)
+        .ok()
+        .filter(std::fs::Metadata::is_dir)
+        .and_then(|m| Identity::of(&m))
+        == Some(rec.id)
+}
+
+/// A reused archive's file that had one link when it was indexed may since
+/// have gained a link from an entry walked now (a new environment in the
+/// cache). Such files move from the archive's single-link sums to its linked
+/// files, so the inode is counted once; the record is then rewritten.
+/// Returns the keys of the records that changed so.
+fn settle_reused_singles(
+    measured: &mut [MeasuredUnit],
+    records: &FxHashMap<String, ArchiveRecord>,
+) -> Vec<String> {
+    let mut fresh: FxHashMap<(u64, u64), LinkedInode> = FxHashMap::default();
+    let mut any_reused = false;
+    for (_, _, linked, recorded) in measured.iter() {
+        match recorded {
+            Recorded::Reused(_) => any_reused = true,
+            _ => fresh.extend(linked.iter().map(|(l, _)| ((l.dev, l.ino), *l))),
+        }
+    }
+    let mut dropped = Vec::new();
+    if !any_reused || fresh.is_empty() {
+        return dropped;
+    }
+    for (_, m, linked, recorded) in measured.iter_mut() {
+        let Recorded::Reused(key) = recorded else {
+            continue;
+        };
+        let Some(rec) = records.get(key.as_str()) else {
+            continue;
+        };
+        let mut moved = false;
+        for ino in &rec.singles {
+            if let Some(l) = fresh.get(&(rec.id.dev, *ino)) {
+                m.logical = m.logical.saturating_sub(l.size);
+                m.disk = m.disk.saturating_sub(l.disk);
+                // Had one link when indexed: none outside the cache then.
+                linked.push((LinkedInode { nlink: 0, ..*l }, 1));
+                moved = true;
+            }
+        }
+        if moved {
+            linked.sort_unstable_by_key(|(l, _)| (l.dev, l.ino));
+            dropped.push(key.clone());
+        }
+    }
+    dropped
+}
+
+/// Writes the index after a scan when anything in it changed.
+fn update_index(
+    report: &mut IndexReport,
+    root: &Path,
+    mut records: FxHashMap<String, ArchiveRecord>,
+    reused: Vec<String>,
+    dropped: &[String],
+    fresh: Vec<ArchiveRecord>,
+    mode: IndexMode,
+) {
+    report.reclaimable_as_of = reused
+        .iter()
+        .filter_map(|k| records.get(k))
+        .map(|r| r.walked)
+        .min()
+        .map(|s| std::time::UNIX_EPOCH + Duration::from_secs(s));
+    let Some(path) = report.path.clone() else {
+        return;
+    };
+    let unchanged = mode == IndexMode::Use
+        && report.ignored.is_none()
+        && fresh.is_empty()
+        && dropped.is_empty()
+        && reused.len() == records.len();
+    if unchanged {
+        return;
+    }
+    let mut kept: Vec<ArchiveRecord> = reused
+        .iter()
+        .filter(|k| !dropped.contains(k))
+        .filter_map(|k| records.remove(k))
+        .collect();
+    kept.extend(fresh);
+    kept.sort_by(|a, b| a.key.cmp(&b.key));
+    let file = IndexFile {
+        root: root.to_string_lossy().into_owned(),
+        written: index::now_secs(),
+        records: kept,
+    };
+    match index::save(&path, &file) {
+        Ok(n) => report.written_bytes = n,
+        Err(e) => report.write_error = Some(e),
+    }
 }
 
 /// Lists the root and classifies each item: buckets to plan, and units for

@@ -8,7 +8,10 @@ use super::walk::LinkedInode;
 
 #[derive(Debug)]
 struct InodeAcc {
+    /// Largest link count stat'ed during this scan (0: none stat'ed).
     nlink: u64,
+    /// Links outside the cache when the index recorded it (`None`: not from the index).
+    outside: Option<u64>,
     seen: u64,
     size: u64,
     disk: u64,
@@ -48,13 +51,36 @@ impl InodeTable {
     /// Adds the linked files one entry holds (folded by [`fold_links`]), and
     /// counts each inode once in that entry's own sizes.
     pub fn add_entry(&mut self, entry: &mut Entry, linked: &[(LinkedInode, u64)]) {
+        self.add(entry, linked, false);
+    }
+
+    /// [`InodeTable::add_entry`] for links taken from the persistent index,
+    /// whose `nlink` is the number of links *outside the cache* when the
+    /// index recorded them: an inode is then inside the cache when it had no
+    /// outside links, unless a link stat'ed during this scan says otherwise.
+    pub fn add_indexed_entry(&mut self, entry: &mut Entry, linked: &[(LinkedInode, u64)]) {
+        self.add(entry, linked, true);
+    }
+
+    /// Links to `(dev, ino)` seen in the cache so far and its stat'ed link count.
+    pub fn links(&self, dev: u64, ino: u64) -> Option<(u64, u64)> {
+        self.inodes.get(&(dev, ino)).map(|a| (a.seen, a.nlink))
+    }
+
+    fn add(&mut self, entry: &mut Entry, linked: &[(LinkedInode, u64)], indexed: bool) {
         for (l, links) in linked {
             entry.sizes.logical_bytes += l.size;
             entry.sizes.disk_bytes += l.disk;
+            let (nlink, outside) = if indexed {
+                (0, Some(l.nlink))
+            } else {
+                (l.nlink, None)
+            };
             match self.inodes.entry((l.dev, l.ino)) {
                 std::collections::hash_map::Entry::Vacant(v) => {
                     v.insert(InodeAcc {
-                        nlink: l.nlink,
+                        nlink,
+                        outside,
                         seen: *links,
                         size: l.size,
                         disk: l.disk,
@@ -65,7 +91,8 @@ impl InodeTable {
                 std::collections::hash_map::Entry::Occupied(mut o) => {
                     let acc = o.get_mut();
                     acc.seen += links;
-                    acc.nlink = acc.nlink.max(l.nlink);
+                    acc.nlink = acc.nlink.max(nlink);
+                    acc.outside = acc.outside.or(outside);
                     acc.others.push(entry.id);
                 }
             }
@@ -77,7 +104,10 @@ impl InodeTable {
     pub fn finish(self, entries: &mut [Entry]) -> SharedInodes {
         let mut shared = SharedInodes::default();
         for acc in self.inodes.into_values() {
-            let inside = acc.seen >= acc.nlink;
+            let inside = match acc.outside {
+                Some(outside) if acc.nlink == 0 => outside == 0,
+                _ => acc.seen >= acc.nlink,
+            };
             if acc.others.is_empty() {
                 if let Some(e) = entries.get_mut(acc.first as usize) {
                     if inside {

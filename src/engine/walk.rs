@@ -59,6 +59,50 @@ pub struct Measured {
     pub dist_infos: Vec<String>,
     /// Whether a measured directory has `pyvenv.cfg` at its top.
     pub is_venv: bool,
+    /// `(device, inode)` of every singly-linked file, when asked for (see
+    /// [`measure_recorded`]): what the persistent index keeps of an archive.
+    pub singles: Option<Vec<(u64, u64)>>,
+    /// Something below could not be read (the measurement is partial).
+    pub incomplete: bool,
+    /// Identity of the measured item itself, stat'ed before anything below it.
+    pub top: Option<Identity>,
+}
+
+/// What identifies a directory that is never modified once in place: its
+/// inode, and the modification and change times of the directory itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Identity {
+    /// Device id.
+    pub dev: u64,
+    /// Inode number.
+    pub ino: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i128,
+    /// Status change time, nanoseconds since the epoch.
+    pub ctime_ns: i128,
+}
+
+impl Identity {
+    /// The identity of what `meta` describes (`None` where the platform has
+    /// no inode numbers or change times).
+    pub fn of(meta: &std::fs::Metadata) -> Option<Identity> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+            Some(Identity {
+                dev: meta.dev(),
+                ino: meta.ino(),
+                mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+                ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            None
+        }
+    }
 }
 
 impl Measured {
@@ -73,6 +117,21 @@ impl Measured {
         self.modified = self.modified.max(other.modified);
         self.dist_infos.append(&mut other.dist_infos);
         self.is_venv |= other.is_venv;
+        self.incomplete |= other.incomplete;
+        match (&mut self.singles, other.singles) {
+            (Some(mine), Some(mut theirs)) => mine.append(&mut theirs),
+            (mine @ None, Some(theirs)) => *mine = Some(theirs),
+            _ => {}
+        }
+        self.top = self.top.or(other.top);
+    }
+
+    /// An empty measurement for part of this one (recording what this records).
+    fn part(&self) -> Measured {
+        Measured {
+            singles: self.singles.as_ref().map(|_| Vec::new()),
+            ..Measured::default()
+        }
     }
 }
 
@@ -167,17 +226,30 @@ impl WalkCtx<'_> {
 
 /// Measures `path`: the item itself, and with `recurse` everything below it.
 pub fn measure(ctx: &WalkCtx<'_>, path: &Path, recurse: bool) -> Measured {
+    measure_into(ctx, path, recurse, Measured::default())
+}
+
+/// [`measure`], also recording the inode of every singly-linked file
+/// ([`Measured::singles`]).
+pub fn measure_recorded(ctx: &WalkCtx<'_>, path: &Path, recurse: bool) -> Measured {
+    let out = Measured {
+        singles: Some(Vec::new()),
+        ..Measured::default()
+    };
+    measure_into(ctx, path, recurse, out)
+}
+
+fn measure_into(ctx: &WalkCtx<'_>, path: &Path, recurse: bool, mut out: Measured) -> Measured {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) => {
             ctx.io_error(path, &e);
-            return Measured::default();
+            out.incomplete = true;
+            return out;
         }
     };
-    let mut out = Measured {
-        modified: meta.modified().ok(),
-        ..Measured::default()
-    };
+    out.modified = meta.modified().ok();
+    out.top = Identity::of(&meta);
     account(&mut out, &Stat::from(&meta));
     flush_progress(ctx, &out);
     if recurse && meta.is_dir() {
@@ -207,6 +279,7 @@ fn walk_dir(ctx: &WalkCtx<'_>, dir: &Path, level: Level, depth: u32, out: &mut M
         Ok(rd) => rd,
         Err(e) => {
             ctx.io_error(dir, &e);
+            out.incomplete = true;
             return;
         }
     };
@@ -217,6 +290,7 @@ fn walk_dir(ctx: &WalkCtx<'_>, dir: &Path, level: Level, depth: u32, out: &mut M
             Ok(e) => e,
             Err(e) => {
                 ctx.io_error(dir, &e);
+                out.incomplete = true;
                 continue;
             }
         };
@@ -224,6 +298,7 @@ fn walk_dir(ctx: &WalkCtx<'_>, dir: &Path, level: Level, depth: u32, out: &mut M
             Ok(m) => m,
             Err(e) => {
                 ctx.io_error(&entry.path(), &e);
+                out.incomplete = true;
                 continue;
             }
         };
@@ -248,7 +323,7 @@ fn walk_dir(ctx: &WalkCtx<'_>, dir: &Path, level: Level, depth: u32, out: &mut M
         let parts: Vec<Measured> = subdirs
             .par_iter()
             .map(|(p, l)| {
-                let mut m = Measured::default();
+                let mut m = out.part();
                 walk_dir(ctx, p, *l, depth + 1, &mut m);
                 m
             })
@@ -273,7 +348,10 @@ fn walk_dir(ctx: &WalkCtx<'_>, dir: &Path, level: Level, depth: u32, out: &mut M
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     match openat(CWD, dir, flags, Mode::empty()) {
         Ok(fd) => walk_fd(ctx, fd, dir, level, depth, out),
-        Err(e) => ctx.io_error(dir, &e.into()),
+        Err(e) => {
+            ctx.io_error(dir, &e.into());
+            out.incomplete = true;
+        }
     }
 }
 
@@ -295,11 +373,17 @@ fn walk_fd(
     }
     let mut reader = match Dir::new(fd) {
         Ok(d) => d,
-        Err(e) => return ctx.io_error(dir, &e.into()),
+        Err(e) => {
+            out.incomplete = true;
+            return ctx.io_error(dir, &e.into());
+        }
     };
     let raw = match reader.fd() {
         Ok(f) => f.as_raw_fd(),
-        Err(e) => return ctx.io_error(dir, &e.into()),
+        Err(e) => {
+            out.incomplete = true;
+            return ctx.io_error(dir, &e.into());
+        }
     };
     // SAFETY: `reader` owns this descriptor and outlives every use of
     // `dir_fd` below (it is dropped at the end of this function).
@@ -316,6 +400,7 @@ fn walk_fd(
             Ok(e) => e,
             Err(e) => {
                 ctx.io_error(dir, &e.into());
+                out.incomplete = true;
                 break;
             }
         };
@@ -327,6 +412,7 @@ fn walk_fd(
             Ok(st) => st,
             Err(e) => {
                 ctx.io_error(&dir.join(OsStr::from_bytes(name.to_bytes())), &e.into());
+                out.incomplete = true;
                 continue;
             }
         };
@@ -364,14 +450,17 @@ fn walk_fd(
         let path = dir.join(OsStr::from_bytes(name.to_bytes()));
         match openat(dir_fd, name.as_c_str(), flags, Mode::empty()) {
             Ok(fd) => walk_fd(ctx, fd, &path, l, depth + 1, m),
-            Err(e) => ctx.io_error(&path, &e.into()),
+            Err(e) => {
+                ctx.io_error(&path, &e.into());
+                m.incomplete = true;
+            }
         }
     };
     if depth < PARALLEL_DEPTH && subdirs.len() > 1 {
         let parts: Vec<Measured> = subdirs
             .par_iter()
             .map(|(n, l)| {
-                let mut m = Measured::default();
+                let mut m = out.part();
                 visit(n, *l, &mut m);
                 m
             })
@@ -449,6 +538,9 @@ fn account(out: &mut Measured, st: &Stat) {
     } else {
         out.logical += st.size;
         out.disk += st.disk;
+        if let Some(singles) = &mut out.singles {
+            singles.push((st.dev, st.ino));
+        }
     }
 }
 

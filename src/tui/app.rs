@@ -24,6 +24,7 @@ use super::effects::{CrossCheck, Effect, ScanRequest};
 use super::keymap::Keymap;
 use super::msg::{Level, Msg};
 use super::ui::theme::Theme;
+use crate::engine::index::IndexMode;
 
 /// How many log lines are kept.
 const LOG_LINES: usize = 500;
@@ -37,6 +38,9 @@ pub struct Config {
     pub uv_version: Option<UvVersion>,
     /// Scan threads (0: the default).
     pub threads: usize,
+    /// How scans use the persistent index (`r` always measures everything,
+    /// unless the index is off).
+    pub index: IndexMode,
     /// Key bindings.
     pub keymap: Keymap,
     /// Styles.
@@ -141,6 +145,7 @@ pub struct App {
     state: State,
     uv_version: Option<UvVersion>,
     threads: usize,
+    index: IndexMode,
     cross_check: Option<CrossCheck>,
     generation: u64,
     ticket: u64,
@@ -173,6 +178,7 @@ impl App {
             },
             uv_version: config.uv_version,
             threads: config.threads,
+            index: config.index,
             cross_check: config.cross_check,
             generation: 0,
             ticket: 0,
@@ -231,6 +237,16 @@ impl App {
     }
 
     pub(super) fn start_scan(&mut self) -> Vec<Effect> {
+        self.start_scan_with(self.index)
+    }
+
+    /// Starts a scan; [`IndexMode::Rebuild`] measures every archive again.
+    pub(super) fn start_scan_with(&mut self, index: IndexMode) -> Vec<Effect> {
+        let index = if self.index == IndexMode::Off {
+            IndexMode::Off
+        } else {
+            index
+        };
         self.generation += 1;
         self.state.scan = ScanStatus::Running {
             phase: "starting",
@@ -241,6 +257,7 @@ impl App {
             root: self.state.root.clone(),
             uv_version: self.uv_version,
             threads: self.threads,
+            index,
             cross_check: self.cross_check.take(),
         })]
     }

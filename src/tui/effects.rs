@@ -104,6 +104,8 @@ pub struct ScanRequest {
     pub uv_version: Option<UvVersion>,
     /// Worker threads (0: the default).
     pub threads: usize,
+    /// Whether to reuse the persistent index.
+    pub index: crate::engine::index::IndexMode,
     /// Ask `uv cache dir` whether uv agrees on the root (first scan only).
     pub cross_check: Option<CrossCheck>,
 }
@@ -277,6 +279,8 @@ fn scan_now(req: &ScanRequest, cancel: &AtomicBool, sink: &(dyn Fn(EngineMsg) + 
     }
     let opts = ScanOptions {
         threads: req.threads,
+        index: req.index,
+        index_file: None,
     };
     let reporter = Progress {
         generation: req.generation,

@@ -50,6 +50,8 @@ pub struct Settings {
     pub uv_version: Option<UvVersion>,
     /// Scan threads (0: the default).
     pub threads: usize,
+    /// How scans use the persistent index.
+    pub index: crate::engine::index::IndexMode,
     /// Whether to use colour (off with NO_COLOR or `--color never`).
     pub color: bool,
     /// Inputs of the `uv cache dir` cross-check.
@@ -66,6 +68,7 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
         root: settings.root,
         uv_version: settings.uv_version,
         threads: settings.threads,
+        index: settings.index,
         keymap,
         theme: Theme::built_in(settings.color),
         cross_check: settings.cross_check,

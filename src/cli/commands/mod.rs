@@ -57,6 +57,8 @@ pub fn open_snapshot(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<S
     }
     let opts = ScanOptions {
         threads: global.threads.unwrap_or(0),
+        index: global.index_mode(),
+        index_file: None,
     };
     let cancel = AtomicBool::new(false);
     let reporter = printer.scan_reporter();
@@ -81,6 +83,28 @@ pub fn open_snapshot(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<S
         for s in &e.samples {
             printer.info(&format!("  {}: {}", s.path.display(), s.message));
         }
+    }
+    let ix = &snap.index;
+    if let Some(path) = &ix.path {
+        printer.info(&format!(
+            "scan index {}: {} archives reused, {} walked{}{}{}",
+            path.display(),
+            ix.archives_reused,
+            ix.archives_walked,
+            ix.ignored
+                .as_deref()
+                .map(|w| format!("; the old index was not used: {w}"))
+                .unwrap_or_default(),
+            if ix.written_bytes > 0 {
+                format!("; rewritten ({})", bytes(ix.written_bytes))
+            } else {
+                String::new()
+            },
+            ix.write_error
+                .as_deref()
+                .map(|e| format!("; not saved: {e}"))
+                .unwrap_or_default(),
+        ));
     }
     printer.info(&format!(
         "scanned {} entries, {} files, {} in {} ms",

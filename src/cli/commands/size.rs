@@ -29,6 +29,7 @@ struct SizeJson<'a> {
     buckets: Vec<BucketJson<'a>>,
     errors: &'a ScanErrors,
     elapsed_ms: u64,
+    index: &'a crate::engine::index::IndexReport,
 }
 
 #[derive(Serialize)]
@@ -81,6 +82,7 @@ fn to_json(snap: &Snapshot) -> SizeJson<'_> {
             .collect(),
         errors: &snap.errors,
         elapsed_ms: snap.elapsed_ms,
+        index: &snap.index,
     }
 }
 
@@ -164,6 +166,13 @@ pub fn render(snap: &Snapshot, printer: &Printer) -> Vec<String> {
         .filter(|b| b.class != TopLevel::Current)
         .map(|b| b.sizes.disk_bytes)
         .sum();
+    if let Some(as_of) = snap.index.reclaimable_as_of {
+        lines.push(String::new());
+        lines.push(format!(
+            "Reclaimable sizes count links from outside the cache as of {} ago (the scan index); `--rescan` counts them now.",
+            super::list::age(std::time::SystemTime::now(), Some(as_of))
+        ));
+    }
     if stale > 0 {
         lines.push(String::new());
         lines.push(format!(

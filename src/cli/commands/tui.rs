@@ -39,6 +39,7 @@ pub fn run(global: &GlobalArgs, _args: &TuiArgs, _printer: &Printer) -> anyhow::
         root,
         uv_version: global.uv_version,
         threads: global.threads.unwrap_or(0),
+        index: global.index_mode(),
         color,
         cross_check: Some(CrossCheck {
             cache_dir: global.cache_dir.clone(),

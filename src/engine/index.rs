@@ -1,0 +1,511 @@
+//! The persistent scan index: what the last scan measured of each archive, so
+//! the next open re-reads only what may have changed.
+//!
+//! uv writes `archive-v0/<id>` once, into a temporary directory that it then
+//! renames into place, and afterwards only links to it or removes it. An
+//! archive whose top directory still has the same device, inode, modification
+//! time and change time therefore still holds the same files, and its
+//! measurement can be reused. Everything else (bucket listings, pointers,
+//! wheels, indexes, environments) is scanned again on every open: it is small,
+//! and it is what changes.
+//!
+//! What reuse cannot know is the *current* link count of an archive's files:
+//! creating or deleting a virtual environment outside the cache changes it
+//! without touching the archive directory. Logical and on-disk sizes do not
+//! depend on it; reclaimable sizes do, so a snapshot that reused records says
+//! since when its reclaimable figures date ([`IndexReport::reclaimable_as_of`]),
+//! and a full scan (`--rescan`, `r` in the terminal UI) measures them anew.
+//! Removal plans always measure what they remove afresh.
+//!
+//! The file: a magic line, a format number, the CRC-32 and length of the
+//! body, then the body in MessagePack. It lives in uvcache's state directory
+//! (`$XDG_STATE_HOME/uvcache/index` on Linux), one file per cache root, and is
+//! replaced atomically (written to a temporary file, then renamed), so several
+//! uvcache processes may read and write it at once: each sees a whole index.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use super::model::ser_time;
+use super::walk::{Identity, LinkedInode, Measured};
+
+/// Whether and how a scan uses the index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IndexMode {
+    /// Neither read nor write it.
+    #[default]
+    Off,
+    /// Reuse what it still describes, then bring it up to date.
+    Use,
+    /// Measure everything, then write it anew.
+    Rebuild,
+}
+
+/// First bytes of an index file.
+const MAGIC: &[u8; 14] = b"uvcache-index\n";
+/// Format number; a file with another number is ignored and rewritten.
+pub const FORMAT: u32 = 1;
+/// Magic, format, CRC-32, body length.
+const HEADER_LEN: usize = MAGIC.len() + 4 + 4 + 8;
+
+/// What the last walk of one archive directory found.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ArchiveRecord {
+    /// Path relative to the cache root (`archive-v0/<id>`).
+    pub key: String,
+    /// The archive directory's identity when it was walked.
+    pub id: Identity,
+    /// When it was walked (seconds since the epoch): the date of its link counts.
+    pub walked: u64,
+    /// Bytes of singly-linked files, symlinks and directories.
+    pub logical: u64,
+    /// Allocated bytes of the same.
+    pub disk: u64,
+    /// Files and symlinks.
+    pub files: u64,
+    /// Directories.
+    pub dirs: u64,
+    /// Allocated bytes of the directories.
+    pub dirs_disk: u64,
+    /// `*.dist-info` names at its top.
+    pub dist_infos: Vec<String>,
+    /// Whether it is a virtual environment.
+    pub is_venv: bool,
+    /// Inode numbers of its singly-linked files (all on `id.dev`), ascending;
+    /// stored as differences from the previous number.
+    pub singles: Vec<u64>,
+    /// Its multiply-linked files (all on `id.dev`), by ascending inode
+    /// (stored as a difference from the previous one).
+    pub linked: Vec<LinkedRecord>,
+}
+
+/// One multiply-linked file of an archive.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LinkedRecord {
+    /// Inode number.
+    pub ino: u64,
+    /// Links outside the cache when walked (the link count less the links
+    /// the scan found in the cache); link counts change with environments
+    /// outside the cache, these are what the index cannot see.
+    pub outside: u64,
+    /// Apparent size.
+    pub size: u64,
+    /// Allocated bytes.
+    pub disk: u64,
+    /// Links to it inside the archive.
+    pub links: u64,
+}
+
+impl ArchiveRecord {
+    /// The record of a fresh walk, or `None` when the walk cannot be reused
+    /// (incomplete, no identity, files on another device).
+    pub fn of_walk(
+        key: String,
+        m: &Measured,
+        linked: &[(LinkedInode, u64)],
+        walked: u64,
+    ) -> Option<ArchiveRecord> {
+        let id = m.top?;
+        if m.incomplete {
+            return None;
+        }
+        let singles = m.singles.as_ref()?;
+        if singles.iter().any(|(dev, _)| *dev != id.dev)
+            || linked.iter().any(|(l, _)| l.dev != id.dev)
+        {
+            return None;
+        }
+        let mut inos: Vec<u64> = singles.iter().map(|(_, ino)| *ino).collect();
+        inos.sort_unstable();
+        Some(ArchiveRecord {
+            key,
+            id,
+            walked,
+            logical: m.logical,
+            disk: m.disk,
+            files: m.files,
+            dirs: m.dirs,
+            dirs_disk: m.dirs_disk,
+            dist_infos: m.dist_infos.clone(),
+            is_venv: m.is_venv,
+            singles: inos,
+            linked: linked
+                .iter()
+                .map(|(l, links)| LinkedRecord {
+                    ino: l.ino,
+                    // Settled once the whole scan has counted its links.
+                    outside: l.nlink,
+                    size: l.size,
+                    disk: l.disk,
+                    links: *links,
+                })
+                .collect(),
+        })
+    }
+
+    /// What a walk would measure now, and its folded links, whose `nlink`
+    /// is the number of links outside the cache (see
+    /// [`super::size::InodeTable::add_indexed_entry`]).
+    pub fn measured(&self) -> (Measured, Vec<(LinkedInode, u64)>) {
+        let m = Measured {
+            logical: self.logical,
+            disk: self.disk,
+            files: self.files,
+            dirs: self.dirs,
+            dirs_disk: self.dirs_disk,
+            linked: Vec::new(),
+            modified: time_of_ns(self.id.mtime_ns),
+            dist_infos: self.dist_infos.clone(),
+            is_venv: self.is_venv,
+            singles: None,
+            incomplete: false,
+            top: Some(self.id),
+        };
+        let linked = self
+            .linked
+            .iter()
+            .map(|l| {
+                (
+                    LinkedInode {
+                        dev: self.id.dev,
+                        ino: l.ino,
+                        nlink: l.outside,
+                        size: l.size,
+                        disk: l.disk,
+                    },
+                    l.links,
+                )
+            })
+            .collect();
+        (m, linked)
+    }
+
+    fn encode(&mut self) {
+        delta_encode(self.singles.iter_mut());
+        delta_encode(self.linked.iter_mut().map(|l| &mut l.ino));
+    }
+
+    fn decode(&mut self) -> bool {
+        delta_decode(self.singles.iter_mut())
+            && delta_decode(self.linked.iter_mut().map(|l| &mut l.ino))
+    }
+}
+
+fn delta_encode<'a>(values: impl Iterator<Item = &'a mut u64>) {
+    let mut prev = 0u64;
+    for v in values {
+        let cur = *v;
+        *v = cur.wrapping_sub(prev);
+        prev = cur;
+    }
+}
+
+/// Undoes [`delta_encode`]; false when the numbers are not ascending.
+fn delta_decode<'a>(values: impl Iterator<Item = &'a mut u64>) -> bool {
+    let mut prev = 0u64;
+    for v in values {
+        let Some(cur) = prev.checked_add(*v) else {
+            return false;
+        };
+        *v = cur;
+        prev = cur;
+    }
+    true
+}
+
+fn time_of_ns(ns: i128) -> Option<SystemTime> {
+    let d = std::time::Duration::from_nanos(u64::try_from(ns).ok()?);
+    SystemTime::UNIX_EPOCH.checked_add(d)
+}
+
+/// The index of one cache root, as stored.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IndexFile {
+    /// The cache root it describes (canonical path).
+    pub root: String,
+    /// When it was written (seconds since the epoch).
+    pub written: u64,
+    /// One record per reusable archive.
+    pub records: Vec<ArchiveRecord>,
+}
+
+impl IndexFile {
+    /// The records by key.
+    pub fn into_map(self) -> FxHashMap<String, ArchiveRecord> {
+        self.records
+            .into_iter()
+            .map(|r| (r.key.clone(), r))
+            .collect()
+    }
+}
+
+/// Where the index of `root` lives: `$UVCACHE_INDEX_DIR`, else uvcache's
+/// state directory (cache directory where the platform has none).
+pub fn index_path(root: &Path) -> Option<PathBuf> {
+    let dir = match std::env::var_os("UVCACHE_INDEX_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => dirs::state_dir()
+            .or_else(dirs::cache_dir)?
+            .join("uvcache")
+            .join("index"),
+    };
+    let name = super::names::cache_digest(&root.to_string_lossy());
+    Some(dir.join(format!("{name}.idx")))
+}
+
+/// Serializes an index into the file format.
+pub fn to_bytes(index: &IndexFile) -> Result<Vec<u8>, String> {
+    let mut index = index.clone();
+    for r in &mut index.records {
+        r.encode();
+    }
+    let body = rmp_serde::to_vec(&index).map_err(|e| format!("cannot encode the index: {e}"))?;
+    let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT.to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// Parses an index file; the error says why it cannot be used.
+pub fn from_bytes(bytes: &[u8]) -> Result<IndexFile, String> {
+    if bytes.len() < HEADER_LEN || &bytes[..MAGIC.len()] != MAGIC {
+        return Err("not a uvcache index".into());
+    }
+    let word = |at: usize| -> [u8; 4] {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&bytes[at..at + 4]);
+        w
+    };
+    let format = u32::from_le_bytes(word(MAGIC.len()));
+    if format != FORMAT {
+        return Err(format!(
+            "written in index format {format} (this uvcache reads format {FORMAT})"
+        ));
+    }
+    let crc = u32::from_le_bytes(word(MAGIC.len() + 4));
+    let mut len = [0u8; 8];
+    len.copy_from_slice(&bytes[MAGIC.len() + 8..HEADER_LEN]);
+    let len = u64::from_le_bytes(len);
+    let body = &bytes[HEADER_LEN..];
+    if body.len() as u64 != len {
+        return Err(format!(
+            "truncated or overlong ({} body bytes, header says {len})",
+            body.len()
+        ));
+    }
+    if crc32fast::hash(body) != crc {
+        return Err("corrupt (checksum mismatch)".into());
+    }
+    let mut index: IndexFile = rmp_serde::from_slice(body).map_err(|e| format!("corrupt ({e})"))?;
+    for r in &mut index.records {
+        if !r.decode() {
+            return Err("corrupt (inode numbers out of order)".into());
+        }
+    }
+    Ok(index)
+}
+
+/// Reads the index of `root` at `path`; the error says why it cannot be used.
+pub fn load(path: &Path, root: &Path) -> Result<IndexFile, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err("no index yet".into());
+        }
+        Err(e) => return Err(format!("cannot read `{}`: {e}", path.display())),
+    };
+    let index = from_bytes(&bytes)?;
+    if index.root != root.to_string_lossy() {
+        return Err(format!("describes another cache (`{}`)", index.root));
+    }
+    Ok(index)
+}
+
+/// Writes `index` to `path` atomically: a temporary file in the same
+/// directory, flushed, then renamed over the old index.
+pub fn save(path: &Path, index: &IndexFile) -> Result<u64, String> {
+    let bytes = to_bytes(index)?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| format!("`{}` has no parent directory", path.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(
+        ".{}.{}-{nanos}.tmp",
+        path.file_name()
+            .map_or("index".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    let written = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(format!("cannot write `{}`: {e}", path.display()));
+    }
+    Ok(bytes.len() as u64)
+}
+
+/// How a scan used the index.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IndexReport {
+    /// `off`, `use` or `rebuild`.
+    pub mode: &'static str,
+    /// The index file.
+    #[serde(serialize_with = "ser_opt_path")]
+    pub path: Option<PathBuf>,
+    /// Why an existing index was not used (missing, corrupt, other format...).
+    pub ignored: Option<String>,
+    /// Archives whose last measurement was reused.
+    pub archives_reused: u64,
+    /// Archives walked.
+    pub archives_walked: u64,
+    /// Reclaimable sizes depend on link counts read at this time or later
+    /// (`None`: read during this scan).
+    #[serde(serialize_with = "ser_time")]
+    pub reclaimable_as_of: Option<SystemTime>,
+    /// Bytes written to the index (0: not written, nothing changed).
+    pub written_bytes: u64,
+    /// Why writing the index failed.
+    pub write_error: Option<String>,
+}
+
+impl IndexMode {
+    /// The mode's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            IndexMode::Off => "off",
+            IndexMode::Use => "use",
+            IndexMode::Rebuild => "rebuild",
+        }
+    }
+}
+
+fn ser_opt_path<S: serde::Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(p) => super::model::ser_path(p, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// Seconds since the epoch, now.
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(key: &str) -> ArchiveRecord {
+        ArchiveRecord {
+            key: key.into(),
+            id: Identity {
+                dev: 7,
+                ino: 42,
+                mtime_ns: 1_700_000_000_123_456_789,
+                ctime_ns: 1_700_000_000_223_456_789,
+            },
+            walked: 1_700_000_100,
+            logical: 1000,
+            disk: 8192,
+            files: 3,
+            dirs: 2,
+            dirs_disk: 8192,
+            dist_infos: vec!["six-1.16.0.dist-info".into()],
+            is_venv: false,
+            singles: vec![100, 105, 90_000],
+            linked: vec![
+                LinkedRecord {
+                    ino: 50,
+                    outside: 1,
+                    size: 10,
+                    disk: 4096,
+                    links: 1,
+                },
+                LinkedRecord {
+                    ino: 51,
+                    outside: 0,
+                    size: 20,
+                    disk: 4096,
+                    links: 2,
+                },
+            ],
+        }
+    }
+
+    fn index() -> IndexFile {
+        IndexFile {
+            root: "/c".into(),
+            written: 1_700_000_200,
+            records: vec![record("archive-v0/a"), record("archive-v0/b")],
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let bytes = to_bytes(&index()).expect("encodes");
+        assert_eq!(from_bytes(&bytes).expect("decodes"), index());
+    }
+
+    #[test]
+    fn rejects_damage() {
+        let bytes = to_bytes(&index()).expect("encodes");
+        let truncated = &bytes[..bytes.len() - 3];
+        assert!(from_bytes(truncated).unwrap_err().contains("truncated"));
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x40;
+        assert!(from_bytes(&flipped).unwrap_err().contains("corrupt"));
+        let mut other = bytes.clone();
+        other[MAGIC.len()] = 9;
+        assert!(from_bytes(&other).unwrap_err().contains("format 9"));
+        assert!(
+            from_bytes(b"{\"json\": true}")
+                .unwrap_err()
+                .contains("not a uvcache index")
+        );
+        assert!(from_bytes(&[]).is_err());
+    }
+
+    #[test]
+    fn save_replaces_atomically_and_load_checks_the_root() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sub").join("x.idx");
+        save(&path, &index()).expect("saves");
+        let mut second = index();
+        second.records.pop();
+        save(&path, &second).expect("saves again");
+        assert_eq!(load(&path, Path::new("/c")).expect("loads"), second);
+        assert!(
+            load(&path, Path::new("/d"))
+                .unwrap_err()
+                .contains("another cache")
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().expect("parent"))
+            .expect("lists")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(leftovers, [std::ffi::OsString::from("x.idx")]);
+        assert!(
+            load(&dir.path().join("none.idx"), Path::new("/c"))
+                .unwrap_err()
+                .contains("no index")
+        );
+    }
+}
