@@ -172,18 +172,24 @@ fi
 # uv must not pick up a uv.toml / pyproject.toml from the working directory.
 export UV_NO_CONFIG=1 UV_NO_PROGRESS=1
 
-UVC=("$UVCACHE" size --bytes --cache-dir "$CACHE" --uv-version "$UV_VERSION")
+# The full scan bypasses the scan index; the re-open reuses one written by a
+# full scan just before the timed rounds, in a private index directory.
+UVC=("$UVCACHE" size --bytes --no-index --cache-dir "$CACHE" --uv-version "$UV_VERSION")
+UVI=("$UVCACHE" size --bytes --cache-dir "$CACHE" --uv-version "$UV_VERSION")
+export UVCACHE_INDEX_DIR=$TMP/index
 UVS=("$UV_BIN" cache size --preview-features cache-size --cache-dir "$CACHE")
 DU=(du -sb "$CACHE")
-NAMES=(uvcache uv du)
+NAMES=(reopen uvcache uv du)
 declare -A LABEL=(
-  [uvcache]="uvcache size --bytes"
+  [reopen]="uvcache (index re-open)"
+  [uvcache]="uvcache (full scan)"
   [uv]="uv cache size"
   [du]="du -sb"
 )
 cmd_of() {  # cmd_of NAME [THREADS] -> CMD array
   case $1 in
     uvcache) CMD=("${UVC[@]}"); [[ -z ${2:-} ]] || CMD+=(--threads "$2") ;;
+    reopen) CMD=("${UVI[@]}") ;;
     uv) CMD=("${UVS[@]}") ;;
     du) CMD=("${DU[@]}") ;;
   esac
@@ -234,6 +240,16 @@ echo
 echo "## On-disk byte totals"
 check "uv cache size" "$UV_BYTES"
 check "du -s -B1" "$DU_B1"
+"${UVI[@]}" --rescan >/dev/null 2>"$TMP/stderr" || die "uvcache --rescan failed: $(cat "$TMP/stderr")"
+UVI_BYTES=$("${UVI[@]}" 2>"$TMP/stderr") || die "uvcache (index) failed: $(cat "$TMP/stderr")"
+if [[ $UVI_BYTES == "$UVC_BYTES" ]]; then
+  printf '  %-6s index re-open = %s = full scan\n' MATCH "$UVI_BYTES"
+else
+  printf '  %-6s index re-open = %s, full scan = %s\n' MISMATCH "$UVI_BYTES" "$UVC_BYTES"
+  MISMATCHES=$((MISMATCHES + 1))
+fi
+INDEX_BYTES=$(du -sb "$UVCACHE_INDEX_DIR" | cut -f1)
+echo "  index size: $INDEX_BYTES bytes ($(find "$UVCACHE_INDEX_DIR" -type f | wc -l) file)"
 echo "  (du -sb, the apparent size, is $DU_SB: a timing comparator only)"
 
 # ---------------------------------------------------------------------------
@@ -251,11 +267,12 @@ report_rounds() {  # report_rounds warm|cold
   local m n
   declare -A med=()
   for n in "${NAMES[@]}"; do med[$n]=$(median "$1:$n"); done
-  printf '  %-22s %10s %10s %12s %12s\n' command median min "vs uv" "vs du -sb"
+  printf '  %-24s %10s %10s %12s %12s %12s\n' command median min "vs uv" "vs du -sb" "vs full"
   for n in "${NAMES[@]}"; do
     m=${med[$n]}
-    printf '  %-22s %10s %10s %12s %12s\n' "${LABEL[$n]}" "$(secs "$m")" \
-      "$(secs "$(minimum "$1:$n")")" "$(ratio "$m" "${med[uv]}")" "$(ratio "$m" "${med[du]}")"
+    printf '  %-24s %10s %10s %12s %12s %12s\n' "${LABEL[$n]}" "$(secs "$m")" \
+      "$(secs "$(minimum "$1:$n")")" "$(ratio "$m" "${med[uv]}")" "$(ratio "$m" "${med[du]}")" \
+      "$(ratio "$m" "${med[uvcache]}")"
   done
   echo "  (ratio = median time ÷ comparator's median time; below 1× is faster)"
 }
@@ -381,7 +398,8 @@ echo
 echo "| command | warm median | cold median | vs uv (warm / cold) | vs du -sb (warm / cold) | peak RSS |"
 echo "|---|---:|---:|---:|---:|---:|"
 declare -A SHOWN=(
-  [uvcache]="\`uvcache size --bytes\`"
+  [reopen]="\`uvcache size --bytes\` (index re-open)"
+  [uvcache]="\`uvcache size --bytes --no-index\` (full scan)"
   [uv]="\`uv cache size\` ($UV_VERSION)"
   [du]="\`du -sb\`"
 )

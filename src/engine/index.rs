@@ -48,11 +48,17 @@ pub enum IndexMode {
 /// First bytes of an index file.
 const MAGIC: &[u8; 14] = b"uvcache-index\n";
 /// Format number; a file with another number is ignored and rewritten.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 /// Magic, format, CRC-32, body length.
 const HEADER_LEN: usize = MAGIC.len() + 4 + 4 + 8;
 
 /// What the last walk of one archive directory found.
+///
+/// Most files of an archive are its own: no other entry of the cache links
+/// to them. Those are kept as bare inode numbers (their sizes are in the
+/// sums), split by whether they had links outside the cache; only files
+/// shared with other entries, or linked more than once inside the archive,
+/// are kept whole.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ArchiveRecord {
     /// Path relative to the cache root (`archive-v0/<id>`).
@@ -61,10 +67,12 @@ pub struct ArchiveRecord {
     pub id: Identity,
     /// When it was walked (seconds since the epoch): the date of its link counts.
     pub walked: u64,
-    /// Bytes of singly-linked files, symlinks and directories.
+    /// Apparent bytes of its directories, symlinks and own files.
     pub logical: u64,
     /// Allocated bytes of the same.
     pub disk: u64,
+    /// Allocated bytes (in `disk`) of own files with links outside the cache.
+    pub linked_out: u64,
     /// Files and symlinks.
     pub files: u64,
     /// Directories.
@@ -75,15 +83,17 @@ pub struct ArchiveRecord {
     pub dist_infos: Vec<String>,
     /// Whether it is a virtual environment.
     pub is_venv: bool,
-    /// Inode numbers of its singly-linked files (all on `id.dev`), ascending;
-    /// stored as differences from the previous number.
-    pub singles: Vec<u64>,
-    /// Its multiply-linked files (all on `id.dev`), by ascending inode
-    /// (stored as a difference from the previous one).
-    pub linked: Vec<LinkedRecord>,
+    /// Inodes (on `id.dev`, ascending; stored as differences) of own files
+    /// with no link outside the cache.
+    pub inside: Vec<u64>,
+    /// Inodes (the same way) of own files with links outside the cache.
+    pub outside: Vec<u64>,
+    /// Files other entries hold too, or linked more than once in the archive,
+    /// by ascending inode (stored as a difference from the previous one).
+    pub shared: Vec<LinkedRecord>,
 }
 
-/// One multiply-linked file of an archive.
+/// One multiply-linked file of an archive, kept whole.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LinkedRecord {
     /// Inode number.
@@ -102,7 +112,9 @@ pub struct LinkedRecord {
 
 impl ArchiveRecord {
     /// The record of a fresh walk, or `None` when the walk cannot be reused
-    /// (incomplete, no identity, files on another device).
+    /// (incomplete, no identity, files on another device). Its linked files
+    /// are settled by [`ArchiveRecord::settle`] once the scan has counted
+    /// every link in the cache.
     pub fn of_walk(
         key: String,
         m: &Measured,
@@ -119,25 +131,27 @@ impl ArchiveRecord {
         {
             return None;
         }
-        let mut inos: Vec<u64> = singles.iter().map(|(_, ino)| *ino).collect();
-        inos.sort_unstable();
+        let mut inside: Vec<u64> = singles.iter().map(|(_, ino)| *ino).collect();
+        inside.sort_unstable();
         Some(ArchiveRecord {
             key,
             id,
             walked,
             logical: m.logical,
             disk: m.disk,
+            linked_out: 0,
             files: m.files,
             dirs: m.dirs,
             dirs_disk: m.dirs_disk,
             dist_infos: m.dist_infos.clone(),
             is_venv: m.is_venv,
-            singles: inos,
-            linked: linked
+            inside,
+            outside: Vec::new(),
+            shared: linked
                 .iter()
                 .map(|(l, links)| LinkedRecord {
                     ino: l.ino,
-                    // Settled once the whole scan has counted its links.
+                    // Until settled: the link count.
                     outside: l.nlink,
                     size: l.size,
                     disk: l.disk,
@@ -147,7 +161,32 @@ impl ArchiveRecord {
         })
     }
 
-    /// What a walk would measure now, and its folded links, whose `nlink`
+    /// Settles the linked files of a fresh record: `links(ino)` gives the
+    /// links the whole scan found in the cache and the stat'ed link count.
+    pub fn settle(&mut self, links: impl Fn(u64) -> Option<(u64, u64)>) {
+        let mut shared = Vec::new();
+        for mut l in std::mem::take(&mut self.shared) {
+            let (seen, nlink) = links(l.ino).unwrap_or((l.links, l.outside));
+            l.outside = nlink.saturating_sub(seen);
+            if seen > l.links || l.links > 1 {
+                shared.push(l);
+                continue;
+            }
+            self.logical += l.size;
+            self.disk += l.disk;
+            if l.outside > 0 {
+                self.linked_out += l.disk;
+                self.outside.push(l.ino);
+            } else {
+                self.inside.push(l.ino);
+            }
+        }
+        self.shared = shared;
+        self.inside.sort_unstable();
+        self.outside.sort_unstable();
+    }
+
+    /// What a walk would measure now, and its shared files, whose `nlink`
     /// is the number of links outside the cache (see
     /// [`super::size::InodeTable::add_indexed_entry`]).
     pub fn measured(&self) -> (Measured, Vec<(LinkedInode, u64)>) {
@@ -162,11 +201,12 @@ impl ArchiveRecord {
             dist_infos: self.dist_infos.clone(),
             is_venv: self.is_venv,
             singles: None,
+            linked_out: self.linked_out,
             incomplete: false,
             top: Some(self.id),
         };
         let linked = self
-            .linked
+            .shared
             .iter()
             .map(|l| {
                 (
@@ -185,13 +225,15 @@ impl ArchiveRecord {
     }
 
     fn encode(&mut self) {
-        delta_encode(self.singles.iter_mut());
-        delta_encode(self.linked.iter_mut().map(|l| &mut l.ino));
+        delta_encode(self.inside.iter_mut());
+        delta_encode(self.outside.iter_mut());
+        delta_encode(self.shared.iter_mut().map(|l| &mut l.ino));
     }
 
     fn decode(&mut self) -> bool {
-        delta_decode(self.singles.iter_mut())
-            && delta_decode(self.linked.iter_mut().map(|l| &mut l.ino))
+        delta_decode(self.inside.iter_mut())
+            && delta_decode(self.outside.iter_mut())
+            && delta_decode(self.shared.iter_mut().map(|l| &mut l.ino))
     }
 }
 
@@ -263,7 +305,7 @@ pub fn to_bytes(index: &IndexFile) -> Result<Vec<u8>, String> {
     for r in &mut index.records {
         r.encode();
     }
-    let body = rmp_serde::to_vec(&index).map_err(|e| format!("cannot encode the index: {e}"))?;
+    let body = postcard::to_stdvec(&index).map_err(|e| format!("cannot encode the index: {e}"))?;
     let mut out = Vec::with_capacity(HEADER_LEN + body.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT.to_le_bytes());
@@ -303,7 +345,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<IndexFile, String> {
     if crc32fast::hash(body) != crc {
         return Err("corrupt (checksum mismatch)".into());
     }
-    let mut index: IndexFile = rmp_serde::from_slice(body).map_err(|e| format!("corrupt ({e})"))?;
+    let mut index: IndexFile = postcard::from_bytes(body).map_err(|e| format!("corrupt ({e})"))?;
     for r in &mut index.records {
         if !r.decode() {
             return Err("corrupt (inode numbers out of order)".into());
@@ -423,13 +465,15 @@ mod tests {
             walked: 1_700_000_100,
             logical: 1000,
             disk: 8192,
+            linked_out: 4096,
             files: 3,
             dirs: 2,
             dirs_disk: 8192,
             dist_infos: vec!["six-1.16.0.dist-info".into()],
             is_venv: false,
-            singles: vec![100, 105, 90_000],
-            linked: vec![
+            inside: vec![100, 105, 90_000],
+            outside: vec![7, 8],
+            shared: vec![
                 LinkedRecord {
                     ino: 50,
                     outside: 1,
@@ -446,6 +490,39 @@ mod tests {
                 },
             ],
         }
+    }
+
+    #[test]
+    fn settling_keeps_only_shared_files_whole() {
+        let mut r = record("archive-v0/a");
+        r.inside = vec![1];
+        r.outside.clear();
+        r.linked_out = 0;
+        // Link counts as a walk saw them: 60 is the archive's alone with an
+        // outside link, 61 also in another entry, 62 linked twice in here.
+        r.shared = [(60, 2, 1), (61, 2, 1), (62, 2, 2)]
+            .iter()
+            .map(|&(ino, nlink, links)| LinkedRecord {
+                ino,
+                outside: nlink,
+                size: 100,
+                disk: 4096,
+                links,
+            })
+            .collect();
+        let (logical, disk) = (r.logical, r.disk);
+        r.settle(|ino| match ino {
+            60 => Some((1, 2)),
+            61 => Some((2, 2)),
+            62 => Some((2, 2)),
+            _ => None,
+        });
+        assert_eq!(r.inside, [1]);
+        assert_eq!(r.outside, [60]);
+        assert_eq!(r.linked_out, 4096);
+        assert_eq!((r.logical, r.disk), (logical + 100, disk + 4096));
+        let kept: Vec<(u64, u64)> = r.shared.iter().map(|l| (l.ino, l.outside)).collect();
+        assert_eq!(kept, [(61, 0), (62, 0)]);
     }
 
     fn index() -> IndexFile {

@@ -36,7 +36,7 @@ enum Recorded {
     /// Reused from the index record with this key.
     Reused(String),
     /// Walked now; the record to store (`None`: not reusable).
-    Walked(Option<ArchiveRecord>),
+    Walked(Option<Box<ArchiveRecord>>),
 }
 
 /// How to scan.
@@ -132,7 +132,8 @@ pub fn scan(
         .stack_size(64 << 20)
         .build()
         .map_err(|e| Error::Other(format!("cannot start scan threads: {e}")))?;
-    let done = AtomicBool::new(false);
+    // Dropping the sender stops the progress thread at once (no sleep to wait out).
+    let (done, finished) = std::sync::mpsc::channel::<()>();
     let (release, _) = release_for(uv.version);
     let mut report = IndexReport {
         mode: opts.index.name(),
@@ -154,10 +155,14 @@ pub fn scan(
     let walked_at = index::now_secs();
 
     let result = std::thread::scope(|s| {
-        s.spawn(|| {
-            while !done.load(Ordering::Relaxed) {
-                reporter.scan(counters.snapshot());
-                std::thread::sleep(Duration::from_millis(100));
+        let progress = &counters;
+        s.spawn(move || {
+            loop {
+                reporter.scan(progress.snapshot());
+                match finished.recv_timeout(Duration::from_millis(100)) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => break,
+                }
             }
         });
         let r = pool.install(|| {
@@ -186,7 +191,8 @@ pub fn scan(
                 counters.entries_done.fetch_add(1, Ordering::Relaxed);
                 let linked = fold_links(std::mem::take(&mut m.linked));
                 let recorded = if archive {
-                    let rec = ArchiveRecord::of_walk(key_of(&unit), &m, &linked, walked_at);
+                    let rec =
+                        ArchiveRecord::of_walk(key_of(&unit), &m, &linked, walked_at).map(Box::new);
                     m.singles = None;
                     Recorded::Walked(rec)
                 } else {
@@ -213,13 +219,13 @@ pub fn scan(
             }
             Ok((buckets, measured))
         });
-        done.store(true, Ordering::Relaxed);
+        drop(done);
         r
     });
     let (mut buckets, mut measured) = result?;
     reporter.phase("linking");
     reporter.scan(counters.snapshot());
-    let dropped = settle_reused_singles(&mut measured, &records);
+    let dropped = settle_reused(&mut measured, &records);
 
     let mut entries = Vec::with_capacity(measured.len());
     let mut inodes = InodeTable::with_capacity(measured.iter().map(|m| m.2.len()).sum());
@@ -234,7 +240,7 @@ pub fn scan(
             Recorded::Reused(key) => reused.push(key),
             Recorded::Walked(rec) => {
                 report.archives_walked += 1;
-                fresh.extend(rec);
+                fresh.extend(rec.map(|r| *r));
             }
         }
         let mut entry = unit.entry;
@@ -243,10 +249,11 @@ pub fn scan(
         entry.sizes = Sizes {
             logical_bytes: m.logical,
             disk_bytes: m.disk,
-            reclaimable_bytes: m.disk,
+            reclaimable_bytes: m.disk - m.linked_out,
             files: m.files,
             dirs: m.dirs,
         };
+        entry.linked_out_bytes = m.linked_out;
         entry.modified = m.modified;
         if indexed {
             inodes.add_indexed_entry(&mut entry, &linked);
@@ -259,13 +266,11 @@ pub fn scan(
         learned.extend(unit.learned);
         entries.push(entry);
     }
-    // What the index keeps of a link count: the links outside the cache.
+    // What the index keeps of a link count: the links outside the cache,
+    // and whether other entries hold the file too.
     for rec in &mut fresh {
-        for l in &mut rec.linked {
-            if let Some((seen, nlink)) = inodes.links(rec.id.dev, l.ino) {
-                l.outside = nlink.saturating_sub(seen);
-            }
-        }
+        let dev = rec.id.dev;
+        rec.settle(|ino| inodes.links(dev, ino));
     }
     let shared = inodes.finish(&mut entries);
     report.archives_reused = reused.len() as u64;
@@ -336,12 +341,12 @@ fn unchanged(rec: &ArchiveRecord, unit: &Unit) -> bool {
         == Some(rec.id)
 }
 
-/// A reused archive's file that had one link when it was indexed may since
-/// have gained a link from an entry walked now (a new environment in the
-/// cache). Such files move from the archive's single-link sums to its linked
-/// files, so the inode is counted once; the record is then rewritten.
-/// Returns the keys of the records that changed so.
-fn settle_reused_singles(
+/// Settles reused archives against what was walked now: a file that was an
+/// archive's own when indexed may since have gained a link from an entry
+/// walked now (a new environment in the cache). Such files move from the
+/// archive's sums to its linked files, so the inode table counts the inode
+/// once; their records are rewritten. Returns the keys of those records.
+fn settle_reused(
     measured: &mut [MeasuredUnit],
     records: &FxHashMap<String, ArchiveRecord>,
 ) -> Vec<String> {
@@ -365,14 +370,30 @@ fn settle_reused_singles(
             continue;
         };
         let mut moved = false;
-        for ino in &rec.singles {
-            if let Some(l) = fresh.get(&(rec.id.dev, *ino)) {
-                m.logical = m.logical.saturating_sub(l.size);
-                m.disk = m.disk.saturating_sub(l.disk);
-                // Had one link when indexed: none outside the cache then.
-                linked.push((LinkedInode { nlink: 0, ..*l }, 1));
-                moved = true;
+        let own = rec
+            .inside
+            .iter()
+            .map(|i| (i, 0))
+            .chain(rec.outside.iter().map(|i| (i, 1)));
+        for (ino, outside) in own {
+            let Some(l) = fresh.get(&(rec.id.dev, *ino)) else {
+                continue;
+            };
+            m.logical = m.logical.saturating_sub(l.size);
+            m.disk = m.disk.saturating_sub(l.disk);
+            if outside > 0 {
+                m.linked_out = m.linked_out.saturating_sub(l.disk);
             }
+            // The link count stat'ed now decides; `nlink` here is the hint
+            // of links outside the cache when indexed.
+            linked.push((
+                LinkedInode {
+                    nlink: outside,
+                    ..*l
+                },
+                1,
+            ));
+            moved = true;
         }
         if moved {
             linked.sort_unstable_by_key(|(l, _)| (l.dev, l.ino));

@@ -62,6 +62,9 @@ pub struct Measured {
     /// `(device, inode)` of every singly-linked file, when asked for (see
     /// [`measure_recorded`]): what the persistent index keeps of an archive.
     pub singles: Option<Vec<(u64, u64)>>,
+    /// Allocated bytes, already in `disk`, of files known to have links
+    /// outside the cache (measurements taken from the index).
+    pub linked_out: u64,
     /// Something below could not be read (the measurement is partial).
     pub incomplete: bool,
     /// Identity of the measured item itself, stat'ed before anything below it.
@@ -118,6 +121,7 @@ impl Measured {
         self.dist_infos.append(&mut other.dist_infos);
         self.is_venv |= other.is_venv;
         self.incomplete |= other.incomplete;
+        self.linked_out += other.linked_out;
         match (&mut self.singles, other.singles) {
             (Some(mine), Some(mut theirs)) => mine.append(&mut theirs),
             (mine @ None, Some(theirs)) => *mine = Some(theirs),

@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::{Item, Member, PlanCtx, Structure, Unit};
 use crate::engine::model::{EntryKind, Source};
 use crate::engine::names::{WheelName, normalize};
@@ -16,6 +18,9 @@ use crate::engine::names::{WheelName, normalize};
 pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
     let mut units = Vec::new();
     let mut structure = Structure::new(ctx);
+    // Package directories, planned in parallel once listed (each reads its
+    // wheels' pointers and metadata).
+    let mut packages: Vec<(Item, Source)> = Vec::new();
     for top in ctx.list(&ctx.dir) {
         let Some(name) = top.name_str() else {
             units.push(ctx.unknown(&top, "name is not UTF-8"));
@@ -29,7 +34,14 @@ pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
             "pypi" => {
                 structure.add(&top.path);
                 for pkg in ctx.list(&top.path) {
-                    package_dir(ctx, &pkg, Source::Pypi, &mut structure, &mut units);
+                    package_dir(
+                        ctx,
+                        pkg,
+                        Source::Pypi,
+                        &mut structure,
+                        &mut packages,
+                        &mut units,
+                    );
                 }
             }
             "index" | "url" => {
@@ -54,7 +66,14 @@ pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
                     };
                     structure.add(&shard.path);
                     for pkg in ctx.list(&shard.path) {
-                        package_dir(ctx, &pkg, source.clone(), &mut structure, &mut units);
+                        package_dir(
+                            ctx,
+                            pkg,
+                            source.clone(),
+                            &mut structure,
+                            &mut packages,
+                            &mut units,
+                        );
                     }
                 }
             }
@@ -87,24 +106,35 @@ pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
             _ => units.push(ctx.unknown(&top, "unknown wheels source directory")),
         }
     }
+    let planned: Vec<Vec<Unit>> = packages
+        .par_iter()
+        .map(|(pkg, source)| {
+            let mut units = Vec::new();
+            let name = normalize(&pkg.name_lossy());
+            key_groups(ctx, &pkg.path, Some(&name), source.clone(), &mut units);
+            units
+        })
+        .collect();
+    units.extend(planned.into_iter().flatten());
     units.extend(structure.finish());
     units
 }
 
+/// Queues a package directory for planning (anything else is unknown).
 fn package_dir(
     ctx: &PlanCtx<'_, '_>,
-    pkg: &Item,
+    pkg: Item,
     source: Source,
     structure: &mut Structure,
+    packages: &mut Vec<(Item, Source)>,
     units: &mut Vec<Unit>,
 ) {
     if !pkg.file_type.is_dir() {
-        units.push(ctx.unknown(pkg, "expected a package directory"));
+        units.push(ctx.unknown(&pkg, "expected a package directory"));
         return;
     }
     structure.add(&pkg.path);
-    let name = normalize(&pkg.name_lossy());
-    key_groups(ctx, &pkg.path, Some(&name), source, units);
+    packages.push((pkg, source));
 }
 
 /// Suffixes of the files that belong to a wheel key.
