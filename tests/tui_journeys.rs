@@ -44,8 +44,14 @@ fn same_as_cli(keys: &str, kind: PlanKind, cli_args: &[&str]) -> Harness {
         effects.iter().any(|e| matches!(e, Effect::Execute { .. })),
         "confirming executes: {effects:?}"
     );
+    let executed = effects
+        .iter()
+        .position(|e| matches!(e, Effect::Execute { .. }))
+        .expect("executed");
     assert!(
-        matches!(effects.last(), Some(Effect::Scan(_))),
+        effects[executed..]
+            .iter()
+            .any(|e| matches!(e, Effect::Scan(_))),
         "a rescan follows the removal: {effects:?}"
     );
     assert!(h.app.state().modal.is_none(), "the dialog closes");

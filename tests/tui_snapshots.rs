@@ -31,6 +31,16 @@ fn settings() -> insta::Settings {
         (r" *\b\d+ ?ms\b", " [MS]"),
         (r" *\b\d+(mo|s|m|h|d)\b", " [AGE]"),
         (r"[█▉▊▋▌▍▎▏]+ *", "[BAR]"),
+        // Freshness moves with the clock: fresh for minutes after the fixture is built, stale after.
+        (r"\b(fresh|stale) \[AGE\]", "[PAGE]"),
+        (
+            r"(fresh for \[AGE\] more \(fetched \[AGE\] ago\): used without asking the index|stale for \[AGE\]: revalidated on next use( \(cheaply\))?)",
+            "[FRESHNESS]",
+        ),
+        (
+            r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} UTC",
+            "[DATE]",
+        ),
         // Padding whose width follows a filtered value: before a dialog's
         // right border, and before the right-aligned scan status.
         (r"(\S) +│", "$1 │"),

@@ -6,21 +6,26 @@ mod engine;
 mod input;
 mod marking;
 mod marks;
+mod mouse;
 mod table;
+mod uv;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-pub use dialog::{Focus, Modal, PlanDialog, PlanStage};
+pub use dialog::{Focus, Modal, PlanDialog, PlanStage, RefreshDialog, RefreshStage, WhyDialog};
 pub use marks::{Marked, Marks};
 pub use table::{PackageTable, SortColumn};
+pub use uv::target_line;
 
+use crate::engine::freshness::EntryFreshness;
 use crate::engine::layout::UvVersion;
 use crate::engine::locate::CacheRoot;
 use crate::engine::model::Snapshot;
 use crate::engine::progress::ScanProgress;
 
-use super::effects::{CrossCheck, Effect, ScanRequest};
+use super::effects::{CrossCheck, Effect, ScanRequest, WorkDir};
 use super::keymap::Keymap;
 use super::msg::{Level, Msg};
 use super::ui::theme::Theme;
@@ -43,6 +48,8 @@ pub struct Config {
     pub theme: Theme,
     /// The `uv cache dir` cross-check for the first scan, if wanted.
     pub cross_check: Option<CrossCheck>,
+    /// Where uvcache was started (refresh and `why` look for a project from there).
+    pub workdir: WorkDir,
 }
 
 /// The screens under the overlays.
@@ -84,7 +91,7 @@ pub struct LogLine {
 }
 
 /// The package shown by the detail screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Detail {
     /// Normalized package name.
     pub name: String,
@@ -92,6 +99,8 @@ pub struct Detail {
     pub scroll: u16,
     /// The selected entry (index in display order).
     pub selected: usize,
+    /// Freshness of its entries by entry id, once read.
+    pub freshness: Option<Arc<HashMap<u32, EntryFreshness>>>,
 }
 
 /// The app's state, readable by views and tests; changed only by [`App::update`].
@@ -131,6 +140,10 @@ pub struct State {
     pub now: SystemTime,
     /// Ticks so far (animates the spinner).
     pub ticks: u64,
+    /// The package uv is refreshing, while it runs.
+    pub refreshing: Option<String>,
+    /// Where uvcache was started.
+    pub workdir: WorkDir,
     /// Whether the app is done.
     pub quit: bool,
 }
@@ -169,6 +182,8 @@ impl App {
                 status: None,
                 now,
                 ticks: 0,
+                refreshing: None,
+                workdir: config.workdir,
                 quit: false,
             },
             uv_version: config.uv_version,
@@ -209,9 +224,11 @@ impl App {
             Msg::Tick(now) => {
                 self.state.now = now;
                 self.state.ticks += 1;
-                self.dirty |= matches!(self.state.scan, ScanStatus::Running { .. });
+                self.dirty |= matches!(self.state.scan, ScanStatus::Running { .. })
+                    || self.state.refreshing.is_some();
                 vec![]
             }
+            Msg::Mouse(event) => self.mouse(&event),
             Msg::Engine(m) => self.engine(m),
         }
     }
@@ -231,18 +248,23 @@ impl App {
     }
 
     pub(super) fn start_scan(&mut self) -> Vec<Effect> {
-        self.generation += 1;
         self.state.scan = ScanStatus::Running {
             phase: "starting",
             progress: ScanProgress::default(),
         };
-        vec![Effect::Scan(ScanRequest {
+        vec![Effect::Scan(self.scan_request())]
+    }
+
+    /// A request for a new scan, which replaces any running one.
+    pub(super) fn scan_request(&mut self) -> ScanRequest {
+        self.generation += 1;
+        ScanRequest {
             generation: self.generation,
             root: self.state.root.clone(),
             uv_version: self.uv_version,
             threads: self.threads,
             cross_check: self.cross_check.take(),
-        })]
+        }
     }
 
     fn next_ticket(&mut self) -> u64 {
