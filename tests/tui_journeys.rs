@@ -215,3 +215,93 @@ fn waiting_for_uvs_lock_can_be_cancelled() {
     assert_eq!(tree(&cache), before, "nothing removed");
     drop(lock);
 }
+
+/// An app on `cache` (shown as is) started in `cwd`, scanned.
+fn started_in(cache: &std::path::Path, cwd: &std::path::Path, size: (u16, u16)) -> Harness {
+    let mut cfg = tui_common::config(cache, RootRule::Flag, false);
+    cfg.workdir = uvcache::tui::effects::WorkDir {
+        cwd: cwd.to_path_buf(),
+        virtual_env: None,
+    };
+    let (mut h, first) = Harness::unstarted(cfg, size);
+    h.run(first);
+    h
+}
+
+#[test]
+fn why_shows_the_verdicts_of_the_project_around_the_working_directory() {
+    let p = tui_common::project::SyncedProject::new();
+    // From a subdirectory of the project, on any screen.
+    let sub = p.project.join("src");
+    let mut h = started_in(&p.cache, &sub, (100, 30));
+    let effects = h.keys("w");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Why { .. })),
+        "{effects:?}"
+    );
+    let Some(Modal::Why(d)) = &h.app.state().modal else {
+        panic!("the why screen: {:?}", h.app.state().modal);
+    };
+    let report = match &d.result {
+        Some(Ok(r)) => r.clone(),
+        other => panic!("a report: {other:?}"),
+    };
+    let names: Vec<&str> = report
+        .packages
+        .iter()
+        .map(|r| r.installed.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["app", "localdep"],
+        "the project's own package first"
+    );
+    let screen = h.screen();
+    println!("{screen}");
+    assert!(
+        screen.contains("Why: will the next uv sync rebuild?"),
+        "{screen}"
+    );
+    assert!(screen.contains("app 0.1.0"), "{screen}");
+    assert!(
+        screen.contains("pyproject.toml"),
+        "the cache keys: {screen}"
+    );
+    // It scrolls within its content, and closes.
+    h.keys("G");
+    let Some(Modal::Why(d)) = &h.app.state().modal else {
+        panic!("still open");
+    };
+    let bottom = d.scroll;
+    assert_eq!(bottom, uvcache::tui::ui::why::max_scroll(h.app.state()));
+    h.keys("jjj");
+    assert!(matches!(&h.app.state().modal, Some(Modal::Why(d)) if d.scroll == bottom));
+    h.keys("g<esc>");
+    assert!(h.app.state().modal.is_none());
+
+    // Touching a cache key: the verdict changes to a rebuild.
+    std::thread::sleep(Duration::from_millis(20));
+    let pyproject = p.project.join("pyproject.toml");
+    let text = std::fs::read_to_string(&pyproject).expect("read");
+    std::fs::write(&pyproject, text + "\n").expect("write");
+    h.keys("w");
+    let Some(Modal::Why(d)) = &h.app.state().modal else {
+        panic!("the why screen");
+    };
+    let Some(Ok(report)) = &d.result else {
+        panic!("a report");
+    };
+    assert!(
+        report.packages[0].verdict.builds(),
+        "{:?}",
+        report.packages[0].summary
+    );
+
+    // Outside a project: a friendly explanation.
+    let mut h = started_in(&p.cache, p.tmp.path(), (80, 24));
+    h.keys("w");
+    let screen = h.screen();
+    assert!(screen.contains("is not inside a uv project"), "{screen}");
+    h.keys("<esc>");
+    assert!(h.app.state().modal.is_none());
+}

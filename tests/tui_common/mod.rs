@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod disk;
+pub mod project;
 pub mod svg;
 
 use std::collections::VecDeque;

@@ -171,8 +171,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog) {
                 )
             } else {
                 format!(
-                    "Waiting for uv's lock on {}/.lock{held}. Cancel, or force the removal.",
-                    plan.root().display()
+                    "Waiting for uv's lock on the cache (its .lock file){held}. Cancel, or force \
+                     the removal."
                 )
             };
             f.render_widget(

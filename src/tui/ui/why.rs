@@ -2,6 +2,8 @@
 //! environment installed from a local path, what the next `uv sync` does
 //! with it and why, with the cache keys behind the decision. Scrollable.
 
+use std::path::Path;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -29,12 +31,27 @@ fn raw_lines(d: &WhyDialog, t: &Theme) -> Vec<(String, Style)> {
     }
 }
 
+/// `path` relative to the project (`.`, `.venv`, `../dep`) when it is in it or next to it.
+fn shown(path: &Path, project: &Path) -> String {
+    if let Ok(rel) = path.strip_prefix(project) {
+        return if rel.as_os_str().is_empty() {
+            ".".into()
+        } else {
+            rel.display().to_string()
+        };
+    }
+    match project.parent().map(|parent| path.strip_prefix(parent)) {
+        Some(Ok(rel)) => format!("../{}", rel.display()),
+        _ => path.display().to_string(),
+    }
+}
+
 fn report_lines(r: &WhyReport, t: &Theme, plain: Style) -> Vec<(String, Style)> {
     let mut out = vec![(
         format!(
             "{} (environment {}, found by {})",
             r.project.display(),
-            r.environment.root.display(),
+            shown(&r.environment.root, &r.project),
             r.environment.found_by
         ),
         t.header,
@@ -44,12 +61,18 @@ fn report_lines(r: &WhyReport, t: &Theme, plain: Style) -> Vec<(String, Style)> 
     }
     for p in &r.packages {
         out.push((String::new(), plain));
-        package_lines(&mut out, p, t, plain);
+        package_lines(&mut out, p, &r.project, t, plain);
     }
     out
 }
 
-fn package_lines(out: &mut Vec<(String, Style)>, p: &PackageReport, t: &Theme, plain: Style) {
+fn package_lines(
+    out: &mut Vec<(String, Style)>,
+    p: &PackageReport,
+    project: &Path,
+    t: &Theme,
+    plain: Style,
+) {
     let i = &p.installed;
     let kind = match (i.kind, i.editable) {
         (LocalKind::Archive, _) => "archive",
@@ -62,7 +85,12 @@ fn package_lines(out: &mut Vec<(String, Style)>, p: &PackageReport, t: &Theme, p
         Verdict::Rebuild | Verdict::Fails => t.bad,
     };
     out.push((
-        format!("{} {}  ({kind} {})", i.name, i.version, i.source.display()),
+        format!(
+            "{} {}  ({kind} {})",
+            i.name,
+            i.version,
+            shown(&i.source, project)
+        ),
         t.title,
     ));
     out.push((format!("  {}", p.summary), verdict));
