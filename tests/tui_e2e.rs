@@ -137,6 +137,11 @@ fn browse_filter_help_quit_in_a_real_terminal() {
         p.contains("NAME") && p.contains("flit-core") && p.contains("entries ·")
     });
     assert!(table.contains("alpha") && table.contains("beta"), "{table}");
+    let mouse = |tmux: &Tmux| {
+        let out = tmux.run(&["display-message", "-p", "-t", "e2e", "#{mouse_any_flag}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(mouse(&tmux), "1", "the app captures the mouse");
 
     tmux.literal("/alpha");
     tmux.wait("the filter being typed", |p| p.contains("Filter: alpha"));
@@ -178,6 +183,7 @@ fn browse_filter_help_quit_in_a_real_terminal() {
     );
     let alternate = tmux.run(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
     assert_eq!(String::from_utf8_lossy(&alternate.stdout).trim(), "0");
+    assert_eq!(mouse(&tmux), "0", "mouse capture is released");
     let written = std::fs::read_to_string(&log).expect("the log file was written");
     assert!(written.contains("INFO scanned "), "{written}");
 }

@@ -44,8 +44,14 @@ fn same_as_cli(keys: &str, kind: PlanKind, cli_args: &[&str]) -> Harness {
         effects.iter().any(|e| matches!(e, Effect::Execute { .. })),
         "confirming executes: {effects:?}"
     );
+    let executed = effects
+        .iter()
+        .position(|e| matches!(e, Effect::Execute { .. }))
+        .expect("executed");
     assert!(
-        matches!(effects.last(), Some(Effect::Scan(_))),
+        effects[executed..]
+            .iter()
+            .any(|e| matches!(e, Effect::Scan(_))),
         "a rescan follows the removal: {effects:?}"
     );
     assert!(h.app.state().modal.is_none(), "the dialog closes");
@@ -208,4 +214,276 @@ fn waiting_for_uvs_lock_can_be_cancelled() {
     assert!(last.text.contains("cancelled"), "{last:?}");
     assert_eq!(tree(&cache), before, "nothing removed");
     drop(lock);
+}
+
+/// An app on `cache` (shown as is) started in `cwd`, scanned.
+fn started_in(cache: &std::path::Path, cwd: &std::path::Path, size: (u16, u16)) -> Harness {
+    let mut cfg = tui_common::config(cache, RootRule::Flag, false);
+    cfg.workdir = uvcache::tui::effects::WorkDir {
+        cwd: cwd.to_path_buf(),
+        virtual_env: None,
+    };
+    let (mut h, first) = Harness::unstarted(cfg, size);
+    h.run(first);
+    h
+}
+
+#[test]
+fn why_shows_the_verdicts_of_the_project_around_the_working_directory() {
+    let p = tui_common::project::SyncedProject::new();
+    // From a subdirectory of the project, on any screen.
+    let sub = p.project.join("src");
+    let mut h = started_in(&p.cache, &sub, (100, 30));
+    let effects = h.keys("w");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Why { .. })),
+        "{effects:?}"
+    );
+    let Some(Modal::Why(d)) = &h.app.state().modal else {
+        panic!("the why screen: {:?}", h.app.state().modal);
+    };
+    let report = match &d.result {
+        Some(Ok(r)) => r.clone(),
+        other => panic!("a report: {other:?}"),
+    };
+    let names: Vec<&str> = report
+        .packages
+        .iter()
+        .map(|r| r.installed.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["app", "localdep"],
+        "the project's own package first"
+    );
+    let screen = h.screen();
+    assert!(
+        screen.contains("Why: will the next uv sync rebuild?"),
+        "{screen}"
+    );
+    assert!(screen.contains("app 0.1.0"), "{screen}");
+    assert!(
+        screen.contains("pyproject.toml"),
+        "the cache keys: {screen}"
+    );
+    // It scrolls within its content, and closes.
+    h.keys("G");
+    let Some(Modal::Why(d)) = &h.app.state().modal else {
+        panic!("still open");
+    };
+    let bottom = d.scroll;
+    assert_eq!(bottom, uvcache::tui::ui::why::max_scroll(h.app.state()));
+    h.keys("jjj");
+    assert!(matches!(&h.app.state().modal, Some(Modal::Why(d)) if d.scroll == bottom));
+    h.keys("g<esc>");
+    assert!(h.app.state().modal.is_none());
+
+    // Touching a cache key: the verdict changes to a rebuild.
+    std::thread::sleep(Duration::from_millis(20));
+    let pyproject = p.project.join("pyproject.toml");
+    let text = std::fs::read_to_string(&pyproject).expect("read");
+    std::fs::write(&pyproject, text + "\n").expect("write");
+    h.keys("w");
+    let Some(Modal::Why(d)) = &h.app.state().modal else {
+        panic!("the why screen");
+    };
+    let Some(Ok(report)) = &d.result else {
+        panic!("a report");
+    };
+    assert!(
+        report.packages[0].verdict.builds(),
+        "{:?}",
+        report.packages[0].summary
+    );
+
+    // Outside a project: a friendly explanation.
+    let mut h = started_in(&p.cache, p.tmp.path(), (80, 24));
+    h.keys("w");
+    let screen = h.screen();
+    assert!(screen.contains("is not inside a uv project"), "{screen}");
+    h.keys("<esc>");
+    assert!(h.app.state().modal.is_none());
+}
+
+#[test]
+fn forcing_past_uvs_lock_takes_a_second_confirmation_and_removes_like_cli_force() {
+    let f = fixture(FixtureKind::Current);
+    let (_ta, cache) = copy_fixture(f);
+    let (_tb, cli_cache) = copy_fixture(f);
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(cache.join(".lock"))
+        .expect("open lock");
+    lock.lock_shared().expect("shared lock");
+    let cfg = tui_common::config(&cache, RootRule::Flag, false);
+    let (mut app, first) = App::new(cfg, (80, 24), SystemTime::now());
+    let (tx, rx) = channel::<EngineMsg>();
+    let mut runner = Runner::new(Arc::new(move |m| {
+        let _ = tx.send(m);
+    }));
+    for e in first {
+        runner.run(e);
+    }
+    let mut asked = false;
+    let mut outcome = None;
+    while let Ok(m) = rx.recv_timeout(Duration::from_secs(60)) {
+        let scanned = matches!(m, EngineMsg::Scanned { .. }) && !asked;
+        let planned = matches!(m, EngineMsg::Planned { .. });
+        let waiting = matches!(m, EngineMsg::LockWaiting { .. });
+        if let EngineMsg::Executed { result, .. } = &m {
+            outcome = Some(result.clone());
+        }
+        for e in app.update(Msg::Engine(m)) {
+            runner.run(e);
+        }
+        if scanned {
+            press(&mut app, &mut runner, "/alpha<enter>d");
+        } else if planned {
+            asked = true;
+            press(&mut app, &mut runner, "<tab><enter>");
+        } else if waiting {
+            // Force, then back out of the second confirmation: still waiting.
+            press(&mut app, &mut runner, "<tab><enter>");
+            assert!(
+                matches!(&app.state().modal, Some(Modal::Plan(d)) if matches!(d.stage, PlanStage::ConfirmForce(..))),
+                "a second confirmation"
+            );
+            press(&mut app, &mut runner, "<esc>");
+            assert!(
+                matches!(&app.state().modal, Some(Modal::Plan(d)) if matches!(d.stage, PlanStage::WaitingForLock(..))),
+                "back to waiting"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+            assert!(outcome.is_none(), "nothing happens while waiting");
+            // Force for real.
+            press(&mut app, &mut runner, "<tab><enter><tab><enter>");
+        }
+        if outcome.is_some() {
+            break;
+        }
+    }
+    let outcome = outcome.expect("executed").expect("removed");
+    assert!(outcome.errors.is_empty(), "{outcome:?}");
+    assert!(app.state().modal.is_none());
+    drop(lock);
+    cli(&cli_cache, &["clean", "alpha", "--yes", "--force"]);
+    assert_eq!(tree(&cache), tree(&cli_cache));
+}
+
+#[test]
+fn oldest_and_index_page_columns_sort() {
+    let cache = &fixture(FixtureKind::Current).cache;
+    let mut h = Harness::scanned(cache, (120, 40), false);
+    let order = |h: &Harness| -> Vec<String> {
+        let t = &h.app.state().table;
+        t.rows.iter().map(|i| t.packages[*i].name.clone()).collect()
+    };
+    let t = &h.app.state().table;
+    assert!(t.page("alpha").is_some(), "alpha has an index page");
+    assert!(t.page("pathpkg").is_none(), "a local source has none");
+    h.keys("i");
+    let by_page = order(&h);
+    let with_page = by_page
+        .iter()
+        .take_while(|n| h.app.state().table.page(n).is_some())
+        .count();
+    assert!(with_page >= 3, "{by_page:?}");
+    assert!(
+        by_page[with_page..]
+            .iter()
+            .all(|n| h.app.state().table.page(n).is_none()),
+        "packages without a page last: {by_page:?}"
+    );
+    h.keys("T");
+    let t = &h.app.state().table;
+    let oldest: Vec<_> = t.rows.iter().map(|i| t.packages[*i].oldest).collect();
+    assert!(
+        oldest.windows(2).all(|w| w[0] <= w[1] || w[1].is_none()),
+        "oldest first"
+    );
+    h.keys("T");
+    let t = &h.app.state().table;
+    assert!(t.reversed);
+    let screen = h.screen();
+    assert!(screen.contains("OLDEST▲"), "{screen}");
+    assert!(screen.contains("INDEX PAGE"), "{screen}");
+}
+
+#[test]
+fn the_detail_shows_freshness_and_a_local_builds_recorded_cache_keys() {
+    let cache = &fixture(FixtureKind::Current).cache;
+    let mut h = Harness::scanned(cache, (120, 40), false);
+    let effects = h.keys("/pathpkg<enter><enter>");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::EntryFreshness { package, .. } if package == "pathpkg")),
+        "{effects:?}"
+    );
+    let d = h.app.state().detail.as_ref().expect("detail");
+    assert!(d.freshness.as_ref().is_some_and(|f| !f.is_empty()));
+    let screen = h.screen();
+    assert!(screen.contains("local build "), "{screen}");
+    assert!(screen.contains("rebuilt when these change"), "{screen}");
+    assert!(
+        screen.contains("timestamp 20"),
+        "the recorded key: {screen}"
+    );
+    h.keys("<esc><esc>/alpha<enter><enter>");
+    let screen = h.screen();
+    assert!(
+        screen.contains("immutable: used without asking the index"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn mouse_clicks_select_and_open_and_the_wheel_scrolls() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let cache = &fixture(FixtureKind::Current).cache;
+    let mut h = Harness::scanned(cache, (80, 24), false);
+    h.keys("n");
+    let mouse = |kind, row| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column: 5,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let click = MouseEventKind::Down(MouseButton::Left);
+    // Row 0: tabs, row 1: the header, row 2: the first package.
+    let effects = h.app.update(mouse(click, 4));
+    assert!(effects.is_empty());
+    let name = |h: &Harness| {
+        h.app
+            .state()
+            .table
+            .selected_package()
+            .map(|p| p.name.clone())
+    };
+    assert_eq!(name(&h).as_deref(), Some("delta"));
+    h.app.update(mouse(click, 1));
+    assert_eq!(
+        name(&h).as_deref(),
+        Some("delta"),
+        "the header selects nothing"
+    );
+    h.app.update(mouse(MouseEventKind::ScrollDown, 10));
+    assert_eq!(name(&h).as_deref(), Some("flit-core"), "three rows down");
+    h.app.update(mouse(MouseEventKind::ScrollUp, 10));
+    assert_eq!(name(&h).as_deref(), Some("delta"));
+    // A click on the selected row opens it.
+    let effects = h.app.update(mouse(click, 4));
+    h.run(effects);
+    assert_eq!(h.app.state().screen, Screen::Detail);
+    assert_eq!(
+        h.app.state().detail.as_ref().map(|d| d.name.as_str()),
+        Some("delta")
+    );
+    // In the help, the wheel scrolls it.
+    h.keys("?");
+    h.app.update(mouse(MouseEventKind::ScrollDown, 10));
+    assert!(matches!(h.app.state().modal, Some(Modal::Help { scroll }) if scroll == 3));
 }

@@ -69,8 +69,15 @@ fn clean_marked(h: &mut Harness, kind: PlanKind, plans: usize) {
         effects.iter().any(|e| matches!(e, Effect::Execute { .. })),
         "{effects:?}"
     );
+    // A rescan, then (the detail being open) its entries' freshness again.
     assert!(
-        matches!(effects.last(), Some(Effect::Scan(_))),
+        matches!(
+            effects
+                .iter()
+                .rev()
+                .find(|e| !matches!(e, Effect::EntryFreshness { .. })),
+            Some(Effect::Scan(_))
+        ),
         "{effects:?}"
     );
     assert!(h.app.state().modal.is_none(), "the dialog closes");

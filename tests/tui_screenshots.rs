@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use support::{FixtureKind, fixture};
 use tui_common::{Harness, svg};
+use uvcache::engine::locate::RootRule;
+use uvcache::tui::effects::WorkDir;
 
 const SIZE: (u16, u16) = (120, 40);
 
@@ -38,6 +40,13 @@ const SHOTS: [(&str, &str, &str); 5] = [
     ("help", "Key help generated from the keymap", "?"),
 ];
 
+/// The `why` screenshot: a project synced by the real uv whose pyproject.toml
+/// changed since.
+const WHY: (&str, &str) = (
+    "why",
+    "Why: will the next uv sync rebuild the project's packages",
+);
+
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots")
 }
@@ -46,8 +55,24 @@ fn dir() -> PathBuf {
 fn screenshots_are_current() {
     let update = std::env::var_os("UVCACHE_UPDATE_SCREENSHOTS").is_some_and(|v| v == "1");
     let cache = &fixture(FixtureKind::Current).cache;
-    for (name, title, keys) in SHOTS {
-        let mut h = Harness::scanned(cache, SIZE, true);
+    let project = tui_common::project::SyncedProject::new();
+    let pyproject = project.project.join("pyproject.toml");
+    let text = std::fs::read_to_string(&pyproject).expect("read");
+    std::fs::write(&pyproject, text + "\n").expect("write");
+    let shots = SHOTS
+        .iter()
+        .map(|(name, title, keys)| (*name, *title, Harness::scanned(cache, SIZE, true), *keys))
+        .chain(std::iter::once({
+            let mut cfg = tui_common::config(&project.cache, RootRule::Flag, true);
+            cfg.workdir = WorkDir {
+                cwd: project.project.clone(),
+                virtual_env: None,
+            };
+            let (mut h, first) = Harness::unstarted(cfg, SIZE);
+            h.run(first);
+            (WHY.0, WHY.1, h, "w")
+        }));
+    for (name, title, mut h, keys) in shots {
         h.keys(keys);
         let picture = svg::render(&h.buffer(), &format!("uvcache: {title}"));
         assert!(picture.contains("<text "), "{name}: something is drawn");

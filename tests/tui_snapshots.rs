@@ -8,13 +8,18 @@ mod support;
 mod tui_common;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use ratatui::style::Color;
 use support::{FixtureKind, fixture};
 use tui_common::{Harness, SHOWN_ROOT, config};
 use uvcache::engine::locate::RootRule;
+use uvcache::engine::lock::Holder;
 use uvcache::engine::progress::ScanProgress;
-use uvcache::tui::msg::EngineMsg;
+use uvcache::engine::refresh::{RefreshTarget, UvCommand};
+use uvcache::tui::app::Modal;
+use uvcache::tui::effects::WorkDir;
+use uvcache::tui::msg::{EngineMsg, RefreshPrep};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
@@ -31,6 +36,14 @@ fn settings() -> insta::Settings {
         (r" *\b\d+ ?ms\b", " [MS]"),
         (r" *\b\d+(mo|s|m|h|d)\b", " [AGE]"),
         (r"[█▉▊▋▌▍▎▏]+ *", "[BAR]"),
+        (r"\b(build) [A-Za-z0-9_-]{16}\b", "$1 [REVISION]"),
+        // Freshness moves with the clock: fresh for minutes after the fixture is built, stale after.
+        (r"\b(fresh|stale) \[AGE\]", "[PAGE]"),
+        (
+            r"(fresh for \[AGE\] more \(fetched \[AGE\] ago\): used without asking the index|stale for \[AGE\]: revalidated on next use( \(cheaply\))?)",
+            "[FRESHNESS]",
+        ),
+        (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} UTC", "[DATE]"),
         // Padding whose width follows a filtered value: before a dialog's
         // right border, and before the right-aligned scan status.
         (r"(\S) +│", "$1 │"),
@@ -187,4 +200,137 @@ fn no_color_means_no_colour() {
     };
     assert_eq!(colours(false), 0, "no colour at all without colour");
     assert!(colours(true) > 0, "the theme colours something");
+}
+
+#[test]
+fn why_screen() {
+    let p = tui_common::project::SyncedProject::new();
+    let shown = p.project.display().to_string();
+    for size in SIZES {
+        let mut cfg = config(&p.cache, RootRule::Flag, false);
+        cfg.workdir = WorkDir {
+            cwd: p.project.clone(),
+            virtual_env: None,
+        };
+        let (mut h, first) = Harness::unstarted(cfg, size);
+        h.run(first);
+        h.keys("w");
+        let screen = h.screen();
+        assert!(screen.contains("app 0.1.0  (editable .)"), "{screen}");
+        let mut s = settings();
+        s.add_filter(&regex_escape(&shown), "[PROJECT]");
+        s.add_filter(r" \d+ entries · \[SIZE\] on disk", " [ENTRIES] on disk");
+        let name = format!("why_{}x{}", size.0, size.1);
+        s.bind(|| insta::assert_snapshot!(name, screen));
+    }
+    // Not in a project.
+    for size in SIZES {
+        let mut cfg = config(Path::new(SHOWN_ROOT), RootRule::PlatformDefault, false);
+        cfg.workdir = WorkDir {
+            cwd: "/home/user/notes".into(),
+            virtual_env: None,
+        };
+        let (mut h, _first) = Harness::unstarted(cfg, size);
+        let cache = &fixture(FixtureKind::Current).cache;
+        h.real_root = Some(cache.clone());
+        h.run(_first);
+        h.keys("w");
+        let screen = h.screen();
+        assert!(screen.contains("is not inside a uv project"), "{screen}");
+        check("why_no_project", size, screen);
+    }
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                format!("\\{c}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn refresh_confirmation() {
+    let prep = RefreshPrep {
+        target: RefreshTarget::Project {
+            root: "/home/user/app".into(),
+            found_by: "current directory".into(),
+        },
+        command: UvCommand {
+            program: "/home/user/.local/bin/uv".into(),
+            args: [
+                "sync",
+                "--project",
+                "/home/user/app",
+                "--refresh-package",
+                "alpha",
+                "--reinstall-package",
+                "alpha",
+            ]
+            .map(Into::into)
+            .to_vec(),
+            packages: vec!["alpha".into()],
+            notes: vec![],
+        },
+    };
+    for size in SIZES {
+        let mut h = scanned(size);
+        h.keys("/alpha<enter>");
+        // The preparation's answer is given here, so the frame does not depend on the machine.
+        h.app.update(uvcache::tui::msg::Msg::Key(
+            uvcache::tui::keymap::key_events("R").expect("keys")[0],
+        ));
+        let Some(Modal::Refresh(d)) = &h.app.state().modal else {
+            panic!("a refresh dialog");
+        };
+        let ticket = d.ticket;
+        h.engine(EngineMsg::RefreshPrepared {
+            ticket,
+            result: Ok(Arc::new(prep.clone())),
+        });
+        let screen = h.screen();
+        assert!(screen.contains("[ Run uv ]"), "{screen}");
+        check("refresh", size, screen);
+        h.engine(EngineMsg::RefreshPrepared {
+            ticket,
+            result: Err(
+                "nothing to refresh in: no uv project around `/home/user/notes`, \
+                         VIRTUAL_ENV is not set and there is no .venv"
+                    .into(),
+            ),
+        });
+        check("refresh_failed", size, h.screen());
+    }
+}
+
+#[test]
+fn waiting_for_uvs_lock_and_forcing() {
+    for size in SIZES {
+        let mut h = scanned(size);
+        h.keys("/alpha<enter>d");
+        let Some(Modal::Plan(d)) = &h.app.state().modal else {
+            panic!("a plan dialog");
+        };
+        let ticket = d.ticket;
+        h.engine(EngineMsg::LockWaiting {
+            ticket,
+            holders: vec![Holder {
+                pid: 4242,
+                command: "uv sync".into(),
+            }],
+        });
+        let screen = h.screen();
+        assert!(screen.contains("held by pid 4242"), "{screen}");
+        check("lock_wait", size, screen);
+        // Tab, Enter: the second confirmation, focused on keeping waiting.
+        let effects = h.keys("<tab><enter>");
+        assert!(effects.is_empty(), "{effects:?}");
+        let screen = h.screen();
+        assert!(screen.contains("[ Keep waiting ]"), "{screen}");
+        check("lock_force", size, screen);
+    }
 }

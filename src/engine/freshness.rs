@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::formats::{CacheInfo, CachePolicy, Method, decode_local_revision_pointer};
-use super::model::{Entry, EntryKind};
+use super::model::{Entry, EntryKind, Snapshot};
 
 /// Lifetime uv assumes for a response that only has a `Last-Modified` header (PyPI's max-age).
 pub const LAST_MODIFIED_LIFETIME: u64 = 600;
@@ -350,6 +350,22 @@ pub fn of_entry(root: &Path, entry: &Entry, now: SystemTime) -> Option<EntryFres
         url: policy.uri.clone(),
         freshness: evaluate(&policy, unix_seconds(now), NextRequest::default()),
     })
+}
+
+/// How uv judges the newest Simple API page among the entries `ids` of a snapshot (the page
+/// decides whether a just-published version is seen); `None` when none has a readable policy.
+pub fn newest_index_page(snap: &Snapshot, ids: &[u32], now: SystemTime) -> Option<FreshnessState> {
+    ids.iter()
+        .filter_map(|id| snap.entries.get(*id as usize))
+        .filter(|e| e.kind == EntryKind::SimplePage)
+        .filter_map(|e| match of_entry(&snap.root.path, e, now)? {
+            EntryFreshness::Http { freshness, .. } => {
+                Some((freshness.response_time, freshness.state))
+            }
+            EntryFreshness::LocalBuild { .. } => None,
+        })
+        .max_by_key(|(t, _)| *t)
+        .map(|(_, s)| s)
 }
 
 fn is_container_name(path: &Path) -> bool {

@@ -20,7 +20,10 @@ pub use env::{
     Environment, EnvironmentChoice, InstalledLocal, LocalKind, file_url_to_path, find_environment,
     installed_locals,
 };
-pub use explain::{Change, diff, snippet, suggested_keys, untracked_changes, utc};
+pub use explain::{
+    Change, describe_cache_info, describe_key_value, diff, snippet, suggested_keys,
+    untracked_changes, utc,
+};
 pub use lint::{Lint, Severity, generated_component, lint_install, lint_keys};
 
 use super::error::{Error, Result};

@@ -58,6 +58,14 @@ pub enum Action {
     SortReclaimable,
     /// Sort packages by their newest entry's time (again: reverse).
     SortNewest,
+    /// Sort packages by their oldest entry's time, oldest first (again: reverse).
+    SortOldest,
+    /// Sort packages by how fresh uv judges their index page, freshest first (again: reverse).
+    SortFreshness,
+    /// Refresh the selected package by running uv (after a confirmation).
+    Refresh,
+    /// Show whether the next `uv sync` rebuilds the working directory project's local packages.
+    Why,
     /// Mark or unmark the selected package (table) or the selected entry's version (detail).
     Mark,
     /// Unmark everything.

@@ -6,21 +6,26 @@ mod engine;
 mod input;
 mod marking;
 mod marks;
+mod mouse;
 mod table;
+mod uv;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-pub use dialog::{Focus, Modal, PlanDialog, PlanStage};
+pub use dialog::{Focus, Modal, PlanDialog, PlanStage, RefreshDialog, RefreshStage, WhyDialog};
 pub use marks::{Marked, Marks};
 pub use table::{PackageTable, SortColumn};
+pub use uv::target_line;
 
+use crate::engine::freshness::EntryFreshness;
 use crate::engine::layout::UvVersion;
 use crate::engine::locate::CacheRoot;
 use crate::engine::model::Snapshot;
 use crate::engine::progress::ScanProgress;
 
-use super::effects::{CrossCheck, Effect, ScanRequest};
+use super::effects::{CrossCheck, Effect, ScanRequest, WorkDir};
 use super::keymap::Keymap;
 use super::msg::{Level, Msg};
 use super::ui::theme::Theme;
@@ -47,6 +52,8 @@ pub struct Config {
     pub theme: Theme,
     /// The `uv cache dir` cross-check for the first scan, if wanted.
     pub cross_check: Option<CrossCheck>,
+    /// Where uvcache was started (refresh and `why` look for a project from there).
+    pub workdir: WorkDir,
 }
 
 /// The screens under the overlays.
@@ -88,7 +95,7 @@ pub struct LogLine {
 }
 
 /// The package shown by the detail screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Detail {
     /// Normalized package name.
     pub name: String,
@@ -96,6 +103,8 @@ pub struct Detail {
     pub scroll: u16,
     /// The selected entry (index in display order).
     pub selected: usize,
+    /// Freshness of its entries by entry id, once read.
+    pub freshness: Option<Arc<HashMap<u32, EntryFreshness>>>,
 }
 
 /// The app's state, readable by views and tests; changed only by [`App::update`].
@@ -135,6 +144,10 @@ pub struct State {
     pub now: SystemTime,
     /// Ticks so far (animates the spinner).
     pub ticks: u64,
+    /// The package uv is refreshing, while it runs.
+    pub refreshing: Option<String>,
+    /// Where uvcache was started.
+    pub workdir: WorkDir,
     /// Whether the app is done.
     pub quit: bool,
 }
@@ -174,6 +187,8 @@ impl App {
                 status: None,
                 now,
                 ticks: 0,
+                refreshing: None,
+                workdir: config.workdir,
                 quit: false,
             },
             uv_version: config.uv_version,
@@ -215,9 +230,11 @@ impl App {
             Msg::Tick(now) => {
                 self.state.now = now;
                 self.state.ticks += 1;
-                self.dirty |= matches!(self.state.scan, ScanStatus::Running { .. });
+                self.dirty |= matches!(self.state.scan, ScanStatus::Running { .. })
+                    || self.state.refreshing.is_some();
                 vec![]
             }
+            Msg::Mouse(event) => self.mouse(&event),
             Msg::Engine(m) => self.engine(m),
         }
     }
@@ -242,24 +259,33 @@ impl App {
 
     /// Starts a scan; [`IndexMode::Rebuild`] measures every archive again.
     pub(super) fn start_scan_with(&mut self, index: IndexMode) -> Vec<Effect> {
+        self.state.scan = ScanStatus::Running {
+            phase: "starting",
+            progress: ScanProgress::default(),
+        };
+        vec![Effect::Scan(self.scan_request_with(index))]
+    }
+
+    /// A request for a new scan, which replaces any running one.
+    pub(super) fn scan_request(&mut self) -> ScanRequest {
+        self.scan_request_with(self.index)
+    }
+
+    fn scan_request_with(&mut self, index: IndexMode) -> ScanRequest {
         let index = if self.index == IndexMode::Off {
             IndexMode::Off
         } else {
             index
         };
         self.generation += 1;
-        self.state.scan = ScanStatus::Running {
-            phase: "starting",
-            progress: ScanProgress::default(),
-        };
-        vec![Effect::Scan(ScanRequest {
+        ScanRequest {
             generation: self.generation,
             root: self.state.root.clone(),
             uv_version: self.uv_version,
             threads: self.threads,
             index,
             cross_check: self.cross_check.take(),
-        })]
+        }
     }
 
     fn next_ticket(&mut self) -> u64 {

@@ -2,6 +2,7 @@
 //! removals under uv's lock), run on threads that report back as
 //! [`EngineMsg`]s. Nothing here runs on the UI task.
 
+mod refresh;
 mod removal;
 
 use std::collections::HashMap;
@@ -11,10 +12,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::engine::error::Error;
+use crate::engine::freshness::newest_index_page;
 use crate::engine::layout::UvVersion;
 use crate::engine::locate::{CacheRoot, same_dir, uv_cache_dir};
 use crate::engine::model::Snapshot;
 use crate::engine::progress::{Reporter, ScanProgress};
+use crate::engine::query::packages;
+use crate::engine::refresh::UvCommand;
 use crate::engine::scan::{ScanOptions, scan, top_level_dirs};
 use crate::engine::uv::{find_uv, resolve_release};
 
@@ -22,6 +26,7 @@ use super::msg::{EngineMsg, Level, ScanFailure};
 use super::plans::PlanSet;
 use removal::{execute_plans, plans_of};
 
+pub use refresh::{WorkDir, entry_freshness};
 pub use removal::wait_for_lock;
 
 /// Where engine threads send their reports.
@@ -56,6 +61,59 @@ pub enum Effect {
         /// Which execution.
         ticket: u64,
     },
+    /// Stop waiting for the lock of an execution and remove without it (`--force`).
+    ForceExecution {
+        /// Which execution.
+        ticket: u64,
+    },
+    /// Read the freshness of one package's entries.
+    EntryFreshness {
+        /// Normalized package name.
+        package: String,
+        /// The snapshot shown.
+        snapshot: Scanned,
+    },
+    /// Find where a refresh of `package` would run and build the uv command.
+    PrepareRefresh {
+        /// Identifies the request in the answer.
+        ticket: u64,
+        /// Normalized package name.
+        package: String,
+        /// Where uvcache was started.
+        workdir: WorkDir,
+        /// Passed to uv as `--cache-dir` (when uvcache was told where the cache is).
+        cache_dir: Option<PathBuf>,
+    },
+    /// Run the confirmed uv command, streaming its output, then scan again and
+    /// compare the packages' entries.
+    Refresh {
+        /// Identifies the refresh in its reports.
+        ticket: u64,
+        /// The uv command line.
+        command: Arc<UvCommand>,
+        /// The snapshot before (the entries to compare with).
+        snapshot: Scanned,
+        /// The rescan after uv.
+        scan: ScanRequest,
+    },
+    /// Compute the `why` verdicts of the project around the working directory.
+    Why {
+        /// Identifies the request in the answer.
+        ticket: u64,
+        /// Where uvcache was started.
+        workdir: WorkDir,
+        /// The cache root, to look for cached builds.
+        cache: PathBuf,
+    },
+}
+
+/// Flags an effect's thread watches.
+#[derive(Debug, Default)]
+pub struct Control {
+    /// Stop (a scan, a wait for the lock).
+    pub cancel: AtomicBool,
+    /// Stop waiting for uv's lock and go on without it.
+    pub force: AtomicBool,
 }
 
 /// Which removal to plan.
@@ -122,8 +180,8 @@ pub struct CrossCheck {
 /// Runs effects on threads, keeping the cancel flags.
 pub struct Runner {
     sink: Sink,
-    scan_cancel: Option<Arc<AtomicBool>>,
-    exec_cancel: HashMap<u64, Arc<AtomicBool>>,
+    scan_cancel: Option<Arc<Control>>,
+    exec_control: HashMap<u64, Arc<Control>>,
 }
 
 impl Runner {
@@ -132,34 +190,44 @@ impl Runner {
         Runner {
             sink,
             scan_cancel: None,
-            exec_cancel: HashMap::new(),
+            exec_control: HashMap::new(),
         }
     }
 
     /// Starts `effect` on its own thread (cancellations take effect at once).
     pub fn run(&mut self, effect: Effect) {
         // A flag only the runner still holds belongs to a finished execution.
-        self.exec_cancel.retain(|_, c| Arc::strong_count(c) > 1);
-        let cancel = Arc::new(AtomicBool::new(false));
+        self.exec_control.retain(|_, c| Arc::strong_count(c) > 1);
+        let control = Arc::new(Control::default());
         match &effect {
             Effect::CancelScan => {
                 self.cancel_scan();
                 return;
             }
             Effect::CancelExecution { ticket } => {
-                if let Some(c) = self.exec_cancel.remove(ticket) {
-                    c.store(true, Ordering::Relaxed);
+                if let Some(c) = self.exec_control.remove(ticket) {
+                    c.cancel.store(true, Ordering::Relaxed);
+                }
+                return;
+            }
+            Effect::ForceExecution { ticket } => {
+                if let Some(c) = self.exec_control.get(ticket) {
+                    c.force.store(true, Ordering::Relaxed);
                 }
                 return;
             }
             Effect::Scan(_) => {
                 self.cancel_scan();
-                self.scan_cancel = Some(cancel.clone());
+                self.scan_cancel = Some(control.clone());
             }
             Effect::Execute { ticket, .. } => {
-                self.exec_cancel.insert(*ticket, cancel.clone());
+                self.exec_control.insert(*ticket, control.clone());
             }
-            Effect::Plan { .. } => {}
+            Effect::Plan { .. }
+            | Effect::EntryFreshness { .. }
+            | Effect::PrepareRefresh { .. }
+            | Effect::Refresh { .. }
+            | Effect::Why { .. } => {}
         }
         let sink = self.sink.clone();
         let background = matches!(effect, Effect::Scan(_));
@@ -169,7 +237,7 @@ impl Runner {
                 if background {
                     yield_to_the_ui();
                 }
-                perform(effect, &cancel, &*sink)
+                perform(effect, &control, &*sink)
             });
         if let Err(e) = spawned {
             (self.sink)(EngineMsg::Log {
@@ -182,7 +250,7 @@ impl Runner {
     /// Cancels the running scan, if any (on quit and before a new scan).
     pub fn cancel_scan(&mut self) {
         if let Some(c) = self.scan_cancel.take() {
-            c.store(true, Ordering::Relaxed);
+            c.cancel.store(true, Ordering::Relaxed);
         }
     }
 }
@@ -205,9 +273,11 @@ fn yield_to_the_ui() {
 }
 
 /// Does the work of `effect` on the calling thread, reporting to `sink`.
-pub fn perform(effect: Effect, cancel: &AtomicBool, sink: &(dyn Fn(EngineMsg) + Sync)) {
+pub fn perform(effect: Effect, control: &Control, sink: &(dyn Fn(EngineMsg) + Sync)) {
     match effect {
-        Effect::Scan(req) => scan_now(&req, cancel, sink),
+        Effect::Scan(req) => {
+            scan_now(&req, &control.cancel, sink);
+        }
         Effect::Plan {
             ticket,
             snapshot,
@@ -220,10 +290,43 @@ pub fn perform(effect: Effect, cancel: &AtomicBool, sink: &(dyn Fn(EngineMsg) + 
             });
         }
         Effect::Execute { ticket, plans } => {
-            let result = execute_plans(ticket, &plans, cancel, sink);
+            let result = execute_plans(ticket, &plans, control, sink);
             sink(EngineMsg::Executed { ticket, result });
         }
-        Effect::CancelScan | Effect::CancelExecution { .. } => {}
+        Effect::EntryFreshness { package, snapshot } => {
+            let entries = entry_freshness(&snapshot.0, &package);
+            sink(EngineMsg::EntryFreshness {
+                package,
+                entries: Arc::new(entries),
+            });
+        }
+        Effect::PrepareRefresh {
+            ticket,
+            package,
+            workdir,
+            cache_dir,
+        } => {
+            let result = refresh::prepare(&package, &workdir, cache_dir.as_deref());
+            sink(EngineMsg::RefreshPrepared { ticket, result });
+        }
+        Effect::Refresh {
+            ticket,
+            command,
+            snapshot,
+            scan,
+        } => {
+            let result = refresh::run(ticket, &command, &snapshot.0, &scan, sink);
+            sink(EngineMsg::Refreshed { ticket, result });
+        }
+        Effect::Why {
+            ticket,
+            workdir,
+            cache,
+        } => {
+            let result = refresh::why_report(&workdir, &cache);
+            sink(EngineMsg::WhyReady { ticket, result });
+        }
+        Effect::CancelScan | Effect::CancelExecution { .. } | Effect::ForceExecution { .. } => {}
     }
 }
 
@@ -248,7 +351,13 @@ impl Reporter for Progress<'_> {
     }
 }
 
-fn scan_now(req: &ScanRequest, cancel: &AtomicBool, sink: &(dyn Fn(EngineMsg) + Sync)) {
+/// Scans as `req` asks, reporting progress, the result and then the index
+/// pages' freshness; returns the snapshot, if any.
+fn scan_now(
+    req: &ScanRequest,
+    cancel: &AtomicBool,
+    sink: &(dyn Fn(EngineMsg) + Sync),
+) -> Option<Arc<Snapshot>> {
     let log = |level, text| sink(EngineMsg::Log { level, text });
     let uv_path = find_uv();
     if let (Some(check), Some(uv)) = (&req.cross_check, &uv_path)
@@ -296,8 +405,22 @@ fn scan_now(req: &ScanRequest, cancel: &AtomicBool, sink: &(dyn Fn(EngineMsg) + 
             req.root.rule
         ))),
     };
+    let snap = result.as_ref().ok().cloned();
     sink(EngineMsg::Scanned {
         generation: req.generation,
         result,
     });
+    if let Some(snap) = &snap {
+        // After the table is shown: one small read per index page.
+        let now = std::time::SystemTime::now();
+        let pages: HashMap<String, _> = packages(snap, None)
+            .into_iter()
+            .filter_map(|p| Some((p.name.clone(), newest_index_page(snap, &p.ids, now)?)))
+            .collect();
+        sink(EngineMsg::PageFreshness {
+            generation: req.generation,
+            pages: Arc::new(pages),
+        });
+    }
+    snap
 }

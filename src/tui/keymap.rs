@@ -25,18 +25,24 @@ pub enum Context {
     Filter,
     /// The removal preview dialog.
     Plan,
+    /// The refresh confirmation.
+    Refresh,
+    /// The `why` verdicts.
+    Why,
     /// The help overlay.
     Help,
 }
 
 impl Context {
     /// Every context, in the order the help overlay lists them.
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 8] = [
         Context::Global,
         Context::Packages,
         Context::Detail,
         Context::Filter,
         Context::Plan,
+        Context::Refresh,
+        Context::Why,
         Context::Help,
     ];
 
@@ -48,6 +54,8 @@ impl Context {
             Context::Detail => "Package detail",
             Context::Filter => "While typing a filter",
             Context::Plan => "Removal preview",
+            Context::Refresh => "Refresh confirmation",
+            Context::Why => "Why (rebuild verdicts)",
             Context::Help => "This help",
         }
     }
@@ -205,6 +213,10 @@ struct RawKeymap {
     #[serde(default)]
     plan: Vec<RawBinding>,
     #[serde(default)]
+    refresh: Vec<RawBinding>,
+    #[serde(default)]
+    why: Vec<RawBinding>,
+    #[serde(default)]
     help: Vec<RawBinding>,
 }
 
@@ -232,6 +244,8 @@ impl Keymap {
             (Context::Detail, raw.detail),
             (Context::Filter, raw.filter),
             (Context::Plan, raw.plan),
+            (Context::Refresh, raw.refresh),
+            (Context::Why, raw.why),
             (Context::Help, raw.help),
         ] {
             for b in list {

@@ -29,7 +29,7 @@ use crate::engine::layout::UvVersion;
 use crate::engine::locate::CacheRoot;
 
 use app::{App, Config};
-use effects::{CrossCheck, Effect, Runner, Sink};
+use effects::{CrossCheck, Effect, Runner, Sink, WorkDir};
 use keymap::Keymap;
 use logfile::LogFile;
 use msg::{EngineMsg, Level, Msg};
@@ -64,14 +64,16 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
     let log_path = LogFile::default_path();
     let log = log_path.as_deref().map(LogFile::open);
     let (keymap, keymap_problem) = Keymap::load(Keymap::user_file().as_deref());
+    let (theme, theme_problem) = Theme::load(Theme::user_file().as_deref(), settings.color);
     let config = Config {
         root: settings.root,
         uv_version: settings.uv_version,
         threads: settings.threads,
         index: settings.index,
         keymap,
-        theme: Theme::built_in(settings.color),
+        theme,
         cross_check: settings.cross_check,
+        workdir: WorkDir::of_process(),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -102,9 +104,12 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
         )),
         _ => {}
     }
-    if let Some(problem) = keymap_problem {
-        notes.push((Level::Warn, problem));
-    }
+    notes.extend(
+        keymap_problem
+            .into_iter()
+            .chain(theme_problem)
+            .map(|p| (Level::Warn, p)),
+    );
     for (level, text) in notes {
         app.update(Msg::Engine(EngineMsg::Log { level, text }));
     }
@@ -156,6 +161,7 @@ async fn event_loop(
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => dispatch(Msg::Key(key)),
+                Some(Ok(Event::Mouse(mouse))) => dispatch(Msg::Mouse(mouse)),
                 Some(Ok(Event::Resize(width, height))) => dispatch(Msg::Resize { width, height }),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e).context("cannot read terminal input"),

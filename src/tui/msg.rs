@@ -1,16 +1,20 @@
 //! What the app reacts to: terminal input, time, and results from the engine
 //! threads.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::engine::execute::Outcome;
+use crate::engine::freshness::{EntryFreshness, FreshnessState};
 use crate::engine::lock::Holder;
 use crate::engine::model::Snapshot;
 use crate::engine::progress::ScanProgress;
+use crate::engine::refresh::{CacheChanges, RefreshTarget, UvCommand, UvExit};
+use crate::engine::why::WhyReport;
 
 use super::plans::PlanSet;
 
@@ -19,6 +23,8 @@ use super::plans::PlanSet;
 pub enum Msg {
     /// A key was pressed.
     Key(KeyEvent),
+    /// The mouse was clicked or its wheel turned.
+    Mouse(MouseEvent),
     /// The terminal has a new size.
     Resize {
         /// Columns.
@@ -111,6 +117,48 @@ pub enum EngineMsg {
         /// What was removed, or why nothing was.
         result: Result<Outcome, String>,
     },
+    /// How uv judges each package's newest index page, after a scan.
+    PageFreshness {
+        /// Which scan.
+        generation: u64,
+        /// By normalized package name; packages without a page are absent.
+        pages: Arc<HashMap<String, FreshnessState>>,
+    },
+    /// The freshness of one package's entries (for its detail).
+    EntryFreshness {
+        /// Normalized package name.
+        package: String,
+        /// By entry id; entries without freshness inputs are absent.
+        entries: Arc<HashMap<u32, EntryFreshness>>,
+    },
+    /// Where a refresh would run, and the uv command (or why there is none).
+    RefreshPrepared {
+        /// Which request.
+        ticket: u64,
+        /// The target and the command, or what is missing.
+        result: Result<Arc<RefreshPrep>, String>,
+    },
+    /// One line of uv's output.
+    UvOutput {
+        /// Which refresh.
+        ticket: u64,
+        /// The line.
+        line: String,
+    },
+    /// A refresh ended: uv ran (or could not), the cache was scanned again.
+    Refreshed {
+        /// Which refresh.
+        ticket: u64,
+        /// How uv ended and what changed in the cache, or why it did not run.
+        result: Result<RefreshOutcome, String>,
+    },
+    /// The `why` verdicts of the project around the working directory.
+    WhyReady {
+        /// Which request.
+        ticket: u64,
+        /// The report, or a friendly explanation of why there is none.
+        result: Result<Arc<WhyReport>, String>,
+    },
     /// A line for the log.
     Log {
         /// Severity.
@@ -118,4 +166,28 @@ pub enum EngineMsg {
         /// The text.
         text: String,
     },
+}
+
+/// A refresh ready to be confirmed: where uv would run, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshPrep {
+    /// The project or environment.
+    pub target: RefreshTarget,
+    /// The uv command line.
+    pub command: UvCommand,
+}
+
+/// What a refresh did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshOutcome {
+    /// The packages refreshed (normalized names).
+    pub packages: Vec<String>,
+    /// How uv ended.
+    pub exit: UvExit,
+    /// What changed in the cache for those packages (`None`: the rescan failed).
+    pub changes: Option<CacheChanges>,
+    /// Milliseconds uv ran.
+    pub uv_ms: u128,
+    /// Milliseconds from starting uv to the end of the rescan.
+    pub total_ms: u128,
 }

@@ -1,10 +1,12 @@
-//! The one owner of the terminal: raw mode and the alternate screen while it
-//! lives, restored on drop and, through a chained panic hook, on panic.
+//! The one owner of the terminal: raw mode, the alternate screen and mouse
+//! capture while it lives, restored on drop and, through a chained panic
+//! hook, on panic.
 
 use std::io::{Stdout, stdout};
 use std::sync::Once;
 
 use crossterm::cursor::{Hide, Show};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -23,7 +25,7 @@ impl TerminalGuard {
     pub fn enter() -> std::io::Result<TerminalGuard> {
         install_panic_hook();
         enable_raw_mode()?;
-        if let Err(e) = execute!(stdout(), EnterAlternateScreen, Hide) {
+        if let Err(e) = execute!(stdout(), EnterAlternateScreen, EnableMouseCapture, Hide) {
             restore();
             return Err(e);
         }
@@ -43,9 +45,10 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Leaves the alternate screen and raw mode (errors ignored: best effort).
+/// Stops mouse capture, leaves the alternate screen and raw mode (errors
+/// ignored: best effort).
 pub fn restore() {
-    let _ = execute!(stdout(), LeaveAlternateScreen, Show);
+    let _ = execute!(stdout(), DisableMouseCapture, LeaveAlternateScreen, Show);
     let _ = disable_raw_mode();
 }
 

@@ -4,12 +4,12 @@
 #![allow(dead_code)]
 
 pub mod disk;
+pub mod project;
 pub mod svg;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::AtomicBool;
 use std::time::SystemTime;
 
 use ratatui::Terminal;
@@ -18,7 +18,7 @@ use ratatui::buffer::Buffer;
 use uvcache::engine::layout::UvVersion;
 use uvcache::engine::locate::{CacheRoot, RootRule};
 use uvcache::tui::app::{App, Config};
-use uvcache::tui::effects::{Effect, perform};
+use uvcache::tui::effects::{Control, Effect, WorkDir, perform};
 use uvcache::tui::keymap::{Keymap, key_events};
 use uvcache::tui::msg::{EngineMsg, Msg};
 use uvcache::tui::ui;
@@ -51,6 +51,7 @@ pub fn config(root: &Path, rule: RootRule, color: bool) -> Config {
         keymap: Keymap::default(),
         theme: Theme::built_in(color),
         cross_check: None,
+        workdir: WorkDir::default(),
     }
 }
 
@@ -110,7 +111,7 @@ impl Harness {
                 (e, _) => e,
             };
             let msgs = Mutex::new(Vec::new());
-            perform(effect, &AtomicBool::new(false), &|m| {
+            perform(effect, &Control::default(), &|m| {
                 msgs.lock().expect("messages").push(m)
             });
             for m in msgs.into_inner().expect("messages") {

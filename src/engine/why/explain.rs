@@ -303,6 +303,82 @@ pub fn snippet(current: &[CacheKey], extra: &[CacheKey]) -> String {
     format!("[tool.uv]\ncache-keys = [\n{}\n]", items.join("\n"))
 }
 
+/// What one cache key contributed, in a few words (`changed 2024-05-01 …`, `commit 0123abcd4567`).
+pub fn describe_key_value(v: &KeyValue) -> String {
+    match v {
+        KeyValue::Files { files } if files.is_empty() => "no file".into(),
+        KeyValue::Files { files } => match files.iter().max_by_key(|f| f.timestamp) {
+            Some(f) if files.len() == 1 => format!("changed {}", utc(&f.timestamp)),
+            Some(f) => format!(
+                "{} files, newest {} {}",
+                files.len(),
+                f.path.display(),
+                utc(&f.timestamp)
+            ),
+            None => String::new(),
+        },
+        KeyValue::Dir { stamp: None } => "skipped (not a directory)".into(),
+        KeyValue::Dir { stamp: Some(s) } => describe_dir_stamp(s),
+        KeyValue::Git { commit, tags } => {
+            let mut parts = Vec::new();
+            let mut errors: Vec<&str> = Vec::new();
+            match commit {
+                Some(Ok(c)) => parts.push(format!("commit {}", c.get(..12).unwrap_or(c))),
+                Some(Err(e)) => errors.push(e),
+                None => {}
+            }
+            match tags {
+                Some(Ok(t)) => parts.push(format!("{} tags", t.len())),
+                Some(Err(e)) => errors.push(e),
+                None => {}
+            }
+            errors.dedup();
+            parts.extend(errors.iter().map(|e| format!("not recorded: {e}")));
+            parts.join(", ")
+        }
+        KeyValue::Env { value: Some(v) } => format!("= {v:?}"),
+        KeyValue::Env { value: None } => "unset".into(),
+    }
+}
+
+fn describe_dir_stamp(s: &DirStamp) -> String {
+    match s {
+        DirStamp::Created(t) => format!("created {}", utc(t)),
+        DirStamp::Inode(n) => format!("inode {n}"),
+        DirStamp::Missing => "absent".into(),
+    }
+}
+
+/// The parts of a recorded cache info, one short line each (`timestamp …`, `commit …`,
+/// `tag v1 …`, `env NAME = "…"`, `dir NAME …`); empty when nothing was recorded.
+pub fn describe_cache_info(info: &CacheInfo) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(t) = &info.timestamp {
+        out.push(format!("timestamp {}", utc(t)));
+    }
+    if let Some(c) = &info.commit {
+        out.push(format!("commit {}", c.get(..12).unwrap_or(c)));
+    }
+    if let Some(tags) = &info.tags {
+        let names: Vec<&str> = tags.keys().map(String::as_str).collect();
+        out.push(if names.is_empty() {
+            "tags: none".to_string()
+        } else {
+            format!("tags {}", names.join(", "))
+        });
+    }
+    for (name, value) in &info.env {
+        out.push(match value {
+            Some(v) => format!("env {name} = {v:?}"),
+            None => format!("env {name} unset"),
+        });
+    }
+    for (name, stamp) in &info.directories {
+        out.push(format!("dir {name} {}", describe_dir_stamp(stamp)));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,11 @@
-//! Overlays: the key help and the removal preview dialog.
+//! Overlays: the key help, the removal preview dialog, the refresh
+//! confirmation and the `why` verdicts.
 
 use std::sync::Arc;
 
 use crate::engine::lock::Holder;
+use crate::engine::why::WhyReport;
+use crate::tui::msg::RefreshPrep;
 use crate::tui::plans::PlanSet;
 
 /// What covers the screen, if anything.
@@ -15,6 +18,10 @@ pub enum Modal {
     },
     /// A removal preview, then its execution.
     Plan(PlanDialog),
+    /// What a refresh would run, waiting for a decision.
+    Refresh(RefreshDialog),
+    /// The `why` verdicts of the project around the working directory.
+    Why(WhyDialog),
 }
 
 /// Which button has the focus.
@@ -35,6 +42,8 @@ pub enum PlanStage {
     Ready(Arc<PlanSet>),
     /// Confirmed; waiting for uv's lock, held by these processes.
     WaitingForLock(Arc<PlanSet>, Vec<Holder>),
+    /// Waiting for uv's lock, and asked to go on without it: the second confirmation.
+    ConfirmForce(Arc<PlanSet>, Vec<Holder>),
     /// Removing: items done out of the total.
     Removing(Arc<PlanSet>, u64, u64),
 }
@@ -75,6 +84,7 @@ impl PlanDialog {
             PlanStage::Computing => None,
             PlanStage::Ready(p)
             | PlanStage::WaitingForLock(p, _)
+            | PlanStage::ConfirmForce(p, _)
             | PlanStage::Removing(p, _, _) => Some(p),
         }
     }
@@ -83,4 +93,39 @@ impl PlanDialog {
     pub fn can_confirm(&self) -> bool {
         matches!(&self.stage, PlanStage::Ready(p) if !p.is_empty())
     }
+}
+
+/// Where a refresh dialog is.
+#[derive(Debug, Clone)]
+pub enum RefreshStage {
+    /// Looking for the project or environment, and for uv.
+    Preparing,
+    /// The command is shown, waiting for a decision.
+    Ready(Arc<RefreshPrep>),
+    /// Nothing can run: the explanation.
+    Failed(String),
+}
+
+/// The refresh confirmation: which uv command would run, and where.
+#[derive(Debug, Clone)]
+pub struct RefreshDialog {
+    /// Identifies the preparation request.
+    pub ticket: u64,
+    /// The package (normalized name).
+    pub package: String,
+    /// Where it is.
+    pub stage: RefreshStage,
+    /// The focused button (starts on Cancel).
+    pub focus: Focus,
+}
+
+/// The `why` verdicts, scrolled.
+#[derive(Debug, Clone)]
+pub struct WhyDialog {
+    /// Identifies the request.
+    pub ticket: u64,
+    /// First line shown.
+    pub scroll: u16,
+    /// The report, or why there is none; `None` while it is computed.
+    pub result: Option<Result<Arc<WhyReport>, String>>,
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::super::effects::Effect;
+use super::super::effects::{Effect, Scanned};
 use super::super::msg::{EngineMsg, Level, ScanFailure};
 use super::super::ui;
 use super::{App, Focus, LogLine, PlanStage, ScanStatus};
@@ -32,11 +32,29 @@ impl App {
             }
             EngineMsg::Scanned { generation, result } if generation == current => {
                 self.dirty = true;
-                self.scanned(result);
+                return self.scanned(result);
+            }
+            EngineMsg::PageFreshness { generation, pages } if generation == current => {
+                self.state.table.set_pages(pages);
+                self.dirty = true;
             }
             EngineMsg::ScanPhase { .. }
             | EngineMsg::ScanProgress { .. }
-            | EngineMsg::Scanned { .. } => {}
+            | EngineMsg::Scanned { .. }
+            | EngineMsg::PageFreshness { .. } => {}
+            EngineMsg::EntryFreshness { package, entries } => {
+                if let Some(d) = &mut self.state.detail
+                    && d.name == package
+                {
+                    d.freshness = Some(entries);
+                    self.dirty = true;
+                    self.clamp_scrolls();
+                }
+            }
+            EngineMsg::RefreshPrepared { ticket, result } => self.refresh_prepared(ticket, result),
+            EngineMsg::UvOutput { line, .. } => self.log(Level::Info, format!("│ {line}")),
+            EngineMsg::Refreshed { result, .. } => self.refreshed(result),
+            EngineMsg::WhyReady { ticket, result } => self.why_ready(ticket, result),
             EngineMsg::Log { level, text } => self.log(level, text),
             EngineMsg::Planned { ticket, plans } => {
                 if let Some(d) = self.dialog_mut(ticket) {
@@ -65,6 +83,7 @@ impl App {
                     && let Some(plan) = d.plan().cloned()
                 {
                     d.stage = PlanStage::WaitingForLock(plan, holders);
+                    d.focus = Focus::Cancel;
                 }
             }
             EngineMsg::Removing {
@@ -84,9 +103,14 @@ impl App {
         vec![]
     }
 
-    fn scanned(&mut self, result: Result<Arc<Snapshot>, ScanFailure>) {
+    fn scanned(&mut self, result: Result<Arc<Snapshot>, ScanFailure>) -> Vec<Effect> {
         match result {
             Ok(snap) => {
+                // The detail's entries may have changed: read their freshness again.
+                let detail = self.state.detail.as_ref().map(|d| Effect::EntryFreshness {
+                    package: d.name.clone(),
+                    snapshot: Scanned(snap.clone()),
+                });
                 self.state.table.set_packages(packages(&snap, None));
                 let page = ui::packages::page_rows(&self.state);
                 self.state.table.scroll_into_view(page);
@@ -124,6 +148,7 @@ impl App {
                     }
                 }
                 self.clamp_scrolls();
+                return detail.into_iter().collect();
             }
             Err(ScanFailure::NoCache { path }) => {
                 self.state.snapshot = None;
@@ -137,6 +162,7 @@ impl App {
                 self.log(Level::Error, text);
             }
         }
+        vec![]
     }
 
     fn executed(&mut self, ticket: u64, result: Result<Outcome, String>) -> Vec<Effect> {

@@ -20,6 +20,8 @@ impl App {
         let action = match &self.state.modal {
             Some(Modal::Help { .. }) => keymap.action(&[Context::Help], key),
             Some(Modal::Plan(_)) => keymap.action(&[Context::Plan], key),
+            Some(Modal::Refresh(_)) => keymap.action(&[Context::Refresh], key),
+            Some(Modal::Why(_)) => keymap.action(&[Context::Why], key),
             None if self.state.table.editing => {
                 let action = keymap.action(&[Context::Filter], key);
                 if action.is_none() {
@@ -63,6 +65,8 @@ impl App {
         match &self.state.modal {
             Some(Modal::Help { .. }) => return self.act_help(action),
             Some(Modal::Plan(_)) => return self.act_plan(action),
+            Some(Modal::Refresh(_)) => return self.act_refresh(action),
+            Some(Modal::Why(_)) => return self.act_why(action),
             None => {}
         }
         let s = &mut self.state;
@@ -103,16 +107,7 @@ impl App {
             Action::Bottom => self.go(Move::Bottom),
             Action::Mark => self.mark(),
             Action::UnmarkAll => self.unmark_all(),
-            Action::Open => {
-                if let Some(p) = s.table.selected_package() {
-                    s.detail = Some(Detail {
-                        name: p.name.clone(),
-                        scroll: 0,
-                        selected: 0,
-                    });
-                    s.screen = Screen::Detail;
-                }
-            }
+            Action::Open => return self.open_detail(),
             Action::Filter => {
                 s.screen = Screen::Packages;
                 s.table.editing = true;
@@ -129,6 +124,10 @@ impl App {
             Action::SortDisk => s.table.sort_by(SortColumn::Disk),
             Action::SortReclaimable => s.table.sort_by(SortColumn::Reclaimable),
             Action::SortNewest => s.table.sort_by(SortColumn::Newest),
+            Action::SortOldest => s.table.sort_by(SortColumn::Oldest),
+            Action::SortFreshness => s.table.sort_by(SortColumn::Freshness),
+            Action::Refresh => return self.refresh(),
+            Action::Why => return self.why(),
             Action::Clean => return self.clean(),
             Action::Prune => return self.open_plan("Prune".into(), PlanKind::Prune),
             Action::PruneCi => return self.open_plan("Prune --ci".into(), PlanKind::PruneCi),
@@ -139,7 +138,29 @@ impl App {
         vec![]
     }
 
-    fn quit(&mut self) -> Vec<Effect> {
+    /// Opens the selected package's detail and asks for its entries' freshness.
+    pub(super) fn open_detail(&mut self) -> Vec<Effect> {
+        let s = &mut self.state;
+        let Some(name) = s.table.selected_package().map(|p| p.name.clone()) else {
+            return vec![];
+        };
+        s.detail = Some(Detail {
+            name: name.clone(),
+            scroll: 0,
+            selected: 0,
+            freshness: None,
+        });
+        s.screen = Screen::Detail;
+        match &s.snapshot {
+            Some(snap) => vec![Effect::EntryFreshness {
+                package: name,
+                snapshot: Scanned(snap.clone()),
+            }],
+            None => vec![],
+        }
+    }
+
+    pub(super) fn quit(&mut self) -> Vec<Effect> {
         self.state.quit = true;
         vec![Effect::CancelScan]
     }
@@ -228,10 +249,21 @@ impl App {
                     self.state.modal = None;
                     return vec![Effect::CancelExecution { ticket }];
                 }
+                // Not forcing after all: keep waiting.
+                PlanStage::ConfirmForce(plans, holders) => {
+                    d.stage = PlanStage::WaitingForLock(plans.clone(), holders.clone());
+                    d.focus = Focus::Cancel;
+                }
                 // Removal cannot be interrupted halfway; the dialog closes when it ends.
                 PlanStage::Removing(..) => {}
             },
-            Action::FocusNext if d.can_confirm() => {
+            Action::FocusNext
+                if d.can_confirm()
+                    || matches!(
+                        d.stage,
+                        PlanStage::WaitingForLock(..) | PlanStage::ConfirmForce(..)
+                    ) =>
+            {
                 d.focus = match d.focus {
                     Focus::Cancel => Focus::Confirm,
                     Focus::Confirm => Focus::Cancel,
@@ -246,7 +278,26 @@ impl App {
                     return vec![Effect::Execute { ticket, plans }];
                 }
                 (PlanStage::Computing | PlanStage::Ready(_), _) => self.state.modal = None,
-                _ => {}
+                (PlanStage::WaitingForLock(..), Focus::Cancel) => {
+                    let ticket = d.ticket;
+                    self.state.modal = None;
+                    return vec![Effect::CancelExecution { ticket }];
+                }
+                // Forcing needs a second confirmation, which starts on "keep waiting".
+                (PlanStage::WaitingForLock(plans, holders), Focus::Confirm) => {
+                    d.stage = PlanStage::ConfirmForce(plans.clone(), holders.clone());
+                    d.focus = Focus::Cancel;
+                }
+                (PlanStage::ConfirmForce(plans, holders), Focus::Cancel) => {
+                    d.stage = PlanStage::WaitingForLock(plans.clone(), holders.clone());
+                }
+                (PlanStage::ConfirmForce(plans, _), Focus::Confirm) => {
+                    let ticket = d.ticket;
+                    let total = plans.len() as u64;
+                    d.stage = PlanStage::Removing(plans.clone(), 0, total);
+                    return vec![Effect::ForceExecution { ticket }];
+                }
+                (PlanStage::Removing(..), _) => {}
             },
             Action::Up => d.scroll = add(d.scroll, -1, max),
             Action::Down => d.scroll = add(d.scroll, 1, max),
@@ -259,7 +310,7 @@ impl App {
 }
 
 /// `value + delta`, within `0..=max`.
-fn add(value: u16, delta: isize, max: u16) -> u16 {
+pub(super) fn add(value: u16, delta: isize, max: u16) -> u16 {
     let v = i64::from(value).saturating_add(i64::try_from(delta).unwrap_or(0));
     u16::try_from(v.clamp(0, i64::from(max))).unwrap_or(max)
 }

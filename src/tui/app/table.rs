@@ -2,7 +2,10 @@
 //! and sorted), the selection and the scroll position.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
 
+use crate::engine::freshness::FreshnessState;
 use crate::engine::query::Package;
 
 /// A column to sort by.
@@ -22,6 +25,11 @@ pub enum SortColumn {
     Reclaimable,
     /// Newest entry's time, most recent first.
     Newest,
+    /// Oldest entry's time, oldest first.
+    Oldest,
+    /// The index page's freshness: fresh longest first, then immutable, then
+    /// stale (most recently stale first), then revalidated or not stored, then none.
+    Freshness,
 }
 
 /// State of the packages table.
@@ -43,6 +51,8 @@ pub struct PackageTable {
     pub selected: usize,
     /// First row shown.
     pub offset: usize,
+    /// How uv judges each package's newest index page (filled in after a scan).
+    pub pages: Arc<HashMap<String, FreshnessState>>,
 }
 
 impl Default for PackageTable {
@@ -56,6 +66,7 @@ impl Default for PackageTable {
             editing: false,
             selected: 0,
             offset: 0,
+            pages: Arc::default(),
         }
     }
 }
@@ -66,6 +77,18 @@ impl PackageTable {
         let keep = self.selected_package().map(|p| p.name.clone());
         self.packages = packages;
         self.refresh(keep.as_deref());
+    }
+
+    /// Sets the index pages' freshness (re-sorting when sorted by it).
+    pub fn set_pages(&mut self, pages: Arc<HashMap<String, FreshnessState>>) {
+        self.pages = pages;
+        let keep = self.selected_package().map(|p| p.name.clone());
+        self.refresh(keep.as_deref());
+    }
+
+    /// How uv judges `package`'s newest index page, if it has one.
+    pub fn page(&self, package: &str) -> Option<&FreshnessState> {
+        self.pages.get(package)
     }
 
     /// The selected package, if any row is visible.
@@ -119,10 +142,17 @@ impl PackageTable {
             .filter(|i| self.packages[*i].name.to_lowercase().contains(&needle))
             .collect();
         let pkgs = &self.packages;
+        let pages = &self.pages;
         let (sort, reversed) = (self.sort, self.reversed);
         rows.sort_by(|a, b| {
             let (a, b) = (&pkgs[*a], &pkgs[*b]);
-            let natural = compare(sort, a, b).then_with(|| a.name.cmp(&b.name));
+            let natural = match sort {
+                SortColumn::Freshness => {
+                    freshness_rank(pages.get(&b.name)).cmp(&freshness_rank(pages.get(&a.name)))
+                }
+                _ => compare(sort, a, b),
+            }
+            .then_with(|| a.name.cmp(&b.name));
             if reversed { natural.reverse() } else { natural }
         });
         self.rows = rows;
@@ -147,6 +177,23 @@ fn compare(column: SortColumn, a: &Package, b: &Package) -> Ordering {
         SortColumn::Disk => b.sizes.disk_bytes.cmp(&a.sizes.disk_bytes),
         SortColumn::Reclaimable => b.sizes.reclaimable_bytes.cmp(&a.sizes.reclaimable_bytes),
         SortColumn::Newest => b.newest.cmp(&a.newest),
+        // Entries without a time go last.
+        SortColumn::Oldest => match (a.oldest, b.oldest) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (x, y) => y.is_some().cmp(&x.is_some()),
+        },
+        SortColumn::Freshness => Ordering::Equal,
+    }
+}
+
+/// Larger is fresher: (group, time within the group).
+fn freshness_rank(state: Option<&FreshnessState>) -> (u8, u64) {
+    match state {
+        Some(FreshnessState::Fresh { until }) => (4, *until),
+        Some(FreshnessState::Immutable { until }) => (3, *until),
+        Some(FreshnessState::Stale { since }) => (2, *since),
+        Some(FreshnessState::MustRevalidate { .. } | FreshnessState::NotStorable { .. }) => (1, 0),
+        None => (0, 0),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::engine::error::Error;
@@ -17,7 +17,7 @@ use crate::engine::select::{Selector, plan_select};
 
 use super::super::msg::EngineMsg;
 use super::super::plans::{PlanSet, add_outcome};
-use super::PlanKind;
+use super::{Control, PlanKind};
 
 /// The plans of `kind`, computed from the disk (and, for versions, the snapshot's entries).
 pub(super) fn plans_of(snap: &Snapshot, kind: &PlanKind) -> PlanSet {
@@ -57,10 +57,10 @@ pub(super) fn plans_of(snap: &Snapshot, kind: &PlanKind) -> PlanSet {
 pub(super) fn execute_plans(
     ticket: u64,
     plans: &PlanSet,
-    cancel: &AtomicBool,
+    control: &Control,
     sink: &(dyn Fn(EngineMsg) + Sync),
 ) -> Result<Outcome, String> {
-    let lock = wait_for_lock(plans.root(), lock_timeout(), cancel, &|holders| {
+    let lock = wait_for_lock(plans.root(), lock_timeout(), control, &|holders| {
         sink(EngineMsg::LockWaiting {
             ticket,
             holders: holders.to_vec(),
@@ -115,12 +115,13 @@ impl LockObserver for Observer<'_> {
     }
 }
 
-/// Takes uv's exclusive lock on the cache at `root`, waiting up to `timeout`
-/// and giving up as soon as `cancel` is set.
+/// Takes uv's exclusive lock on the cache at `root`, waiting up to `timeout`,
+/// giving up as soon as `control.cancel` is set, and going on without the
+/// lock (as `--force` does) as soon as `control.force` is.
 pub fn wait_for_lock(
     root: &Path,
     timeout: Duration,
-    cancel: &AtomicBool,
+    control: &Control,
     on_wait: &dyn Fn(&[Holder]),
 ) -> Result<CacheLock, String> {
     let started = Instant::now();
@@ -129,8 +130,12 @@ pub fn wait_for_lock(
         on_wait,
     };
     loop {
-        if cancel.load(Ordering::Relaxed) {
+        if control.cancel.load(Ordering::Relaxed) {
             return Err("cancelled while waiting for uv's lock: nothing was removed".into());
+        }
+        if control.force.load(Ordering::Relaxed) {
+            return lock_exclusive(root, Duration::ZERO, true, &observer)
+                .map_err(|e| format!("{e}; nothing was removed"));
         }
         // A zero timeout makes one short try; the loop does the waiting so it can be cancelled.
         match lock_exclusive(root, Duration::ZERO, false, &observer) {

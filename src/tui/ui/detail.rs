@@ -7,11 +7,13 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{age, bytes, count, truncate};
+use super::format::{age, bytes, count, short, truncate};
 use super::theme::Theme;
 use super::{areas, screen};
+use crate::engine::freshness::{EntryFreshness, FreshnessState, unix_seconds};
 use crate::engine::model::{Entry, EntryState, Snapshot};
 use crate::engine::query::package_entries;
+use crate::engine::why::describe_cache_info;
 use crate::tui::app::{Marked, State};
 
 /// Fixed rows above the scrolled entries (summary, column header).
@@ -50,6 +52,20 @@ pub struct EntryRow {
 /// The entries of the detail on the screen of `state`, in display order.
 pub fn entry_rows(state: &State) -> Vec<EntryRow> {
     body(state).entries
+}
+
+/// The entry (index in display order) drawn at screen row `y`, if any.
+pub fn entry_at(state: &State, _x: u16, y: u16) -> Option<usize> {
+    let d = state.detail.as_ref()?;
+    let body = areas(state, screen(state)).body;
+    let top = body.y + HEAD_ROWS;
+    if y < top || y >= body.y + body.height {
+        return None;
+    }
+    let line = usize::from(d.scroll) + usize::from(y - top);
+    entry_rows(state)
+        .iter()
+        .position(|r| line >= r.start && line < r.start + r.len)
 }
 
 /// The scrolled part of the detail on the screen of `state`.
@@ -262,6 +278,85 @@ fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &Sta
     for a in &e.detail.archives {
         out.push(Line::styled(format!("    → archive-v0/{a}"), t.dim));
     }
+    let freshness = s
+        .detail
+        .as_ref()
+        .and_then(|d| d.freshness.as_ref())
+        .and_then(|f| f.get(&e.id))
+        .filter(|_| e.state == EntryState::Current);
+    if let Some(f) = freshness {
+        freshness_lines(out, f, s, w);
+    }
+}
+
+/// How uv judges the entry now; for a local build, the cache keys it was built from.
+fn freshness_lines(out: &mut Vec<Line<'static>>, f: &EntryFreshness, s: &State, w: &Widths) {
+    let t = &s.theme;
+    let now = unix_seconds(s.now);
+    let (text, style) = match f {
+        EntryFreshness::Http { freshness, .. } => match freshness.state {
+            FreshnessState::Fresh { until } => (
+                format!(
+                    "fresh for {} more (fetched {} ago): used without asking the index",
+                    short(until.saturating_sub(now)),
+                    short(now.saturating_sub(freshness.response_time))
+                ),
+                t.good,
+            ),
+            FreshnessState::Immutable { .. } => {
+                ("immutable: used without asking the index".into(), t.good)
+            }
+            FreshnessState::Stale { since } => (
+                format!(
+                    "stale for {}: revalidated on next use{}",
+                    short(now.saturating_sub(since)),
+                    if freshness.has_validator {
+                        " (cheaply)"
+                    } else {
+                        ""
+                    }
+                ),
+                t.warn,
+            ),
+            FreshnessState::MustRevalidate { .. } => ("revalidated on every use".into(), t.warn),
+            FreshnessState::NotStorable { .. } => {
+                ("not reusable: fetched again on next use".into(), t.warn)
+            }
+        },
+        EntryFreshness::LocalBuild {
+            revision,
+            written,
+            cache_info,
+            ..
+        } => {
+            let written = written.map_or("?".into(), |x| short(now.saturating_sub(x)));
+            out.push(Line::styled(
+                format!(
+                    "    {}",
+                    truncate(
+                        &format!("local build {revision}, written {written} ago; rebuilt when these change:"),
+                        w.path
+                    )
+                ),
+                t.dim,
+            ));
+            let keys = describe_cache_info(cache_info);
+            if keys.is_empty() {
+                out.push(Line::styled("      (no cache keys recorded)", t.dim));
+            }
+            for k in keys {
+                out.push(Line::styled(
+                    format!("      {}", truncate(&k, w.path.saturating_sub(2))),
+                    t.dim,
+                ));
+            }
+            return;
+        }
+    };
+    out.push(Line::styled(
+        format!("    {}", truncate(&text, w.path)),
+        style,
+    ));
 }
 
 fn state_style(state: EntryState, t: &Theme) -> (&'static str, Style) {

@@ -2,6 +2,8 @@
 
 use std::time::SystemTime;
 
+use crate::engine::freshness::{FreshnessState, unix_seconds};
+
 /// Bytes with binary units, as uv prints them (`8.6MiB`, `123B`).
 pub fn bytes(n: u64) -> String {
     crate::engine::report::human_bytes(n)
@@ -10,7 +12,29 @@ pub fn bytes(n: u64) -> String {
 /// How long ago `t` was, in one short unit (`45s`, `17m`, `5h`, `3d`, `2mo`).
 pub fn age(now: SystemTime, t: Option<SystemTime>) -> String {
     let Some(t) = t else { return "-".into() };
-    let secs = now.duration_since(t).map_or(0, |d| d.as_secs());
+    short(now.duration_since(t).map_or(0, |d| d.as_secs()))
+}
+
+/// How uv judges an index page at `now`, in a few characters (`fresh 9m`,
+/// `stale 3d`, `immutable`, `revalidate`, `not stored`, `-`).
+pub fn page_freshness(state: Option<&FreshnessState>, now: SystemTime) -> String {
+    let now = unix_seconds(now);
+    match state {
+        None => "-".into(),
+        Some(FreshnessState::Fresh { until }) => {
+            format!("fresh {}", short(until.saturating_sub(now)))
+        }
+        Some(FreshnessState::Stale { since }) => {
+            format!("stale {}", short(now.saturating_sub(*since)))
+        }
+        Some(FreshnessState::Immutable { .. }) => "immutable".into(),
+        Some(FreshnessState::MustRevalidate { .. }) => "revalidate".into(),
+        Some(FreshnessState::NotStorable { .. }) => "not stored".into(),
+    }
+}
+
+/// A span of seconds in one short unit (`45s`, `17m`, `5h`, `3d`, `2mo`).
+pub fn short(secs: u64) -> String {
     match secs {
         s if s < 120 => format!("{s}s"),
         s if s < 7200 => format!("{}m", s / 60),

@@ -45,6 +45,10 @@ pub fn tabs(f: &mut Frame, area: Rect, state: &State) {
 }
 
 fn status_text(state: &State) -> String {
+    if let Some(p) = &state.refreshing {
+        let spin = SPINNER[usize::try_from(state.ticks % 10).unwrap_or(0)];
+        return format!("{spin} uv refreshing {p}");
+    }
     match &state.scan {
         ScanStatus::Running { progress, .. } => {
             let spin = SPINNER[usize::try_from(state.ticks % 10).unwrap_or(0)];
@@ -75,6 +79,8 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         (Some(Modal::Help { .. }), _) => &[Context::Help],
         (None, _) if missing => &[Context::Global],
         (Some(Modal::Plan(_)), _) => &[Context::Plan],
+        (Some(Modal::Refresh(_)), _) => &[Context::Refresh],
+        (Some(Modal::Why(_)), _) => &[Context::Why],
         (None, _) if state.table.editing => &[Context::Filter],
         (None, Screen::Packages) => &[Context::Packages, Context::Global],
         (None, Screen::Detail) => &[Context::Detail, Context::Global],

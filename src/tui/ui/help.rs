@@ -44,6 +44,21 @@ fn lines(keymap: &Keymap, t: &Theme) -> Vec<Line<'static>> {
             ]));
         }
     }
+    out.push(Line::raw(""));
+    out.push(Line::styled("Customise", t.header));
+    for (file, what) in [
+        ("keymap.toml", "keys, in the format of the built-in keymap"),
+        ("theme.toml", "colours: styles replacing the built-in ones"),
+        ("", "(in <config dir>/uvcache/, e.g. ~/.config/uvcache/)"),
+    ] {
+        let pad = KEY_WIDTH.saturating_sub(file.chars().count());
+        out.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(file, t.key),
+            Span::raw(" ".repeat(pad + 1)),
+            Span::raw(what),
+        ]));
+    }
     out
 }
 

@@ -11,7 +11,9 @@ pub mod packages;
 pub mod plan;
 pub mod plan_items;
 pub mod progress;
+pub mod refresh;
 pub mod theme;
+pub mod why;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -94,6 +96,8 @@ pub fn draw(f: &mut Frame, state: &State) {
     match &state.modal {
         Some(Modal::Help { scroll }) => help::draw(f, f.area(), state, *scroll),
         Some(Modal::Plan(d)) => plan::draw(f, f.area(), state, d),
+        Some(Modal::Refresh(d)) => refresh::draw(f, f.area(), state, d),
+        Some(Modal::Why(d)) => why::draw(f, f.area(), state, d),
         None => {}
     }
 }

@@ -6,20 +6,103 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::format::{age, bytes};
+use super::format::{age, bytes, page_freshness};
 use super::{areas, progress, screen};
 use crate::engine::query::Package;
 use crate::tui::app::{Marked, ScanStatus, SortColumn, State};
 
-const COLUMNS: [(&str, SortColumn, bool); 7] = [
-    ("NAME", SortColumn::Name, false),
-    ("VERSIONS", SortColumn::Versions, false),
-    ("SOURCES", SortColumn::Sources, false),
-    ("LOGICAL", SortColumn::Logical, true),
-    ("ON DISK", SortColumn::Disk, true),
-    ("RECLAIM", SortColumn::Reclaimable, true),
-    ("NEWEST", SortColumn::Newest, true),
+/// A column: header, sort column, right-aligned, width, and whether narrow screens show it.
+struct Column {
+    name: &'static str,
+    sort: SortColumn,
+    right: bool,
+    width: Constraint,
+    narrow: bool,
+}
+
+const fn column(
+    name: &'static str,
+    sort: SortColumn,
+    right: bool,
+    width: Constraint,
+    narrow: bool,
+) -> Column {
+    Column {
+        name,
+        sort,
+        right,
+        width,
+        narrow,
+    }
+}
+
+const COLUMNS: [Column; 9] = [
+    column("NAME", SortColumn::Name, false, Constraint::Fill(2), true),
+    column(
+        "VERSIONS",
+        SortColumn::Versions,
+        false,
+        Constraint::Fill(1),
+        true,
+    ),
+    column(
+        "SOURCES",
+        SortColumn::Sources,
+        false,
+        Constraint::Fill(1),
+        false,
+    ),
+    column(
+        "LOGICAL",
+        SortColumn::Logical,
+        true,
+        Constraint::Length(9),
+        false,
+    ),
+    column(
+        "ON DISK",
+        SortColumn::Disk,
+        true,
+        Constraint::Length(9),
+        true,
+    ),
+    column(
+        "RECLAIM",
+        SortColumn::Reclaimable,
+        true,
+        Constraint::Length(9),
+        true,
+    ),
+    column(
+        "NEWEST",
+        SortColumn::Newest,
+        true,
+        Constraint::Length(7),
+        true,
+    ),
+    column(
+        "OLDEST",
+        SortColumn::Oldest,
+        true,
+        Constraint::Length(7),
+        true,
+    ),
+    column(
+        "INDEX PAGE",
+        SortColumn::Freshness,
+        false,
+        Constraint::Length(11),
+        true,
+    ),
 ];
+
+/// Below this width the sources and logical size columns are left out.
+const WIDE: u16 = 110;
+
+/// The columns shown in a table `width` wide.
+fn shown(width: u16) -> impl Iterator<Item = &'static Column> {
+    COLUMNS.iter().filter(move |c| c.narrow || width >= WIDE)
+}
 
 /// The table's area and, while scanning, the gauge's.
 fn split(area: Rect, state: &State) -> (Option<Rect>, Rect) {
@@ -57,34 +140,25 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         return;
     }
     let arrow = if table.reversed { "▲" } else { "▼" };
-    let header = Row::new(
-        std::iter::once(cell(String::new(), false)).chain(COLUMNS.iter().map(
-            |(name, col, right)| {
-                let label = if *col == table.sort {
-                    format!("{name}{arrow}")
-                } else {
-                    (*name).to_string()
-                };
-                cell(label, *right)
-            },
-        )),
-    )
+    let header = Row::new(std::iter::once(cell(String::new(), false)).chain(
+        shown(area.width).map(|c| {
+            let label = if c.sort == table.sort {
+                format!("{}{arrow}", c.name)
+            } else {
+                c.name.to_string()
+            };
+            cell(label, c.right)
+        }),
+    ))
     .style(t.header);
     let rows = table
         .rows
         .iter()
         .filter_map(|i| table.packages.get(*i))
-        .map(|p| row(p, state));
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Fill(2),
-        Constraint::Fill(1),
-        Constraint::Length(9),
-        Constraint::Length(9),
-        Constraint::Length(9),
-        Constraint::Length(9),
-        Constraint::Length(7),
-    ];
+        .map(|p| row(p, state, area.width));
+    let widths: Vec<Constraint> = std::iter::once(Constraint::Length(1))
+        .chain(shown(area.width).map(|c| c.width))
+        .collect();
     let widget = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
@@ -95,22 +169,41 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     f.render_stateful_widget(widget, area, &mut ts);
 }
 
-fn row<'a>(p: &'a Package, state: &State) -> Row<'a> {
+fn row<'a>(p: &'a Package, state: &State, width: u16) -> Row<'a> {
     let mark = match state.marks.of_package(&p.name) {
         Marked::No => Cell::from(""),
         Marked::Versions => Cell::from(Span::styled("◐", state.theme.warn)),
         Marked::Whole => Cell::from(Span::styled("●", state.theme.warn)),
     };
-    Row::new([
-        mark,
-        cell(p.name.clone(), false),
-        cell(p.versions.join(", "), false),
-        cell(p.sources.join(","), false),
-        cell(bytes(p.sizes.logical_bytes), true),
-        cell(bytes(p.sizes.disk_bytes), true),
-        cell(bytes(p.sizes.reclaimable_bytes), true),
-        cell(age(state.now, p.newest), true),
-    ])
+    let cells = shown(width).map(|c| {
+        let text = match c.sort {
+            SortColumn::Name => p.name.clone(),
+            SortColumn::Versions => p.versions.join(", "),
+            SortColumn::Sources => p.sources.join(","),
+            SortColumn::Logical => bytes(p.sizes.logical_bytes),
+            SortColumn::Disk => bytes(p.sizes.disk_bytes),
+            SortColumn::Reclaimable => bytes(p.sizes.reclaimable_bytes),
+            SortColumn::Newest => age(state.now, p.newest),
+            SortColumn::Oldest => age(state.now, p.oldest),
+            SortColumn::Freshness => page_freshness(state.table.page(&p.name), state.now),
+        };
+        cell(text, c.right)
+    });
+    Row::new(std::iter::once(mark).chain(cells))
+}
+
+/// The visible row (index into the table's rows) drawn at screen row `y`, if any.
+pub fn row_at(state: &State, x: u16, y: u16) -> Option<usize> {
+    let body = areas(state, screen(state)).body;
+    let (_, table) = split(body, state);
+    let inside = x >= table.x && x < table.x + table.width;
+    // The first row is the header.
+    let first = table.y + 1;
+    if !inside || y < first || y >= table.y + table.height {
+        return None;
+    }
+    let index = state.table.offset + usize::from(y - first);
+    (index < state.table.rows.len()).then_some(index)
 }
 
 fn cell<'a>(text: String, right: bool) -> Cell<'a> {

@@ -35,7 +35,8 @@ fn parts(area: Rect, d: &PlanDialog, state: &State) -> (Rect, Parts) {
         })
         .unwrap_or(0);
     let status_rows: usize = match d.stage {
-        PlanStage::WaitingForLock(..) | PlanStage::Removing(..) => 2,
+        PlanStage::WaitingForLock(..) | PlanStage::ConfirmForce(..) => 3,
+        PlanStage::Removing(..) => 2,
         _ => 0,
     };
     let total_rows: usize = if d.plan().is_some_and(|p| !p.is_empty()) {
@@ -153,20 +154,27 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog) {
         p.warnings,
     );
     match &d.stage {
-        PlanStage::WaitingForLock(_, holders) => {
+        PlanStage::WaitingForLock(_, holders) | PlanStage::ConfirmForce(_, holders) => {
             let who: Vec<String> = holders
                 .iter()
                 .map(|h| format!("pid {} ({})", h.pid, h.command))
                 .collect();
-            let text = format!(
-                "Waiting for uv's lock on {}/.lock{}. Esc cancels.",
-                plan.root().display(),
-                if who.is_empty() {
-                    String::new()
-                } else {
-                    format!(", held by {}", who.join(", "))
-                }
-            );
+            let held = if who.is_empty() {
+                String::new()
+            } else {
+                format!(", held by {}", who.join(", "))
+            };
+            let text = if matches!(d.stage, PlanStage::ConfirmForce(..)) {
+                format!(
+                    "Remove without uv's lock{held}? Files a running uv is reading or \
+                     installing from may vanish under it (this is --force)."
+                )
+            } else {
+                format!(
+                    "Waiting for uv's lock on the cache (its .lock file){held}. Cancel, or force \
+                     the removal."
+                )
+            };
             f.render_widget(
                 Paragraph::new(text)
                     .style(t.warn)
@@ -198,6 +206,21 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog) {
 
 fn buttons(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog, removable: bool) {
     let t = &state.theme;
+    let labels = match d.stage {
+        PlanStage::WaitingForLock(..) => Some(("[ Cancel ]", "[ Force… ]")),
+        PlanStage::ConfirmForce(..) => Some(("[ Keep waiting ]", "[ Remove without the lock ]")),
+        _ => None,
+    };
+    if let Some((cancel, force)) = labels {
+        let style = |focus: Focus, on| if d.focus == focus { on } else { t.button };
+        let line = Line::from(vec![
+            Span::styled(cancel, style(Focus::Cancel, t.button_focused)),
+            Span::raw("   "),
+            Span::styled(force, style(Focus::Confirm, t.danger_focused)),
+        ]);
+        f.render_widget(Paragraph::new(line.centered()), area);
+        return;
+    }
     let deciding = matches!(d.stage, PlanStage::Ready(_));
     let cancel_label = if removable { "[ Cancel ]" } else { "[ Close ]" };
     let cancel_style = if deciding && d.focus == Focus::Cancel {

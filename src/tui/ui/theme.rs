@@ -1,5 +1,8 @@
-//! Styles of the terminal UI, from `assets/theme.default.toml`; without
-//! colour (NO_COLOR) only bold, dim and reverse video are used.
+//! Styles of the terminal UI, from `assets/theme.default.toml` with the
+//! user's `<config dir>/uvcache/theme.toml` on top; without colour
+//! (NO_COLOR) only bold, dim and reverse video are used.
+
+use std::path::{Path, PathBuf};
 
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
@@ -113,6 +116,56 @@ impl Theme {
     /// Parses a theme file; `color: false` drops every colour.
     pub fn parse(text: &str, color: bool) -> Result<Theme, String> {
         let raw: RawTheme = toml::from_str(text).map_err(|e| e.to_string())?;
+        Theme::of_raw(raw, color)
+    }
+
+    /// The built-in theme with the styles of the user's file (a partial theme:
+    /// each style given replaces the built-in one), and any problem with that
+    /// file (the built-in theme is used then).
+    pub fn load(user_file: Option<&Path>, color: bool) -> (Theme, Option<String>) {
+        let built_in = Theme::built_in(color);
+        let Some(path) = user_file.filter(|p| p.is_file()) else {
+            return (built_in, None);
+        };
+        match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Theme::with_overrides(&text, color))
+        {
+            Ok(theme) => (theme, None),
+            Err(e) => (
+                built_in,
+                Some(format!(
+                    "ignoring the theme `{}`: {e}; using the built-in colours",
+                    path.display()
+                )),
+            ),
+        }
+    }
+
+    /// The built-in theme with the styles of `user` (a partial theme file) on top.
+    pub fn with_overrides(user: &str, color: bool) -> Result<Theme, String> {
+        let mut table: toml::Table = DEFAULT_THEME
+            .parse()
+            .map_err(|e: toml::de::Error| e.to_string())?;
+        let user: toml::Table = user.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        for (key, value) in user {
+            if !table.contains_key(&key) {
+                return Err(format!("unknown style `{key}`"));
+            }
+            table.insert(key, value);
+        }
+        let raw: RawTheme = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| e.to_string())?;
+        Theme::of_raw(raw, color)
+    }
+
+    /// Where the user's theme lives: `<config dir>/uvcache/theme.toml`.
+    pub fn user_file() -> Option<PathBuf> {
+        dirs::config_dir().map(|d| d.join("uvcache").join("theme.toml"))
+    }
+
+    fn of_raw(raw: RawTheme, color: bool) -> Result<Theme, String> {
         Ok(Theme {
             title: raw.title.style(color)?,
             tab: raw.tab.style(color)?,
@@ -176,5 +229,26 @@ mod tests {
         let plain = Theme::parse(DEFAULT_THEME, false).expect("theme");
         assert_eq!(plain.good.fg, None);
         assert!(plain.selected.add_modifier.contains(Modifier::REVERSED));
+    }
+
+    #[test]
+    fn a_user_theme_overrides_some_styles_and_a_broken_one_is_reported() {
+        let t = Theme::with_overrides("good = { fg = \"magenta\", bold = true }\n", true)
+            .expect("theme");
+        assert_eq!(t.good.fg, Some(Color::Magenta));
+        assert!(t.good.add_modifier.contains(Modifier::BOLD));
+        assert_eq!(t.warn.fg, Some(Color::Yellow), "the rest is built in");
+        let plain = Theme::with_overrides("good = { fg = \"magenta\" }\n", false).expect("theme");
+        assert_eq!(plain.good.fg, None, "no colour stays no colour");
+        assert!(Theme::with_overrides("nope = { bold = true }\n", true).is_err());
+        assert!(Theme::with_overrides("good = { fg = \"mauve\" }\n", true).is_err());
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bad = dir.path().join("theme.toml");
+        std::fs::write(&bad, "good = 3\n").expect("write");
+        let (theme, problem) = Theme::load(Some(&bad), true);
+        assert!(problem.is_some_and(|p| p.contains("theme.toml")));
+        assert_eq!(theme, Theme::built_in(true));
+        let (_, problem) = Theme::load(Some(&dir.path().join("absent.toml")), true);
+        assert!(problem.is_none());
     }
 }

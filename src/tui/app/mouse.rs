@@ -1,0 +1,64 @@
+//! The mouse: a click selects a package row (a click on the selected row
+//! opens it) or a detail entry; the wheel scrolls whatever keys would.
+
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+
+use super::super::action::Action;
+use super::super::effects::Effect;
+use super::super::ui;
+use super::{App, Screen};
+
+/// Lines the wheel moves per notch.
+const WHEEL_LINES: usize = 3;
+
+impl App {
+    pub(super) fn mouse(&mut self, event: &MouseEvent) -> Vec<Effect> {
+        match event.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                self.dirty = true;
+                let action = if event.kind == MouseEventKind::ScrollDown {
+                    Action::Down
+                } else {
+                    Action::Up
+                };
+                let mut effects = Vec::new();
+                for _ in 0..WHEEL_LINES {
+                    effects.extend(self.act(action));
+                }
+                effects
+            }
+            MouseEventKind::Down(MouseButton::Left) if self.state.modal.is_none() => {
+                self.click(event.column, event.row)
+            }
+            _ => vec![],
+        }
+    }
+
+    fn click(&mut self, column: u16, row: u16) -> Vec<Effect> {
+        match self.state.screen {
+            Screen::Packages => {
+                let Some(index) = ui::packages::row_at(&self.state, column, row) else {
+                    return vec![];
+                };
+                self.dirty = true;
+                self.state.status = None;
+                if index == self.state.table.selected {
+                    return self.open_detail();
+                }
+                self.state.table.selected = index;
+                let page = ui::packages::page_rows(&self.state);
+                self.state.table.scroll_into_view(page);
+            }
+            Screen::Detail => {
+                if let Some(index) = ui::detail::entry_at(&self.state, column, row)
+                    && let Some(d) = &mut self.state.detail
+                {
+                    d.selected = index;
+                    self.dirty = true;
+                }
+            }
+            Screen::Overview => {}
+        }
+        vec![]
+    }
+}
