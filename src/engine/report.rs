@@ -25,6 +25,23 @@ pub fn removed_summary(files: u64, dirs: u64, uv_bytes: u64) -> String {
     }
 }
 
+/// A span of seconds in one short unit (`45s`, `17m`, `5h`, `3d`, `2mo`).
+pub fn span(secs: u64) -> String {
+    match secs {
+        s if s < 120 => format!("{s}s"),
+        s if s < 7200 => format!("{}m", s / 60),
+        s if s < 172_800 => format!("{}h", s / 3600),
+        s if s < 5_184_000 => format!("{}d", s / 86_400),
+        s => format!("{}mo", s / 2_592_000),
+    }
+}
+
+/// How long ago `t` was, as a [`span`] (`-` for no time).
+pub fn age(now: std::time::SystemTime, t: Option<std::time::SystemTime>) -> String {
+    let Some(t) = t else { return "-".into() };
+    span(now.duration_since(t).map_or(0, |d| d.as_secs()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,10 +9,9 @@ use serde_json::json;
 use super::super::output::{Table, Tone, bytes};
 use super::super::{GlobalArgs, Printer};
 use super::open_snapshot;
-use crate::engine::freshness::{EntryFreshness, FreshnessState, of_entry, unix_seconds};
+use crate::engine::freshness::{FreshnessState, newest_index_page, unix_seconds};
 use crate::engine::layout::BucketKind;
-use crate::engine::model::{EntryKind, Snapshot};
-use crate::engine::query::{Package, SortKey, packages, sort_packages};
+use crate::engine::query::{SortKey, packages, sort_packages};
 
 /// Arguments of `uvcache list`.
 #[derive(Debug, Args)]
@@ -52,8 +51,10 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
     let total = pkgs.len();
     pkgs.truncate(args.limit.unwrap_or(usize::MAX));
     let now = SystemTime::now();
-    let index_pages: Vec<Option<FreshnessState>> =
-        pkgs.iter().map(|p| page_freshness(&snap, p, now)).collect();
+    let index_pages: Vec<Option<FreshnessState>> = pkgs
+        .iter()
+        .map(|p| newest_index_page(&snap, &p.ids, now))
+        .collect();
     if global.json {
         let rows: Vec<serde_json::Value> = pkgs
             .iter()
@@ -111,39 +112,7 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
     Ok(ExitCode::SUCCESS)
 }
 
-/// "3d ago"-style age.
-pub fn age(now: SystemTime, t: Option<SystemTime>) -> String {
-    let Some(t) = t else { return "-".into() };
-    age_secs(now.duration_since(t).map_or(0, |d| d.as_secs()))
-}
-
-/// A short span: `42s`, `5m`, `3h`, `2d`, `4mo`.
-pub fn age_secs(secs: u64) -> String {
-    match secs {
-        s if s < 120 => format!("{s}s"),
-        s if s < 7200 => format!("{}m", s / 60),
-        s if s < 172_800 => format!("{}h", s / 3600),
-        s if s < 5_184_000 => format!("{}d", s / 86_400),
-        s => format!("{}mo", s / 2_592_000),
-    }
-}
-
-/// How uv judges the package's newest Simple API page now (the page decides
-/// whether a just-published version is seen).
-fn page_freshness(snap: &Snapshot, p: &Package, now: SystemTime) -> Option<FreshnessState> {
-    p.ids
-        .iter()
-        .filter_map(|id| snap.entries.get(*id as usize))
-        .filter(|e| e.kind == EntryKind::SimplePage)
-        .filter_map(|e| match of_entry(&snap.root.path, e, now)? {
-            EntryFreshness::Http { freshness, .. } => {
-                Some((freshness.response_time, freshness.state))
-            }
-            EntryFreshness::LocalBuild { .. } => None,
-        })
-        .max_by_key(|(t, _)| *t)
-        .map(|(_, s)| s)
-}
+pub use crate::engine::report::{age, span as age_secs};
 
 fn page_label(state: Option<&FreshnessState>, now: SystemTime) -> String {
     let now = unix_seconds(now);

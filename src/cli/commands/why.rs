@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::super::output::Tone;
 use super::super::{GlobalArgs, Printer};
-use crate::engine::keys::{KeyValue, cache_info_json};
+use crate::engine::keys::cache_info_json;
 use crate::engine::locate::{LocateOptions, locate};
 use crate::engine::why::{
     EnvironmentChoice, LocalKind, PackageReport, Severity, Verdict, WhyOptions, utc, why,
@@ -105,7 +105,11 @@ fn render(p: &PackageReport, printer: &Printer) -> Vec<String> {
         };
         lines.push(format!("  keys{origin}:"));
         for r in &eval.results {
-            lines.push(format!("    {:<28} {}", r.key.label(), key_value(&r.value)));
+            lines.push(format!(
+                "    {:<28} {}",
+                r.key.label(),
+                crate::engine::why::describe_key_value(&r.value)
+            ));
         }
     }
     if let Some(recorded) = &p.recorded {
@@ -154,48 +158,4 @@ fn render(p: &PackageReport, printer: &Printer) -> Vec<String> {
         lines.push(printer.paint(Tone::Dim, &format!("  hint: {h}")));
     }
     lines
-}
-
-fn key_value(v: &KeyValue) -> String {
-    match v {
-        KeyValue::Files { files } if files.is_empty() => "no file".into(),
-        KeyValue::Files { files } => {
-            let newest = files.iter().max_by_key(|f| f.timestamp);
-            match newest {
-                Some(f) if files.len() == 1 => format!("changed {}", utc(&f.timestamp)),
-                Some(f) => format!(
-                    "{} files, newest {} {}",
-                    files.len(),
-                    f.path.display(),
-                    utc(&f.timestamp)
-                ),
-                None => String::new(),
-            }
-        }
-        KeyValue::Dir { stamp: None } => "skipped (not a directory)".into(),
-        KeyValue::Dir { stamp: Some(s) } => match s {
-            crate::engine::formats::DirStamp::Created(t) => format!("created {}", utc(t)),
-            crate::engine::formats::DirStamp::Inode(n) => format!("inode {n}"),
-            crate::engine::formats::DirStamp::Missing => "absent".into(),
-        },
-        KeyValue::Git { commit, tags } => {
-            let mut parts = Vec::new();
-            let mut errors: Vec<&str> = Vec::new();
-            match commit {
-                Some(Ok(c)) => parts.push(format!("commit {}", c.get(..12).unwrap_or(c))),
-                Some(Err(e)) => errors.push(e),
-                None => {}
-            }
-            match tags {
-                Some(Ok(t)) => parts.push(format!("{} tags", t.len())),
-                Some(Err(e)) => errors.push(e),
-                None => {}
-            }
-            errors.dedup();
-            parts.extend(errors.iter().map(|e| format!("not recorded: {e}")));
-            parts.join(", ")
-        }
-        KeyValue::Env { value: Some(v) } => format!("= {v:?}"),
-        KeyValue::Env { value: None } => "unset".into(),
-    }
 }

@@ -9,11 +9,7 @@ pub fn bytes(n: u64) -> String {
     crate::engine::report::human_bytes(n)
 }
 
-/// How long ago `t` was, in one short unit (`45s`, `17m`, `5h`, `3d`, `2mo`).
-pub fn age(now: SystemTime, t: Option<SystemTime>) -> String {
-    let Some(t) = t else { return "-".into() };
-    short(now.duration_since(t).map_or(0, |d| d.as_secs()))
-}
+pub use crate::engine::report::{age, span as short};
 
 /// How uv judges an index page at `now`, in a few characters (`fresh 9m`,
 /// `stale 3d`, `immutable`, `revalidate`, `not stored`, `-`).
@@ -30,17 +26,6 @@ pub fn page_freshness(state: Option<&FreshnessState>, now: SystemTime) -> String
         Some(FreshnessState::Immutable { .. }) => "immutable".into(),
         Some(FreshnessState::MustRevalidate { .. }) => "revalidate".into(),
         Some(FreshnessState::NotStorable { .. }) => "not stored".into(),
-    }
-}
-
-/// A span of seconds in one short unit (`45s`, `17m`, `5h`, `3d`, `2mo`).
-pub fn short(secs: u64) -> String {
-    match secs {
-        s if s < 120 => format!("{s}s"),
-        s if s < 7200 => format!("{}m", s / 60),
-        s if s < 172_800 => format!("{}h", s / 3600),
-        s if s < 5_184_000 => format!("{}d", s / 86_400),
-        s => format!("{}mo", s / 2_592_000),
     }
 }
 

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
-use super::format::{bar, bytes, count};
+use super::format::{age, bar, bytes, count};
 use super::progress;
 use crate::engine::layout::TopLevel;
 use crate::engine::model::{Bucket, Snapshot};
@@ -61,21 +61,35 @@ fn summary(s: &Snapshot, state: &State) -> Vec<Line<'static>> {
         Line::from(vec![
             label("Total"),
             Span::raw(format!(
-                "{} logical · {} on disk · {} reclaimable now",
+                "{} logical · {} on disk · {} reclaimable {}",
                 bytes(s.total.logical_bytes),
                 bytes(s.total.disk_bytes),
-                bytes(s.total.reclaimable_bytes)
+                bytes(s.total.reclaimable_bytes),
+                match s.index.reclaimable_as_of {
+                    // Links from outside the cache were counted by an earlier scan.
+                    Some(t) => format!("as of {} ago", age(state.now, Some(t))),
+                    None => "now".to_string(),
+                }
             )),
         ]),
         Line::from(vec![
             label(""),
             Span::styled(
                 format!(
-                    "{} · {} · {} · scanned in {}ms",
+                    "{} · {} · {} · scanned in {}ms{}",
                     count(packages as u64, "package", "packages"),
                     count(s.entries.len() as u64, "entry", "entries"),
                     count(s.total.files, "file", "files"),
-                    s.elapsed_ms
+                    s.elapsed_ms,
+                    if s.index.archives_reused > 0 {
+                        format!(
+                            " ({} of {} archives from the scan index)",
+                            s.index.archives_reused,
+                            s.index.archives_reused + s.index.archives_walked
+                        )
+                    } else {
+                        String::new()
+                    }
                 ),
                 t.dim,
             ),
