@@ -397,7 +397,59 @@ pub fn save(path: &Path, index: &IndexFile) -> Result<u64, String> {
         let _ = std::fs::remove_file(&tmp);
         return Err(format!("cannot write `{}`: {e}", path.display()));
     }
+    remove_orphans(dir, path);
     Ok(bytes.len() as u64)
+}
+
+/// Removes, from the index directory, the indexes of caches that no longer
+/// exist and temporary files more than an hour old (left by a crash). Only
+/// files named as uvcache names them, and only index files whose own header
+/// names the missing root, are touched.
+fn remove_orphans(dir: &Path, keep: &Path) {
+    let Ok(items) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let hour = std::time::Duration::from_secs(3600);
+    for item in items.flatten() {
+        let path = item.path();
+        if path == keep {
+            continue;
+        }
+        let name = item.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Ok(meta) = item.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        if let Some(stem) = name.strip_suffix(".idx") {
+            if super::names::is_digest(stem)
+                && let Some(root) = std::fs::read(&path).ok().and_then(|b| root_of(&b))
+                && !Path::new(&root).exists()
+            {
+                let _ = std::fs::remove_file(&path);
+            }
+        } else if name.starts_with('.')
+            && name.ends_with(".tmp")
+            && name.contains(".idx.")
+            && meta
+                .modified()
+                .is_ok_and(|m| m.elapsed().is_ok_and(|age| age > hour))
+        {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+/// The cache root an index file describes (read from its header and the
+/// first field of the body).
+fn root_of(bytes: &[u8]) -> Option<String> {
+    if bytes.len() < HEADER_LEN || &bytes[..MAGIC.len()] != MAGIC {
+        return None;
+    }
+    let body = &bytes[HEADER_LEN..];
+    postcard::take_from_bytes::<String>(body)
+        .ok()
+        .map(|(root, _)| root)
 }
 
 /// How a scan used the index.
@@ -584,5 +636,28 @@ mod tests {
                 .unwrap_err()
                 .contains("no index")
         );
+    }
+
+    #[test]
+    fn saving_removes_indexes_of_caches_that_are_gone_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let live_root = dir.path().join("live-cache");
+        std::fs::create_dir(&live_root).expect("mkdir");
+        let gone = dir.path().join("0123456789abcdef.idx");
+        save(&gone, &index()).expect("saves");
+        let live = dir.path().join("fedcba9876543210.idx");
+        let mut live_index = index();
+        live_index.root = live_root.to_string_lossy().into_owned();
+        save(&live, &live_index).expect("saves");
+        let foreign = dir.path().join("notes.txt");
+        std::fs::write(&foreign, "mine").expect("write");
+        let odd = dir.path().join("not-a-digest.idx");
+        std::fs::write(&odd, to_bytes(&index()).expect("encodes")).expect("write");
+        // `/c`, the root of `index()`, does not exist: its index goes.
+        let own = dir.path().join("00000000000000aa.idx");
+        save(&own, &index()).expect("saves");
+        assert!(!gone.exists(), "the index of a missing cache is removed");
+        assert!(own.exists(), "the index just written stays");
+        assert!(live.exists() && foreign.exists() && odd.exists());
     }
 }
