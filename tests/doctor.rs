@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-use support::{FixtureKind, IndexServer, UV_CURRENT, copy_into, fixture, uv_bin, uv_command};
+use support::{IndexServer, UV_CURRENT, serve_fixture_index, uv_bin, uv_command};
 
 const BIN: &str = env!("CARGO_BIN_EXE_uvcache");
 
@@ -27,12 +27,7 @@ struct Setup {
 impl Setup {
     fn new() -> Setup {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let index = tmp.path().join("index");
-        let files = fixture(FixtureKind::Current).work.join("index");
-        for e in fs::read_dir(&files).expect("fixture index").flatten() {
-            copy_into(&e.path(), &index);
-        }
-        let server = IndexServer::start(&index, &tmp.path().join("flat"));
+        let server = serve_fixture_index(tmp.path());
         let work = tmp.path().join("work");
         fs::create_dir_all(&work).expect("mkdir");
         Setup {

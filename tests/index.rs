@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use serde_json::Value;
-use support::{FixtureKind, IndexServer, UV_CURRENT, copy_into, fixture, uv_command};
+use support::{IndexServer, UV_CURRENT, serve_fixture_index, uv_command};
 use uvcache::engine::index::IndexMode;
 use uvcache::engine::locate::{CacheRoot, RootRule};
 use uvcache::engine::model::Snapshot;
@@ -31,12 +31,7 @@ struct Setup {
 impl Setup {
     fn new() -> Setup {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let files = fixture(FixtureKind::Current).work.join("index");
-        let index = tmp.path().join("index");
-        for e in fs::read_dir(&files).expect("fixture index").flatten() {
-            copy_into(&e.path(), &index);
-        }
-        let server = IndexServer::start(&index, &tmp.path().join("flat"));
+        let server = serve_fixture_index(tmp.path());
         let work = tmp.path().join("work");
         fs::create_dir_all(&work).expect("mkdir");
         Setup {

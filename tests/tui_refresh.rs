@@ -15,10 +15,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use support::{
-    FixtureKind, IndexServer, ProjectSpec, UV_CURRENT, copy_into, fixture, uv_bin, uv_command,
-    write_project,
-};
+use support::{ProjectSpec, UV_CURRENT, serve_fixture_index, uv_bin, uv_command, write_project};
 use tui_common::{Harness, config};
 use uvcache::engine::locate::RootRule;
 use uvcache::engine::model::EntryKind;
@@ -59,14 +56,7 @@ fn log_text(h: &Harness) -> String {
 #[test]
 fn refresh_runs_uv_streams_its_output_and_lists_the_cache_changes() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let index = tmp.path().join("index");
-    for e in fs::read_dir(fixture(FixtureKind::Current).work.join("index"))
-        .expect("fixture index")
-        .flatten()
-    {
-        copy_into(&e.path(), &index);
-    }
-    let server = IndexServer::start(&index, &tmp.path().join("flat"));
+    let server = serve_fixture_index(tmp.path());
     let cache = tmp.path().join("cache");
     let work = tmp.path().join("work");
     let project = work.join("app");

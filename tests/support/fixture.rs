@@ -527,3 +527,15 @@ fn install_phase(r: &Recipe, version: &str) -> Vec<PathBuf> {
 
     vec![main, second]
 }
+
+/// Serves the current fixture's distributions (alpha 1.0.0 and 2.0.0 wheels and sdists, beta
+/// as an sdist only, the flit_core build backend) from a copy under `dir/index`, with an empty
+/// flat index at `dir/flat`.
+pub fn serve_fixture_index(dir: &Path) -> crate::support::IndexServer {
+    let index = dir.join("index");
+    let files = fixture(FixtureKind::Current).work.join("index");
+    for e in fs::read_dir(&files).expect("fixture index").flatten() {
+        crate::support::copy_into(&e.path(), &index);
+    }
+    crate::support::IndexServer::start(&index, &dir.join("flat"))
+}

@@ -26,7 +26,9 @@ mod server;
 mod sha256;
 mod uv;
 
-pub use fixture::{FIXTURE_RECIPE_VERSION, Fixture, FixtureKind, copy_fixture, fixture};
+pub use fixture::{
+    FIXTURE_RECIPE_VERSION, Fixture, FixtureKind, copy_fixture, fixture, serve_fixture_index,
+};
 pub use packages::{
     ProjectSpec, build_project, copy_into, git, write_project, write_wheel_metadata,
 };

@@ -6,8 +6,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use crate::support::{
-    FixtureKind, IndexServer, ProjectSpec, UV_CURRENT, copy_into, fixture, uv_command,
-    write_project,
+    IndexServer, ProjectSpec, UV_CURRENT, serve_fixture_index, uv_command, write_project,
 };
 
 /// The synced project; removed on drop.
@@ -26,14 +25,7 @@ impl SyncedProject {
     /// Writes the projects and runs `uv sync` in `app`.
     pub fn new() -> SyncedProject {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let index = tmp.path().join("index");
-        for e in fs::read_dir(fixture(FixtureKind::Current).work.join("index"))
-            .expect("fixture index")
-            .flatten()
-        {
-            copy_into(&e.path(), &index);
-        }
-        let server = IndexServer::start(&index, &tmp.path().join("flat"));
+        let server = serve_fixture_index(tmp.path());
         let cache = tmp.path().join("cache");
         let work = tmp.path().join("w");
         let project = work.join("app");
