@@ -11,34 +11,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-use support::{IndexServer, UV_CURRENT, serve_fixture_index, uv_bin, uv_command};
+use support::{UV_CURRENT, uv_bin, uv_command};
 
 const BIN: &str = env!("CARGO_BIN_EXE_uvcache");
 
-/// A cache in a temporary directory and a local index with the fixture's distributions.
-struct Setup {
-    _tmp: tempfile::TempDir,
-    _server: IndexServer,
-    index_url: String,
-    cache: PathBuf,
-    work: PathBuf,
-}
+use support::Sandbox as Setup;
 
 impl Setup {
-    fn new() -> Setup {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let server = serve_fixture_index(tmp.path());
-        let work = tmp.path().join("work");
-        fs::create_dir_all(&work).expect("mkdir");
-        Setup {
-            index_url: server.simple_url(),
-            _server: server,
-            cache: tmp.path().join("cache"),
-            work,
-            _tmp: tmp,
-        }
-    }
-
     /// uv with the test environment (`UV_LINK_MODE=hardlink` unless `env` says otherwise).
     fn uv(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = uv_command(UV_CURRENT, &self.cache, &self.work);

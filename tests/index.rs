@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use serde_json::Value;
-use support::{IndexServer, UV_CURRENT, serve_fixture_index, uv_command};
+use support::{UV_CURRENT, uv_command};
 use uvcache::engine::index::IndexMode;
 use uvcache::engine::locate::{CacheRoot, RootRule};
 use uvcache::engine::model::Snapshot;
@@ -17,31 +17,12 @@ use uvcache::engine::progress::Silent;
 use uvcache::engine::scan::{ScanOptions, scan};
 use uvcache::engine::uv::resolve_release;
 
-/// An empty cache, a work directory, and a local index serving the fixture's
-/// distributions (alpha 1.0.0 and 2.0.0, beta as an sdist, flit_core).
-struct Setup {
-    _tmp: tempfile::TempDir,
-    _server: IndexServer,
-    index_url: String,
-    cache: PathBuf,
-    work: PathBuf,
-    index_file: PathBuf,
-}
+use support::Sandbox as Setup;
 
 impl Setup {
-    fn new() -> Setup {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let server = serve_fixture_index(tmp.path());
-        let work = tmp.path().join("work");
-        fs::create_dir_all(&work).expect("mkdir");
-        Setup {
-            index_url: server.simple_url(),
-            _server: server,
-            cache: tmp.path().join("cache"),
-            index_file: tmp.path().join("state").join("cache.idx"),
-            work,
-            _tmp: tmp,
-        }
+    /// Where these tests keep the index (not in the user's state directory).
+    fn index_file(&self) -> PathBuf {
+        self.tmp.path().join("state").join("cache.idx")
     }
 
     fn uv(&self, args: &[&str]) {
@@ -72,7 +53,7 @@ impl Setup {
         let opts = ScanOptions {
             threads: 4,
             index,
-            index_file: Some(self.index_file.clone()),
+            index_file: Some(self.index_file()),
         };
         scan(&root, uv, &opts, &Silent, &AtomicBool::new(false)).expect("scan")
     }
@@ -153,7 +134,7 @@ fn indexed_scans_equal_full_scans_across_real_uv_operations() {
         first.index.written_bytes > 0,
         "the first scan writes the index"
     );
-    assert!(s.index_file.is_file());
+    assert!(s.index_file().is_file());
 
     // Nothing changed: everything reused, nothing rewritten, totals exact.
     let same = s.check("reopen", true);
@@ -226,7 +207,7 @@ fn damaged_or_foreign_indexes_are_ignored_and_rewritten() {
     ]);
     let full = s.scan(IndexMode::Off);
     s.scan(IndexMode::Rebuild);
-    let good = fs::read(&s.index_file).expect("index written");
+    let good = fs::read(s.index_file()).expect("index written");
     let mut cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("truncated", good[..good.len() / 2].to_vec(), "truncated"),
         ("empty", Vec::new(), "not a uvcache index"),
@@ -240,7 +221,7 @@ fn damaged_or_foreign_indexes_are_ignored_and_rewritten() {
     future[14] = 0xfe;
     cases.push(("other format", future, "index format"));
     for (what, bytes, reason) in cases {
-        fs::write(&s.index_file, &bytes).expect("write damaged index");
+        fs::write(s.index_file(), &bytes).expect("write damaged index");
         let snap = s.scan(IndexMode::Use);
         let ignored = snap.index.ignored.clone().unwrap_or_default();
         assert!(ignored.contains(reason), "{what}: {ignored}");
@@ -248,7 +229,7 @@ fn damaged_or_foreign_indexes_are_ignored_and_rewritten() {
         assert_eq!(comparable(&snap, true), comparable(&full, true), "{what}");
         assert!(snap.index.written_bytes > 0, "{what}: rewritten");
         assert_eq!(
-            fs::read(&s.index_file).expect("rewritten").len(),
+            fs::read(s.index_file()).expect("rewritten").len(),
             good.len(),
             "{what}"
         );
@@ -275,7 +256,7 @@ fn damaged_or_foreign_indexes_are_ignored_and_rewritten() {
     let opts = ScanOptions {
         threads: 2,
         index: IndexMode::Use,
-        index_file: Some(s.index_file.clone()),
+        index_file: Some(s.index_file()),
     };
     let snap = scan(&root, uv, &opts, &Silent, &AtomicBool::new(false)).expect("scan");
     assert!(

@@ -11,37 +11,13 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
-use support::{
-    IndexServer, ProjectSpec, UV_CURRENT, serve_fixture_index, uv_bin, uv_command, write_project,
-};
+use support::{ProjectSpec, UV_CURRENT, uv_bin, uv_command, write_project};
 
 const BIN: &str = env!("CARGO_BIN_EXE_uvcache");
 
-/// A cache, a work directory and a local index serving the fixture's distributions (alpha
-/// 1.0.0 and 2.0.0 wheels and sdists, beta as an sdist only, the flit_core build backend).
-struct Setup {
-    tmp: tempfile::TempDir,
-    _server: IndexServer,
-    index_url: String,
-    cache: PathBuf,
-    work: PathBuf,
-}
+use support::Sandbox as Setup;
 
 impl Setup {
-    fn new() -> Setup {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let server = serve_fixture_index(tmp.path());
-        let work = tmp.path().join("work");
-        fs::create_dir_all(&work).expect("mkdir");
-        Setup {
-            index_url: server.simple_url(),
-            _server: server,
-            cache: tmp.path().join("cache"),
-            work,
-            tmp,
-        }
-    }
-
     /// Runs uv with the test environment in `cwd`; panics unless it succeeds.
     fn uv(&self, cwd: &Path, args: &[&str]) -> Output {
         let out = uv_command(UV_CURRENT, &self.cache, &self.work)

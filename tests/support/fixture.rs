@@ -539,3 +539,35 @@ pub fn serve_fixture_index(dir: &Path) -> crate::support::IndexServer {
     }
     crate::support::IndexServer::start(&index, &dir.join("flat"))
 }
+
+/// A temporary directory with an empty cache path (`cache`), a work directory (`work`) and the
+/// fixture's distributions served by [`serve_fixture_index`] at `index_url`.
+pub struct Sandbox {
+    /// Deleted on drop.
+    pub tmp: tempfile::TempDir,
+    /// Stops on drop.
+    pub server: crate::support::IndexServer,
+    /// The Simple API URL of the local index.
+    pub index_url: String,
+    /// Where the cache goes (not created).
+    pub cache: PathBuf,
+    /// An existing, empty work directory.
+    pub work: PathBuf,
+}
+
+impl Sandbox {
+    /// A new sandbox; panics when the fixture or the server cannot be had.
+    pub fn new() -> Sandbox {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let server = serve_fixture_index(tmp.path());
+        let work = tmp.path().join("work");
+        fs::create_dir_all(&work).expect("mkdir");
+        Sandbox {
+            index_url: server.simple_url(),
+            server,
+            cache: tmp.path().join("cache"),
+            work,
+            tmp,
+        }
+    }
+}

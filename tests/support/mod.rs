@@ -27,7 +27,8 @@ mod sha256;
 mod uv;
 
 pub use fixture::{
-    FIXTURE_RECIPE_VERSION, Fixture, FixtureKind, copy_fixture, fixture, serve_fixture_index,
+    FIXTURE_RECIPE_VERSION, Fixture, FixtureKind, Sandbox, copy_fixture, fixture,
+    serve_fixture_index,
 };
 pub use packages::{
     ProjectSpec, build_project, copy_into, git, write_project, write_wheel_metadata,
