@@ -10,7 +10,7 @@ use super::super::{GlobalArgs, Printer};
 use crate::engine::keys::cache_info_json;
 use crate::engine::locate::{LocateOptions, locate};
 use crate::engine::why::{
-    EnvironmentChoice, LocalKind, PackageReport, Severity, Verdict, WhyOptions, utc, why,
+    EnvironmentChoice, PackageReport, Severity, Verdict, WhyOptions, utc, why,
 };
 
 /// Arguments of `uvcache why`.
@@ -75,11 +75,7 @@ pub fn run(global: &GlobalArgs, args: &WhyArgs, printer: &Printer) -> anyhow::Re
 
 fn render(p: &PackageReport, printer: &Printer) -> Vec<String> {
     let i = &p.installed;
-    let kind = match (i.kind, i.editable) {
-        (LocalKind::Archive, _) => "archive",
-        (LocalKind::Directory, true) => "editable",
-        (LocalKind::Directory, false) => "path",
-    };
+    let kind = i.kind_label();
     let tone = match p.verdict {
         Verdict::UpToDate => Tone::Good,
         Verdict::ReinstallFromCache => Tone::Warn,

@@ -151,6 +151,17 @@ pub struct InstalledLocal {
     pub installed_at: Option<Timestamp>,
 }
 
+impl InstalledLocal {
+    /// How it was installed, in a word: `archive`, `editable` or `path`.
+    pub fn kind_label(&self) -> &'static str {
+        match (self.kind, self.editable) {
+            (LocalKind::Archive, _) => "archive",
+            (LocalKind::Directory, true) => "editable",
+            (LocalKind::Directory, false) => "path",
+        }
+    }
+}
+
 /// Every distribution in the environment installed from a local directory or archive file.
 pub fn installed_locals(env: &Environment) -> Vec<InstalledLocal> {
     let mut out = Vec::new();

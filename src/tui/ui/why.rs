@@ -12,8 +12,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::{popup, screen};
 use crate::engine::why::{
-    LocalKind, PackageReport, Severity, Verdict, WhyReport, describe_cache_info,
-    describe_key_value, utc,
+    PackageReport, Severity, Verdict, WhyReport, describe_cache_info, describe_key_value, utc,
 };
 use crate::tui::app::{Modal, State, WhyDialog};
 use crate::tui::ui::theme::Theme;
@@ -74,11 +73,7 @@ fn package_lines(
     plain: Style,
 ) {
     let i = &p.installed;
-    let kind = match (i.kind, i.editable) {
-        (LocalKind::Archive, _) => "archive",
-        (LocalKind::Directory, true) => "editable",
-        (LocalKind::Directory, false) => "path",
-    };
+    let kind = i.kind_label();
     let verdict = match p.verdict {
         Verdict::UpToDate => t.good,
         Verdict::ReinstallFromCache => t.warn,
