@@ -128,6 +128,8 @@ fn indexed_scans_equal_full_scans_across_real_uv_operations() {
     let s = Setup::new();
     let v1 = s.venv("v1");
     s.uv(&["pip", "install", "-q", "--python", &v1, "alpha==1.0.0"]);
+    // Pointer directories are remembered once their times have settled.
+    settle();
     let first = s.scan(IndexMode::Use);
     assert_eq!(first.index.ignored.as_deref(), Some("no index yet"));
     assert!(
@@ -135,22 +137,29 @@ fn indexed_scans_equal_full_scans_across_real_uv_operations() {
         "the first scan writes the index"
     );
     assert!(s.index_file().is_file());
+    assert!(
+        first.index.dirs_remembered > 0,
+        "the wheels and Simple API directories are remembered"
+    );
 
     // Nothing changed: everything reused, nothing rewritten, totals exact.
     let same = s.check("reopen", true);
     assert!(same.index.archives_reused > 0);
     assert_eq!(same.index.archives_walked, 0);
+    assert_eq!(same.index.dirs_reused, first.index.dirs_remembered);
     assert_eq!(
         same.index.written_bytes, 0,
         "an unchanged index is not rewritten"
     );
 
-    // A build from source (beta is an sdist) into the same environment.
+    // A build from source (beta is an sdist) into the same environment: a
+    // new Simple API page in a remembered directory.
     s.uv(&["pip", "install", "-q", "--python", &v1, "beta"]);
     let built = s.check("build beta", true);
     assert!(built.index.archives_walked > 0, "new archives are walked");
 
-    // Another version into a new environment: new links from outside the cache.
+    // Another version into a new environment: new links from outside the
+    // cache, and a new wheel in alpha's remembered package directory.
     let v2 = s.venv("v2");
     s.uv(&["pip", "install", "-q", "--python", &v2, "alpha==2.0.0"]);
     s.check("install alpha 2 elsewhere", false);
@@ -190,6 +199,64 @@ fn indexed_scans_equal_full_scans_across_real_uv_operations() {
     s.uv(&["cache", "prune"]);
     let pruned = s.check("uv cache prune", true);
     assert!(pruned.index.archives_reused + pruned.index.archives_walked > 0);
+}
+
+/// Waits until what uv just wrote is old enough to be remembered.
+fn settle() {
+    let ns = u64::try_from(uvcache::engine::memo::SETTLE_NS).expect("positive");
+    std::thread::sleep(std::time::Duration::from_nanos(ns) + std::time::Duration::from_millis(200));
+}
+
+/// A directory with an unreadable pointer is never remembered: its problem
+/// is found and counted on every scan, as a full scan counts it.
+#[test]
+fn directories_with_problems_are_read_again_on_every_scan() {
+    let s = Setup::new();
+    let v1 = s.venv("v1");
+    s.uv(&["pip", "install", "-q", "--python", &v1, "alpha==1.0.0"]);
+    let pointer = walk_files(&s.cache)
+        .into_iter()
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "http")
+                && p.components()
+                    .any(|c| c.as_os_str().to_string_lossy().starts_with("wheels-v"))
+        })
+        .expect("a wheel's HTTP pointer");
+    // Replaced as uv replaces files: a new file renamed over the old one.
+    let tmp = pointer.with_extension("tmp");
+    fs::write(&tmp, b"not a pointer").expect("write");
+    fs::rename(&tmp, &pointer).expect("rename");
+    settle();
+    let first = s.scan(IndexMode::Use);
+    assert!(first.errors.undecodable >= 1, "{:?}", first.errors);
+    let again = s.check("reopen with a corrupt pointer", true);
+    assert_eq!(again.errors.undecodable, first.errors.undecodable);
+    assert!(
+        again.index.dirs_reused > 0,
+        "the other directories are reused"
+    );
+    assert!(
+        again
+            .errors
+            .samples
+            .iter()
+            .any(|i| s.cache.join(&i.path) == pointer),
+        "{:?}",
+        again.errors.samples
+    );
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).expect("list").flatten() {
+        let path = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => out.extend(walk_files(&path)),
+            Ok(t) if t.is_file() => out.push(path),
+            _ => {}
+        }
+    }
+    out
 }
 
 #[test]

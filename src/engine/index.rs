@@ -5,9 +5,12 @@
 //! renames into place, and afterwards only links to it or removes it. An
 //! archive whose top directory still has the same device, inode, modification
 //! time and change time therefore still holds the same files, and its
-//! measurement can be reused. Everything else (bucket listings, pointers,
-//! wheels, indexes, environments) is scanned again on every open: it is small,
-//! and it is what changes.
+//! measurement can be reused. Directories of small pointer files (a wheels
+//! package directory, a Simple API shard) are remembered with what was
+//! planned and measured from them while their own times do not change (see
+//! [`super::memo`]); everything else (bucket listings, source revisions,
+//! environments) is scanned again on every open: it is small, and it is what
+//! changes.
 //!
 //! What reuse cannot know is the *current* link count of an archive's files:
 //! creating or deleting a virtual environment outside the cache changes it
@@ -18,7 +21,7 @@
 //! Removal plans always measure what they remove afresh.
 //!
 //! The file: a magic line, a format number, the CRC-32 and length of the
-//! body, then the body in MessagePack. It lives in uvcache's state directory
+//! body, then the body in postcard. It lives in uvcache's state directory
 //! (`$XDG_STATE_HOME/uvcache/index` on Linux), one file per cache root, and is
 //! replaced atomically (written to a temporary file, then renamed), so several
 //! uvcache processes may read and write it at once: each sees a whole index.
@@ -30,6 +33,7 @@ use std::time::SystemTime;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use super::memo::DirMemo;
 use super::model::ser_time;
 use super::walk::{Identity, LinkedInode, Measured};
 
@@ -48,7 +52,7 @@ pub enum IndexMode {
 /// First bytes of an index file.
 const MAGIC: &[u8; 14] = b"uvcache-index\n";
 /// Format number; a file with another number is ignored and rewritten.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 /// Magic, format, CRC-32, body length.
 const HEADER_LEN: usize = MAGIC.len() + 4 + 4 + 8;
 
@@ -83,11 +87,10 @@ pub struct ArchiveRecord {
     pub dist_infos: Vec<String>,
     /// Whether it is a virtual environment.
     pub is_venv: bool,
-    /// Inodes (on `id.dev`, ascending; stored as differences) of own files
-    /// with no link outside the cache.
-    pub inside: Vec<u64>,
-    /// Inodes (the same way) of own files with links outside the cache.
-    pub outside: Vec<u64>,
+    /// Inodes (on `id.dev`) of own files with no link outside the cache.
+    pub inside: InodeList,
+    /// Inodes of own files with links outside the cache.
+    pub outside: InodeList,
     /// Files other entries hold too, or linked more than once in the archive,
     /// by ascending inode (stored as a difference from the previous one).
     pub shared: Vec<LinkedRecord>,
@@ -131,8 +134,7 @@ impl ArchiveRecord {
         {
             return None;
         }
-        let mut inside: Vec<u64> = singles.iter().map(|(_, ino)| *ino).collect();
-        inside.sort_unstable();
+        let inside = InodeList::of(singles.iter().map(|(_, ino)| *ino).collect());
         Some(ArchiveRecord {
             key,
             id,
@@ -146,7 +148,7 @@ impl ArchiveRecord {
             dist_infos: m.dist_infos.clone(),
             is_venv: m.is_venv,
             inside,
-            outside: Vec::new(),
+            outside: InodeList::default(),
             shared: linked
                 .iter()
                 .map(|(l, links)| LinkedRecord {
@@ -165,6 +167,8 @@ impl ArchiveRecord {
     /// links the whole scan found in the cache and the stat'ed link count.
     pub fn settle(&mut self, links: impl Fn(u64) -> Option<(u64, u64)>) {
         let mut shared = Vec::new();
+        let mut inside = self.inside.to_vec();
+        let mut outside = self.outside.to_vec();
         for mut l in std::mem::take(&mut self.shared) {
             let (seen, nlink) = links(l.ino).unwrap_or((l.links, l.outside));
             l.outside = nlink.saturating_sub(seen);
@@ -176,14 +180,14 @@ impl ArchiveRecord {
             self.disk += l.disk;
             if l.outside > 0 {
                 self.linked_out += l.disk;
-                self.outside.push(l.ino);
+                outside.push(l.ino);
             } else {
-                self.inside.push(l.ino);
+                inside.push(l.ino);
             }
         }
         self.shared = shared;
-        self.inside.sort_unstable();
-        self.outside.sort_unstable();
+        self.inside = InodeList::of(inside);
+        self.outside = InodeList::of(outside);
     }
 
     /// What a walk would measure now, and its shared files, whose `nlink`
@@ -225,15 +229,75 @@ impl ArchiveRecord {
     }
 
     fn encode(&mut self) {
-        delta_encode(self.inside.iter_mut());
-        delta_encode(self.outside.iter_mut());
         delta_encode(self.shared.iter_mut().map(|l| &mut l.ino));
     }
 
     fn decode(&mut self) -> bool {
-        delta_decode(self.inside.iter_mut())
-            && delta_decode(self.outside.iter_mut())
-            && delta_decode(self.shared.iter_mut().map(|l| &mut l.ino))
+        delta_decode(self.shared.iter_mut().map(|l| &mut l.ino))
+    }
+}
+
+/// A set of inode numbers, stored as the LEB128 varints of the differences
+/// between them in ascending order: a few bytes per file, and nothing to
+/// decode until a scan needs to look into it (see `settle_reused` in
+/// [`super::scan`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InodeList(#[serde(with = "serde_bytes")] Vec<u8>);
+
+impl InodeList {
+    /// The list of `inodes` (any order, no duplicates expected).
+    pub fn of(mut inodes: Vec<u64>) -> InodeList {
+        inodes.sort_unstable();
+        let mut bytes = Vec::with_capacity(inodes.len() * 2);
+        let mut prev = 0u64;
+        for ino in inodes {
+            let mut d = ino - prev;
+            prev = ino;
+            loop {
+                let low = (d & 0x7f) as u8;
+                d >>= 7;
+                if d == 0 {
+                    bytes.push(low);
+                    break;
+                }
+                bytes.push(low | 0x80);
+            }
+        }
+        InodeList(bytes)
+    }
+
+    /// The inodes in ascending order (a malformed tail ends the list).
+    pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        let mut at = 0usize;
+        let mut prev = 0u64;
+        std::iter::from_fn(move || {
+            let mut d = 0u64;
+            let mut shift = 0u32;
+            loop {
+                let b = *self.0.get(at)?;
+                at += 1;
+                d |= u64::from(b & 0x7f).checked_shl(shift)?;
+                if b & 0x80 == 0 {
+                    break;
+                }
+                shift += 7;
+                if shift >= 64 {
+                    return None;
+                }
+            }
+            prev = prev.checked_add(d)?;
+            Some(prev)
+        })
+    }
+
+    /// The inodes, decoded.
+    pub fn to_vec(&self) -> Vec<u64> {
+        self.iter().collect()
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -259,7 +323,7 @@ fn delta_decode<'a>(values: impl Iterator<Item = &'a mut u64>) -> bool {
     true
 }
 
-fn time_of_ns(ns: i128) -> Option<SystemTime> {
+pub fn time_of_ns(ns: i128) -> Option<SystemTime> {
     let d = std::time::Duration::from_nanos(u64::try_from(ns).ok()?);
     SystemTime::UNIX_EPOCH.checked_add(d)
 }
@@ -273,6 +337,8 @@ pub struct IndexFile {
     pub written: u64,
     /// One record per reusable archive.
     pub records: Vec<ArchiveRecord>,
+    /// Remembered pointer directories (see [`super::memo`]).
+    pub dirs: Vec<DirMemo>,
 }
 
 impl IndexFile {
@@ -466,6 +532,10 @@ pub struct IndexReport {
     pub archives_reused: u64,
     /// Archives walked.
     pub archives_walked: u64,
+    /// Pointer directories whose last planning and measurement was reused.
+    pub dirs_reused: u64,
+    /// Pointer directories remembered for the next scan.
+    pub dirs_remembered: u64,
     /// Reclaimable sizes depend on link counts read at this time or later
     /// (`None`: read during this scan).
     #[serde(serialize_with = "ser_time")]
@@ -505,6 +575,23 @@ pub fn now_secs() -> u64 {
 mod tests {
     use super::*;
 
+    #[test]
+    fn inode_lists_round_trip_and_stop_at_damage() {
+        let inodes = vec![u64::MAX, 0, 1, 127, 128, 16_383, 16_384, 1 << 40];
+        let list = InodeList::of(inodes.clone());
+        let mut sorted = inodes;
+        sorted.sort_unstable();
+        assert_eq!(list.to_vec(), sorted);
+        assert!(InodeList::default().is_empty());
+        assert_eq!(InodeList::default().to_vec(), Vec::<u64>::new());
+        // A continuation byte with nothing after it ends the list there.
+        let cut = InodeList(vec![5, 0x85]);
+        assert_eq!(cut.to_vec(), [5]);
+        // More than 64 bits of continuation ends it too.
+        let long = InodeList(vec![0xff; 11]);
+        assert_eq!(long.to_vec(), Vec::<u64>::new());
+    }
+
     fn record(key: &str) -> ArchiveRecord {
         ArchiveRecord {
             key: key.into(),
@@ -523,8 +610,8 @@ mod tests {
             dirs_disk: 8192,
             dist_infos: vec!["six-1.16.0.dist-info".into()],
             is_venv: false,
-            inside: vec![100, 105, 90_000],
-            outside: vec![7, 8],
+            inside: InodeList::of(vec![90_000, 100, 105]),
+            outside: InodeList::of(vec![7, 8]),
             shared: vec![
                 LinkedRecord {
                     ino: 50,
@@ -547,8 +634,8 @@ mod tests {
     #[test]
     fn settling_keeps_only_shared_files_whole() {
         let mut r = record("archive-v0/a");
-        r.inside = vec![1];
-        r.outside.clear();
+        r.inside = InodeList::of(vec![1]);
+        r.outside = InodeList::default();
         r.linked_out = 0;
         // Link counts as a walk saw them: 60 is the archive's alone with an
         // outside link, 61 also in another entry, 62 linked twice in here.
@@ -569,8 +656,8 @@ mod tests {
             62 => Some((2, 2)),
             _ => None,
         });
-        assert_eq!(r.inside, [1]);
-        assert_eq!(r.outside, [60]);
+        assert_eq!(r.inside.to_vec(), [1]);
+        assert_eq!(r.outside.to_vec(), [60]);
         assert_eq!(r.linked_out, 4096);
         assert_eq!((r.logical, r.disk), (logical + 100, disk + 4096));
         let kept: Vec<(u64, u64)> = r.shared.iter().map(|l| (l.ino, l.outside)).collect();
@@ -582,6 +669,7 @@ mod tests {
             root: "/c".into(),
             written: 1_700_000_200,
             records: vec![record("archive-v0/a"), record("archive-v0/b")],
+            dirs: vec![crate::engine::memo::tests::sample_dir()],
         }
     }
 

@@ -16,6 +16,7 @@ pub mod layout;
 pub mod links;
 pub mod locate;
 pub mod lock;
+pub mod memo;
 pub mod model;
 pub mod names;
 pub mod plan;

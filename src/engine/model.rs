@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::layout::{BucketKind, TopLevel, UvVersion};
 use super::locate::CacheRoot;
@@ -127,7 +127,7 @@ impl Source {
 }
 
 /// What an entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EntryKind {
     /// A wheel in the wheels bucket: its link, pointer and lock files.
@@ -213,7 +213,7 @@ impl EntryKind {
 }
 
 /// Whether an entry is in use by uv or left behind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EntryState {
     /// In use: current revision, referenced archive, live pointer.

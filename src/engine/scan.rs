@@ -17,6 +17,7 @@ use super::index::{self, ArchiveRecord, IndexFile, IndexMode, IndexReport};
 use super::layout::{BucketKind, TopLevel, classify_top_level, release_for};
 use super::links;
 use super::locate::CacheRoot;
+use super::memo::{DirMemo, MemoUnit, Memos, owns_only_children};
 use super::model::{
     Bucket, Detail, Entry, EntryId, EntryKind, EntryState, ScanErrors, Sizes, Snapshot, Source,
     UvRelease,
@@ -143,15 +144,20 @@ pub fn scan(
         ..IndexReport::default()
     };
     let mut records: FxHashMap<String, ArchiveRecord> = FxHashMap::default();
+    let mut old_dirs = Vec::new();
     if opts.index == IndexMode::Use
         && let Some(path) = &report.path
     {
         match index::load(path, &dir) {
-            Ok(file) => records = file.into_map(),
+            Ok(mut file) => {
+                old_dirs = std::mem::take(&mut file.dirs);
+                records = file.into_map();
+            }
             Err(why) => report.ignored = Some(why),
         }
     }
     let indexing = opts.index != IndexMode::Off;
+    let mut memos = Memos::new(old_dirs, indexing);
     let walked_at = index::now_secs();
 
     let result = std::thread::scope(|s| {
@@ -167,8 +173,13 @@ pub fn scan(
         });
         let r = pool.install(|| {
             reporter.phase("scanning");
-            let (buckets, root_units, bucket_ctxs) = list_root(&ctx, &dir, release);
-            let measure_unit = |unit: Unit| {
+            let (buckets, root_units, bucket_ctxs) = list_root(&ctx, &dir, release, &memos);
+            let measure_unit = |mut unit: Unit| {
+                if let Some(m) = unit.measured.take() {
+                    counters.add_reused(&m, &[]);
+                    counters.entries_done.fetch_add(1, Ordering::Relaxed);
+                    return (unit, *m, Vec::new(), Recorded::No);
+                }
                 let archive = indexing && is_indexable(&unit);
                 if archive
                     && let Some(rec) = records.get(&key_of(&unit))
@@ -180,6 +191,7 @@ pub fn scan(
                     let key = rec.key.clone();
                     return (unit, m, linked, Recorded::Reused(key));
                 }
+                let problems = super::walk::problems_on_this_thread();
                 let mut m = Measured::default();
                 for member in &unit.members {
                     if archive {
@@ -189,6 +201,19 @@ pub fn scan(
                     }
                 }
                 counters.entries_done.fetch_add(1, Ordering::Relaxed);
+                let own = unit
+                    .memo
+                    .as_ref()
+                    .is_some_and(|tag| owns_only_children(&unit, &tag.dir));
+                if let Some(tag) = &mut unit.memo {
+                    tag.clean &= own
+                        && super::walk::problems_on_this_thread() == problems
+                        && m.linked.is_empty()
+                        && m.linked_out == 0
+                        && !m.incomplete
+                        && m.dist_infos.is_empty()
+                        && !m.is_venv;
+                }
                 let linked = fold_links(std::mem::take(&mut m.linked));
                 let recorded = if archive {
                     let rec =
@@ -203,17 +228,30 @@ pub fn scan(
             // Planning a bucket and measuring its units overlap with other buckets.
             let mut measured: Vec<MeasuredUnit> =
                 root_units.into_iter().map(measure_unit).collect();
-            let planned: Vec<MeasuredUnit> = bucket_ctxs
+            let planned: Vec<Vec<MeasuredUnit>> = bucket_ctxs
                 .par_iter()
-                .flat_map(|b| {
+                .map(|b| {
                     let units = buckets::plan(b);
                     counters
                         .entries_total
                         .fetch_add(units.len() as u64, Ordering::Relaxed);
-                    units.into_par_iter().with_max_len(1).map(measure_unit)
+                    let mut out = Vec::with_capacity(units.len());
+                    if units.iter().all(|u| u.measured.is_some()) {
+                        // All remembered: nothing to wait for.
+                        out.extend(units.into_iter().map(measure_unit));
+                    } else {
+                        // One job per unit: an archive can take long.
+                        units
+                            .into_par_iter()
+                            .with_max_len(1)
+                            .map(measure_unit)
+                            .collect_into_vec(&mut out);
+                    }
+                    out
                 })
                 .collect();
-            measured.extend(planned);
+            measured.reserve(planned.iter().map(Vec::len).sum());
+            measured.extend(planned.into_iter().flatten());
             if cancel.load(Ordering::Relaxed) {
                 return Err(Error::Cancelled);
             }
@@ -233,6 +271,9 @@ pub fn scan(
     let mut dist_infos: HashMap<EntryId, (Vec<String>, bool)> = HashMap::new();
     let mut fresh: Vec<ArchiveRecord> = Vec::new();
     let mut reused: Vec<String> = Vec::new();
+    // Freshly planned directories: (identity, units, all clean).
+    let mut planned_dirs: FxHashMap<std::sync::Arc<str>, (Identity, Vec<MemoUnit>, bool)> =
+        FxHashMap::default();
     for (i, (unit, m, linked, recorded)) in measured.into_iter().enumerate() {
         let indexed = matches!(recorded, Recorded::Reused(_));
         match recorded {
@@ -241,6 +282,19 @@ pub fn scan(
             Recorded::Walked(rec) => {
                 report.archives_walked += 1;
                 fresh.extend(rec.map(|r| *r));
+            }
+        }
+        if let Some(tag) = unit.memo {
+            let memo = tag
+                .clean
+                .then(|| MemoUnit::of(&unit.entry, &unit.learned, &m))
+                .flatten();
+            let group = planned_dirs
+                .entry(tag.key)
+                .or_insert_with(|| (tag.id, Vec::new(), true));
+            match memo {
+                Some(u) => group.1.push(u),
+                None => group.2 = false,
             }
         }
         let mut entry = unit.entry;
@@ -275,13 +329,32 @@ pub fn scan(
     let shared = inodes.finish(&mut entries);
     report.archives_reused = reused.len() as u64;
     if indexing {
+        let mut dirs = memos.take_hits();
+        report.dirs_reused = dirs.len() as u64;
+        let dirs_changed = !memos.old.is_empty() || planned_dirs.values().any(|g| g.2);
+        dirs.extend(
+            planned_dirs
+                .into_iter()
+                .filter(|(_, g)| g.2)
+                .map(|(key, (id, units, _))| DirMemo {
+                    key: key.to_string(),
+                    id,
+                    units,
+                }),
+        );
+        dirs.sort_by(|a, b| a.key.cmp(&b.key));
+        report.dirs_remembered = dirs.len() as u64;
         update_index(
             &mut report,
             &dir,
-            records,
-            reused,
-            &dropped,
-            fresh,
+            Stored {
+                records,
+                reused,
+                dropped: &dropped,
+                fresh,
+                dirs,
+                dirs_changed,
+            },
             opts.index,
         );
     }
@@ -362,6 +435,19 @@ fn settle_reused(
     if !any_reused || fresh.is_empty() {
         return dropped;
     }
+    // Files the index already knows as shared are counted as such; only
+    // others can be an archive's own file newly linked (checking them means
+    // decoding every reused archive's inode lists).
+    for (_, _, linked, recorded) in measured.iter() {
+        if matches!(recorded, Recorded::Reused(_)) {
+            for (l, _) in linked {
+                fresh.remove(&(l.dev, l.ino));
+            }
+        }
+    }
+    if fresh.is_empty() {
+        return dropped;
+    }
     for (_, m, linked, recorded) in measured.iter_mut() {
         let Recorded::Reused(key) = recorded else {
             continue;
@@ -376,7 +462,7 @@ fn settle_reused(
             .map(|i| (i, 0))
             .chain(rec.outside.iter().map(|i| (i, 1)));
         for (ino, outside) in own {
-            let Some(l) = fresh.get(&(rec.id.dev, *ino)) else {
+            let Some(l) = fresh.get(&(rec.id.dev, ino)) else {
                 continue;
             };
             m.logical = m.logical.saturating_sub(l.size);
@@ -403,16 +489,32 @@ fn settle_reused(
     dropped
 }
 
-/// Writes the index after a scan when anything in it changed.
-fn update_index(
-    report: &mut IndexReport,
-    root: &Path,
-    mut records: FxHashMap<String, ArchiveRecord>,
+/// What a scan leaves for the index.
+struct Stored<'a> {
+    /// The archive records read from the index.
+    records: FxHashMap<String, ArchiveRecord>,
+    /// Keys of the records reused.
     reused: Vec<String>,
-    dropped: &[String],
+    /// Keys of reused records to rewrite.
+    dropped: &'a [String],
+    /// Records of archives walked now.
     fresh: Vec<ArchiveRecord>,
-    mode: IndexMode,
-) {
+    /// Directory memos to keep.
+    dirs: Vec<DirMemo>,
+    /// Whether they differ from those read.
+    dirs_changed: bool,
+}
+
+/// Writes the index after a scan when anything in it changed.
+fn update_index(report: &mut IndexReport, root: &Path, stored: Stored<'_>, mode: IndexMode) {
+    let Stored {
+        mut records,
+        reused,
+        dropped,
+        fresh,
+        dirs,
+        dirs_changed,
+    } = stored;
     report.reclaimable_as_of = reused
         .iter()
         .filter_map(|k| records.get(k))
@@ -426,6 +528,7 @@ fn update_index(
         && report.ignored.is_none()
         && fresh.is_empty()
         && dropped.is_empty()
+        && !dirs_changed
         && reused.len() == records.len();
     if unchanged {
         return;
@@ -441,6 +544,7 @@ fn update_index(
         root: root.to_string_lossy().into_owned(),
         written: index::now_secs(),
         records: kept,
+        dirs,
     };
     match index::save(&path, &file) {
         Ok(n) => report.written_bytes = n,
@@ -454,6 +558,7 @@ fn list_root<'a, 'b>(
     ctx: &'a WalkCtx<'b>,
     dir: &Path,
     release: &super::layout::Release,
+    memos: &'a Memos,
 ) -> (Vec<Bucket>, Vec<Unit>, Vec<PlanCtx<'a, 'b>>) {
     let mut buckets = Vec::new();
     let mut units = vec![root_unit(
@@ -502,6 +607,7 @@ fn list_root<'a, 'b>(
                         version,
                         index,
                         dir: path,
+                        memos,
                     });
                 }
             }
@@ -582,5 +688,7 @@ fn root_unit(root: &Path, kind: EntryKind, path: &Path, note: &str, recurse: boo
             recurse,
         }],
         learned: vec![],
+        measured: None,
+        memo: None,
     }
 }

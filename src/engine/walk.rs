@@ -38,7 +38,7 @@ pub struct LinkedInode {
 }
 
 /// What measuring a set of paths found.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Measured {
     /// Apparent bytes of singly-linked files, symlinks and directories.
     pub logical: u64,
@@ -69,6 +69,17 @@ pub struct Measured {
     pub incomplete: bool,
     /// Identity of the measured item itself, stat'ed before anything below it.
     pub top: Option<Identity>,
+}
+
+thread_local! {
+    /// Problems this thread has recorded (see [`problems_on_this_thread`]).
+    static PROBLEMS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many problems (unreadable, vanished, undecodable) this thread has
+/// recorded so far: unchanged across a piece of work means it found none.
+pub fn problems_on_this_thread() -> u64 {
+    PROBLEMS.with(std::cell::Cell::get)
 }
 
 /// What identifies a directory that is never modified once in place: its
@@ -196,6 +207,7 @@ pub struct WalkCtx<'a> {
 impl WalkCtx<'_> {
     /// Records an I/O problem with `path`: vanished files are counted apart.
     pub fn io_error(&self, path: &Path, err: &std::io::Error) {
+        PROBLEMS.with(|p| p.set(p.get() + 1));
         let Ok(mut errors) = self.errors.lock() else {
             return;
         };
@@ -209,6 +221,7 @@ impl WalkCtx<'_> {
 
     /// Records an undecodable file.
     pub fn decode_error(&self, path: &Path, reason: &str) {
+        PROBLEMS.with(|p| p.set(p.get() + 1));
         let Ok(mut errors) = self.errors.lock() else {
             return;
         };

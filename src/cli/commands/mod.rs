@@ -87,10 +87,12 @@ pub fn open_snapshot(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<S
     let ix = &snap.index;
     if let Some(path) = &ix.path {
         printer.info(&format!(
-            "scan index {}: {} archives reused, {} walked{}{}{}",
+            "scan index {}: {} archives reused, {} walked; {} pointer directories reused, {} remembered{}{}{}",
             path.display(),
             ix.archives_reused,
             ix.archives_walked,
+            ix.dirs_reused,
+            ix.dirs_remembered,
             ix.ignored
                 .as_deref()
                 .map(|w| format!("; the old index was not used: {w}"))

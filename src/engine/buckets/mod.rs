@@ -20,8 +20,10 @@ use std::fs::FileType;
 use std::path::{Component, Path, PathBuf};
 
 use super::layout::BucketKind;
+use super::memo::{MemoTag, Memos};
 use super::model::{Detail, Entry, EntryKind, EntryState, Sizes, Source};
-use super::walk::WalkCtx;
+use super::walk::{Identity, Measured, WalkCtx};
+use serde::{Deserialize, Serialize};
 
 /// A path an entry owns.
 #[derive(Debug, Clone)]
@@ -41,10 +43,14 @@ pub struct Unit {
     pub members: Vec<Member>,
     /// URL facts learned while planning, for labelling digests elsewhere.
     pub learned: Vec<Learned>,
+    /// Its measurement, when it comes from a directory memo.
+    pub measured: Option<Box<Measured>>,
+    /// The directory it was planned from, when that may be remembered.
+    pub memo: Option<MemoTag>,
 }
 
 /// A fact about a digest directory learned from a stored URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Learned {
     /// `digest` is the index at `url` (verified by hashing).
     Index { digest: String, url: String },
@@ -70,6 +76,8 @@ pub struct PlanCtx<'a, 'b> {
     pub index: u16,
     /// Absolute path of the bucket directory.
     pub dir: PathBuf,
+    /// Directory memos of this scan.
+    pub memos: &'a Memos,
 }
 
 /// One directory item.
@@ -157,6 +165,48 @@ impl<'a, 'b> PlanCtx<'a, 'b> {
             },
             members: vec![],
             learned: vec![],
+            measured: None,
+            memo: None,
+        }
+    }
+
+    /// Plans the units of the directory `dir` with `plan`, or takes them
+    /// from the directory's memo when it is unchanged since (see
+    /// [`super::memo`]). `plan` must only make units of `dir`.
+    pub fn memo_dir(&self, dir: &Path, units: &mut Vec<Unit>, plan: impl FnOnce(&mut Vec<Unit>)) {
+        let memos = self.memos;
+        let key = dir
+            .strip_prefix(self.walk.root)
+            .ok()
+            .and_then(Path::to_str)
+            .filter(|k| !k.is_empty());
+        let id = std::fs::symlink_metadata(dir)
+            .ok()
+            .filter(std::fs::Metadata::is_dir)
+            .and_then(|m| Identity::of(&m));
+        let (Some(key), Some(id)) = (key, id) else {
+            plan(units);
+            return;
+        };
+        if let Some(memo) = memos.reuse(key, &id) {
+            units.extend(memo.units.iter().map(|u| u.unit(self.index)));
+            return;
+        }
+        if !memos.record {
+            plan(units);
+            return;
+        }
+        let problems = super::walk::problems_on_this_thread();
+        let start = units.len();
+        plan(units);
+        let tag = MemoTag {
+            key: key.into(),
+            dir: dir.into(),
+            id,
+            clean: memos.settled(&id) && super::walk::problems_on_this_thread() == problems,
+        };
+        for u in &mut units[start..] {
+            u.memo = Some(tag.clone());
         }
     }
 

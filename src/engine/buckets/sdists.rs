@@ -8,15 +8,29 @@
 //! git/<digest>/<commit16>/{.lock, metadata.msgpack, *.whl, <stem> -> archive}
 //! ```
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 use super::{Item, Member, PlanCtx, Structure, Unit};
 use crate::engine::model::{EntryKind, EntryState, Source};
 use crate::engine::names::{WheelName, normalize};
 
+/// A directory planned in parallel with the others, once the bucket's upper
+/// levels are listed.
+enum Job {
+    /// `<name>/`: version directories, each a source shard.
+    Package(Item, Source),
+    /// A source shard without package directories.
+    Shard(PathBuf, Source),
+    /// `git/<digest>/<commit>`.
+    Git(String, Item),
+}
+
 pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
     let mut units = Vec::new();
     let mut structure = Structure::new(ctx);
+    let mut jobs: Vec<Job> = Vec::new();
     for top in ctx.list(&ctx.dir) {
         let name = top.name_lossy();
         if !top.file_type.is_dir() {
@@ -36,7 +50,7 @@ pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
         match name.as_str() {
             "pypi" => {
                 for pkg in ctx.list(&top.path) {
-                    versions(ctx, &pkg, Source::Pypi, &mut structure, &mut units);
+                    jobs.push(Job::Package(pkg, Source::Pypi));
                 }
             }
             "index" => {
@@ -51,7 +65,7 @@ pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
                         url: None,
                     };
                     for pkg in ctx.list(&shard.path) {
-                        versions(ctx, &pkg, source.clone(), &mut structure, &mut units);
+                        jobs.push(Job::Package(pkg, source.clone()));
                     }
                 }
             }
@@ -70,7 +84,7 @@ pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
                         _ => Source::Editable { digest },
                     };
                     structure.add(&shard.path);
-                    revisions(ctx, &shard.path, None, None, source, &mut units);
+                    jobs.push(Job::Shard(shard.path, source));
                 }
             }
             "git" => {
@@ -81,7 +95,7 @@ pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
                     }
                     structure.add(&repo.path);
                     for commit in ctx.list(&repo.path) {
-                        units.push(git_shard(ctx, &repo.name_lossy(), &commit));
+                        jobs.push(Job::Git(repo.name_lossy(), commit));
                     }
                 }
             }
@@ -92,6 +106,24 @@ pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
             }
         }
     }
+    // Each job lists and reads its own directories: independent of the others.
+    let planned: Vec<(Vec<Unit>, Vec<PathBuf>)> = jobs
+        .into_par_iter()
+        .map(|job| {
+            let mut units = Vec::new();
+            let mut dirs = Vec::new();
+            match job {
+                Job::Package(pkg, source) => versions(ctx, &pkg, source, &mut dirs, &mut units),
+                Job::Shard(dir, source) => revisions(ctx, &dir, None, None, source, &mut units),
+                Job::Git(digest, commit) => units.push(git_shard(ctx, &digest, &commit)),
+            }
+            (units, dirs)
+        })
+        .collect();
+    for (planned, dirs) in planned {
+        units.extend(planned);
+        dirs.iter().for_each(|d| structure.add(d));
+    }
     units.extend(structure.finish());
     units
 }
@@ -100,21 +132,21 @@ fn versions(
     ctx: &PlanCtx<'_, '_>,
     pkg: &Item,
     source: Source,
-    structure: &mut Structure,
+    structure: &mut Vec<PathBuf>,
     units: &mut Vec<Unit>,
 ) {
     if !pkg.file_type.is_dir() {
         units.push(ctx.unknown(pkg, "expected a package directory"));
         return;
     }
-    structure.add(&pkg.path);
+    structure.push(pkg.path.clone());
     let name = normalize(&pkg.name_lossy());
     for version in ctx.list(&pkg.path) {
         if !version.file_type.is_dir() {
             units.push(ctx.unknown(&version, "expected a version directory"));
             continue;
         }
-        structure.add(&version.path);
+        structure.push(version.path.clone());
         revisions(
             ctx,
             &version.path,

@@ -14,7 +14,9 @@ pub fn plan_simple(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
         match (top.name_str(), top.file_type.is_dir()) {
             (Some("pypi"), true) => {
                 structure.add(&top.path);
-                pages(ctx, &top.path, Source::Pypi, &mut units);
+                ctx.memo_dir(&top.path, &mut units, |units| {
+                    pages(ctx, &top.path, Source::Pypi, units);
+                });
             }
             (Some("index"), true) => {
                 structure.add(&top.path);
@@ -28,7 +30,9 @@ pub fn plan_simple(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
                         digest: shard.name_lossy(),
                         url: None,
                     };
-                    pages(ctx, &shard.path, source, &mut units);
+                    ctx.memo_dir(&shard.path, &mut units, |units| {
+                        pages(ctx, &shard.path, source, units);
+                    });
                 }
             }
             _ => units.push(ctx.unknown(&top, "unknown item in the simple bucket")),

@@ -94,7 +94,9 @@ pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
                         };
                         if commit.file_type.is_dir() {
                             structure.add(&commit.path);
-                            key_groups(ctx, &commit.path, None, source, &mut units);
+                            ctx.memo_dir(&commit.path, &mut units, |units| {
+                                key_groups(ctx, &commit.path, None, source, units);
+                            });
                         } else {
                             units.push(
                                 ctx.unknown(&commit, "unexpected file in wheels git directory"),
@@ -110,8 +112,10 @@ pub fn plan(ctx: &PlanCtx<'_, '_>) -> Vec<Unit> {
         .par_iter()
         .map(|(pkg, source)| {
             let mut units = Vec::new();
-            let name = normalize(&pkg.name_lossy());
-            key_groups(ctx, &pkg.path, Some(&name), source.clone(), &mut units);
+            ctx.memo_dir(&pkg.path, &mut units, |units| {
+                let name = normalize(&pkg.name_lossy());
+                key_groups(ctx, &pkg.path, Some(&name), source.clone(), units);
+            });
             units
         })
         .collect();
