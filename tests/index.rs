@@ -157,6 +157,27 @@ fn indexed_scans_equal_full_scans_across_real_uv_operations() {
     s.uv(&["pip", "install", "-q", "--python", &v1, "beta"]);
     let built = s.check("build beta", true);
     assert!(built.index.archives_walked > 0, "new archives are walked");
+    // The growth since the last scan: beta's wheel, nothing removed.
+    let grown = built
+        .index
+        .changes
+        .clone()
+        .expect("compared with the last scan");
+    assert!(grown.archives_added >= 1, "{grown:?}");
+    assert!(grown.added_disk_bytes > 0);
+    assert_eq!(grown.archives_removed, 0);
+    assert!(
+        grown.added_packages.iter().any(|p| p.name == "beta"),
+        "{grown:?}"
+    );
+    assert_eq!(
+        grown
+            .added_packages
+            .iter()
+            .map(|p| p.disk_bytes)
+            .sum::<u64>(),
+        grown.added_disk_bytes
+    );
 
     // Another version into a new environment: new links from outside the
     // cache, and a new wheel in alpha's remembered package directory.
@@ -194,8 +215,25 @@ fn indexed_scans_equal_full_scans_across_real_uv_operations() {
     assert!(ephemeral.index.archives_reused > 0);
 
     // uv's own clean and prune remove archives the index remembers.
+    let before = s.scan(IndexMode::Use);
     s.uv(&["cache", "clean", "alpha"]);
-    s.check("uv cache clean alpha", true);
+    let cleaned = s.check("uv cache clean alpha", true);
+    let shrunk = cleaned.index.changes.clone().expect("compared");
+    assert!(shrunk.archives_removed >= 1, "{shrunk:?}");
+    assert_eq!(shrunk.archives_added, 0);
+    // What went is what the scan before attributed to alpha's archives.
+    let alpha_archives: u64 = before
+        .entries
+        .iter()
+        .filter(|e| {
+            e.kind == uvcache::engine::model::EntryKind::Archive
+                && e.package.as_deref() == Some("alpha")
+                && !s.cache.join(&e.path).exists()
+        })
+        .map(|e| e.sizes.disk_bytes)
+        .sum();
+    assert!(alpha_archives > 0);
+    assert_eq!(shrunk.removed_disk_bytes, alpha_archives, "{shrunk:?}");
     s.uv(&["cache", "prune"]);
     let pruned = s.check("uv cache prune", true);
     assert!(pruned.index.archives_reused + pruned.index.archives_walked > 0);

@@ -540,10 +540,42 @@ pub struct IndexReport {
     /// (`None`: read during this scan).
     #[serde(serialize_with = "ser_time")]
     pub reclaimable_as_of: Option<SystemTime>,
+    /// What changed among the archives since the index was written (`None`:
+    /// no usable index was read).
+    pub changes: Option<IndexChanges>,
     /// Bytes written to the index (0: not written, nothing changed).
     pub written_bytes: u64,
     /// Why writing the index failed.
     pub write_error: Option<String>,
+}
+
+/// Archives that appeared or went since the last scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IndexChanges {
+    /// When the index read was written (the last scan).
+    #[serde(serialize_with = "ser_time")]
+    pub since: Option<SystemTime>,
+    /// Archives new since then (or not indexed then).
+    pub archives_added: u64,
+    /// Their bytes on disk.
+    pub added_disk_bytes: u64,
+    /// Archives gone since then.
+    pub archives_removed: u64,
+    /// Their bytes on disk when last walked.
+    pub removed_disk_bytes: u64,
+    /// The packages of the new archives, most bytes first (at most 3).
+    pub added_packages: Vec<PackageGrowth>,
+}
+
+/// One package's share of the new archives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PackageGrowth {
+    /// Package name (`?` when no entry names it).
+    pub name: String,
+    /// New archives of it.
+    pub archives: u64,
+    /// Their bytes on disk.
+    pub disk_bytes: u64,
 }
 
 impl IndexMode {

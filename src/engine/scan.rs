@@ -13,7 +13,9 @@ use rayon::prelude::*;
 
 use super::buckets::{self, Learned, Member, PlanCtx, Unit};
 use super::error::{Error, Result};
-use super::index::{self, ArchiveRecord, IndexFile, IndexMode, IndexReport};
+use super::index::{
+    self, ArchiveRecord, IndexChanges, IndexFile, IndexMode, IndexReport, PackageGrowth,
+};
 use super::layout::{BucketKind, TopLevel, classify_top_level, release_for};
 use super::links;
 use super::locate::CacheRoot;
@@ -145,11 +147,13 @@ pub fn scan(
     };
     let mut records: FxHashMap<String, ArchiveRecord> = FxHashMap::default();
     let mut old_dirs = Vec::new();
+    let mut old_written = None;
     if opts.index == IndexMode::Use
         && let Some(path) = &report.path
     {
         match index::load(path, &dir) {
             Ok(mut file) => {
+                old_written = Some(file.written);
                 old_dirs = std::mem::take(&mut file.dirs);
                 records = file.into_map();
             }
@@ -274,8 +278,11 @@ pub fn scan(
     // Freshly planned directories: (identity, units, all clean).
     let mut planned_dirs: FxHashMap<std::sync::Arc<str>, (Identity, Vec<MemoUnit>, bool)> =
         FxHashMap::default();
+    // Archives walked now: (key, entry).
+    let mut walked_now: Vec<(String, EntryId)> = Vec::new();
     for (i, (unit, m, linked, recorded)) in measured.into_iter().enumerate() {
         let indexed = matches!(recorded, Recorded::Reused(_));
+        let walked = matches!(recorded, Recorded::Walked(_));
         match recorded {
             Recorded::No => {}
             Recorded::Reused(key) => reused.push(key),
@@ -300,6 +307,9 @@ pub fn scan(
         let mut entry = unit.entry;
         entry.id =
             EntryId::try_from(i).map_err(|_| Error::Other("more than 4 billion entries".into()))?;
+        if walked {
+            walked_now.push((key_of_entry(&entry), entry.id));
+        }
         entry.sizes = Sizes {
             logical_bytes: m.logical,
             disk_bytes: m.disk,
@@ -328,6 +338,32 @@ pub fn scan(
     }
     let shared = inodes.finish(&mut entries);
     report.archives_reused = reused.len() as u64;
+    // Added: walked now, unknown to the index; removed: known, not seen now.
+    let added: Vec<EntryId> = walked_now
+        .iter()
+        .filter(|(k, _)| !records.contains_key(k))
+        .map(|(_, id)| *id)
+        .collect();
+    let changes = old_written.map(|written| {
+        let seen: rustc_hash::FxHashSet<&str> = reused
+            .iter()
+            .map(String::as_str)
+            .chain(walked_now.iter().map(|(k, _)| k.as_str()))
+            .collect();
+        let removed: Vec<&ArchiveRecord> = records
+            .values()
+            .filter(|r| !seen.contains(r.key.as_str()))
+            .collect();
+        IndexChanges {
+            since: Some(std::time::UNIX_EPOCH + Duration::from_secs(written)),
+            archives_removed: removed.len() as u64,
+            removed_disk_bytes: removed
+                .iter()
+                .map(|r| r.disk + r.shared.iter().map(|l| l.disk).sum::<u64>())
+                .sum(),
+            ..IndexChanges::default()
+        }
+    });
     if indexing {
         let mut dirs = memos.take_hits();
         report.dirs_reused = dirs.len() as u64;
@@ -360,6 +396,7 @@ pub fn scan(
     }
     links::link_archives(&mut entries, &dist_infos);
     links::label_sources(&mut entries, &learned);
+    report.changes = changes.map(|c| growth(c, &added, &entries));
 
     let mut snapshot = Snapshot {
         root: CacheRoot {
@@ -390,6 +427,38 @@ pub fn scan(
     snapshot.total = snapshot.sizes_of(|_| true);
     snapshot.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(snapshot)
+}
+
+/// The index key of an entry: its path relative to the root.
+fn key_of_entry(entry: &Entry) -> String {
+    entry.path.to_string_lossy().into_owned()
+}
+
+/// Completes `changes` with the new archives (entries `added`, once their
+/// packages are known).
+fn growth(mut changes: IndexChanges, added: &[EntryId], entries: &[Entry]) -> IndexChanges {
+    let mut by_package: FxHashMap<&str, (u64, u64)> = FxHashMap::default();
+    for e in added.iter().filter_map(|id| entries.get(*id as usize)) {
+        changes.archives_added += 1;
+        changes.added_disk_bytes += e.sizes.disk_bytes;
+        let p = by_package
+            .entry(e.package.as_deref().unwrap_or("?"))
+            .or_default();
+        p.0 += 1;
+        p.1 += e.sizes.disk_bytes;
+    }
+    let mut packages: Vec<PackageGrowth> = by_package
+        .into_iter()
+        .map(|(name, (archives, disk_bytes))| PackageGrowth {
+            name: name.to_string(),
+            archives,
+            disk_bytes,
+        })
+        .collect();
+    packages.sort_by(|a, b| b.disk_bytes.cmp(&a.disk_bytes).then(a.name.cmp(&b.name)));
+    packages.truncate(3);
+    changes.added_packages = packages;
+    changes
 }
 
 /// Whether a unit is one archive directory, measured whole.
