@@ -42,9 +42,41 @@ pub fn age(now: std::time::SystemTime, t: Option<std::time::SystemTime>) -> Stri
     span(now.duration_since(t).map_or(0, |d| d.as_secs()))
 }
 
+/// What came and went since the last scan, in one sentence after "Since the
+/// last scan": "2 new archives (+924.0KiB: multidict 848.0KiB, zipp
+/// 76.0KiB), 1 archive removed (-432.0KiB)"; `None` when nothing did.
+pub fn growth(c: &super::index::IndexChanges) -> Option<String> {
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let mut parts = Vec::new();
+    if c.archives_added > 0 {
+        let packages: Vec<String> = c
+            .added_packages
+            .iter()
+            .map(|p| format!("{} {}", p.name, human_bytes(p.disk_bytes)))
+            .collect();
+        parts.push(format!(
+            "{} new archive{} (+{}: {})",
+            c.archives_added,
+            plural(c.archives_added),
+            human_bytes(c.added_disk_bytes),
+            packages.join(", ")
+        ));
+    }
+    if c.archives_removed > 0 {
+        parts.push(format!(
+            "{} archive{} removed (-{})",
+            c.archives_removed,
+            plural(c.archives_removed),
+            human_bytes(c.removed_disk_bytes)
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::index::{IndexChanges, PackageGrowth};
 
     #[test]
     fn like_uv() {
@@ -56,6 +88,35 @@ mod tests {
         assert_eq!(
             removed_summary(37, 3, 131_072),
             "Removed 37 files (128.0KiB)"
+        );
+    }
+
+    #[test]
+    fn growth_says_what_came_and_went() {
+        let mut c = IndexChanges::default();
+        assert_eq!(growth(&c), None, "nothing changed: nothing to say");
+        c.archives_removed = 1;
+        c.removed_disk_bytes = 432 * 1024;
+        assert_eq!(growth(&c).as_deref(), Some("1 archive removed (-432.0KiB)"));
+        c.archives_added = 2;
+        c.added_disk_bytes = 924 * 1024;
+        c.added_packages = vec![
+            PackageGrowth {
+                name: "multidict".into(),
+                archives: 1,
+                disk_bytes: 848 * 1024,
+            },
+            PackageGrowth {
+                name: "zipp".into(),
+                archives: 1,
+                disk_bytes: 76 * 1024,
+            },
+        ];
+        assert_eq!(
+            growth(&c).as_deref(),
+            Some(
+                "2 new archives (+924.0KiB: multidict 848.0KiB, zipp 76.0KiB), 1 archive removed (-432.0KiB)"
+            )
         );
     }
 }

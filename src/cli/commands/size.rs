@@ -174,10 +174,13 @@ pub fn render(snap: &Snapshot, printer: &Printer) -> Vec<String> {
         ));
     }
     if let Some(c) = &snap.index.changes
-        && c.archives_added + c.archives_removed > 0
+        && let Some(what) = crate::engine::report::growth(c)
     {
         lines.push(String::new());
-        lines.push(growth_line(c));
+        lines.push(format!(
+            "Since the last scan {} ago: {what}.",
+            super::list::age(std::time::SystemTime::now(), c.since)
+        ));
     }
     if stale > 0 {
         lines.push(String::new());
@@ -188,35 +191,4 @@ pub fn render(snap: &Snapshot, printer: &Printer) -> Vec<String> {
         ));
     }
     lines
-}
-
-/// "Since the last scan 2h ago: 14 new archives (+1.2GiB: numpy 800MiB, ...),
-/// 3 removed (-200MiB)."
-fn growth_line(c: &crate::engine::index::IndexChanges) -> String {
-    let ago = super::list::age(std::time::SystemTime::now(), c.since);
-    let plural = |n: u64| if n == 1 { "" } else { "s" };
-    let mut parts = Vec::new();
-    if c.archives_added > 0 {
-        let packages: Vec<String> = c
-            .added_packages
-            .iter()
-            .map(|p| format!("{} {}", p.name, bytes(p.disk_bytes)))
-            .collect();
-        parts.push(format!(
-            "{} new archive{} (+{}: {})",
-            c.archives_added,
-            plural(c.archives_added),
-            bytes(c.added_disk_bytes),
-            packages.join(", ")
-        ));
-    }
-    if c.archives_removed > 0 {
-        parts.push(format!(
-            "{} archive{} removed (-{})",
-            c.archives_removed,
-            plural(c.archives_removed),
-            bytes(c.removed_disk_bytes)
-        ));
-    }
-    format!("Since the last scan {ago} ago: {}.", parts.join(", "))
 }

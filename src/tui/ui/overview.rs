@@ -95,6 +95,17 @@ fn summary(s: &Snapshot, state: &State) -> Vec<Line<'static>> {
             ),
         ]),
     ];
+    if let Some(c) = &s.index.changes
+        && let Some(what) = crate::engine::report::growth(c)
+    {
+        lines.push(Line::from(vec![
+            label("Since"),
+            Span::raw(format!(
+                "the last scan {} ago: {what}",
+                age(state.now, c.since)
+            )),
+        ]));
+    }
     let stale: u64 = s
         .buckets
         .iter()
