@@ -468,7 +468,7 @@ fn is_indexable(unit: &Unit) -> bool {
 
 /// The index key of a unit: its path relative to the root.
 fn key_of(unit: &Unit) -> String {
-    unit.entry.path.to_string_lossy().into_owned()
+    key_of_entry(&unit.entry)
 }
 
 /// Whether the archive directory of `unit` is still the one `rec` describes.
