@@ -9,6 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 
 use support::{FixtureKind, UV_CURRENT, copy_fixture, fixture, try_run_uv};
+use uvcache::engine::formats::container::split_container;
+use uvcache::engine::formats::pointers::{decode_local_revision_pointer, decode_revision};
 use uvcache::engine::locate::{CacheRoot, RootRule};
 use uvcache::engine::model::{EntryKind, EntryState};
 use uvcache::engine::progress::Silent;
@@ -32,20 +34,48 @@ fn planned_items(cache: &Path, args: &[&str]) -> usize {
     plan["items"].as_array().unwrap().len()
 }
 
-fn killed_run(cache: &Path, args: &[&str], after: usize) {
+/// Files and directories the plan removes: one unlink each.
+fn planned_unlinks(cache: &Path, args: &[&str]) -> usize {
+    let out = Command::new(env!("CARGO_BIN_EXE_uvcache"))
+        .args(args)
+        .args([
+            "--dry-run",
+            "--json",
+            "--uv-version",
+            UV_CURRENT,
+            "--cache-dir",
+        ])
+        .arg(cache)
+        .output()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &plan["totals"];
+    (t["files"].as_u64().unwrap() + t["dirs"].as_u64().unwrap()) as usize
+}
+
+/// Where the run is killed: after the N-th item, or after the N-th unlink
+/// (inside an item).
+#[derive(Clone, Copy, Debug)]
+enum Kill {
+    AfterItem(usize),
+    AfterUnlink(usize),
+}
+
+fn killed_run(cache: &Path, args: &[&str], kill: Kill) {
+    let (var, after) = match kill {
+        Kill::AfterItem(n) => ("UVCACHE_FAULT_ABORT_AFTER", n),
+        Kill::AfterUnlink(n) => ("UVCACHE_FAULT_ABORT_AFTER_UNLINKS", n),
+    };
     let status = Command::new(env!("CARGO_BIN_EXE_uvcache"))
         .args(args)
         .args(["--yes", "--uv-version", UV_CURRENT, "--cache-dir"])
         .arg(cache)
-        .env("UVCACHE_FAULT_ABORT_AFTER", after.to_string())
+        .env(var, after.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .unwrap();
-    assert!(
-        !status.success(),
-        "the run was to be killed after item {after}"
-    );
+    assert!(!status.success(), "the run was to be killed: {kill:?}");
 }
 
 fn assert_consistent(cache: &Path, context: &str) {
@@ -70,6 +100,50 @@ fn assert_consistent(cache: &Path, context: &str) {
         .collect();
     assert!(broken.is_empty(), "{context}: {broken:?}");
     assert_eq!(snap.errors.total(), 0, "{context}: {:?}", snap.errors);
+}
+
+/// No pointer names something already deleted: every revision pointer of a
+/// source names a revision directory that exists, and every link in the
+/// wheels and sources buckets resolves.
+fn assert_no_dangling_pointers(cache: &Path, context: &str) {
+    for entry in walkdir::WalkDir::new(cache)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let path = entry.path();
+        let rel = path.strip_prefix(cache).unwrap();
+        let top = rel
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned());
+        if !top.is_some_and(|t| t.starts_with("wheels-") || t.starts_with("sdists-")) {
+            continue;
+        }
+        if entry.path_is_symlink() {
+            assert!(path.exists(), "{context}: dangling link {}", rel.display());
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        let revision = match name.as_ref() {
+            "revision.http" => {
+                let bytes = std::fs::read(path).unwrap();
+                let c = split_container(&bytes).unwrap();
+                decode_revision(c.payload).unwrap().id
+            }
+            "revision.rev" => {
+                decode_local_revision_pointer(&std::fs::read(path).unwrap())
+                    .unwrap()
+                    .revision
+                    .id
+            }
+            _ => continue,
+        };
+        assert!(
+            path.with_file_name(&revision).is_dir(),
+            "{context}: {} names revision {revision}, which is gone",
+            rel.display()
+        );
+    }
 }
 
 fn install_offline(cache: &Path, index: &str, reqs: &[&str], context: &str) {
@@ -115,11 +189,29 @@ fn crash_everywhere(args: &[&str], installable: &[&str]) {
         planned_items(&cache, args)
     };
     assert!(n > 2, "{args:?} plans {n} items");
-    for after in 1..n {
-        let context = format!("{args:?} killed after item {after} of {n}");
+    crash_at(args, installable, (1..n).map(Kill::AfterItem));
+}
+
+/// Kills at every unlink: inside items that span several directory levels
+/// (a registry source's `NAME/VERSION/revision.http` sits two levels down).
+fn crash_at_every_unlink(args: &[&str], installable: &[&str]) {
+    let f = fixture(FixtureKind::Current);
+    let n = {
         let (_t, cache) = copy_fixture(f);
-        killed_run(&cache, args, after);
+        planned_unlinks(&cache, args)
+    };
+    assert!(n > 10, "{args:?} unlinks {n} files and directories");
+    crash_at(args, installable, (1..n).map(Kill::AfterUnlink));
+}
+
+fn crash_at(args: &[&str], installable: &[&str], kills: impl Iterator<Item = Kill>) {
+    let f = fixture(FixtureKind::Current);
+    for kill in kills {
+        let context = format!("{args:?} killed: {kill:?}");
+        let (_t, cache) = copy_fixture(f);
+        killed_run(&cache, args, kill);
         assert_consistent(&cache, &context);
+        assert_no_dangling_pointers(&cache, &context);
         install_offline(&cache, f.info("index_url"), installable, &context);
         let work = tempfile::tempdir().unwrap();
         let prune = try_run_uv(UV_CURRENT, &cache, work.path(), ["cache", "prune"]);
@@ -147,4 +239,16 @@ fn clean_killed_at_any_item() {
 #[test]
 fn surgical_clean_killed_at_any_item() {
     crash_everywhere(&["clean", "alpha==1.0.0"], &["alpha==2.0.0"]);
+}
+
+#[test]
+fn clean_killed_inside_a_multi_level_source_item() {
+    // `sdists-vN/index/<d>/beta` holds `1.0.0/revision.http` and a built
+    // wheel's link one level further down; they go before any data.
+    crash_at_every_unlink(&["clean", "beta"], &["alpha==2.0.0"]);
+}
+
+#[test]
+fn clean_of_a_url_source_killed_at_every_unlink() {
+    crash_at_every_unlink(&["clean", "delta"], &["alpha==2.0.0"]);
 }

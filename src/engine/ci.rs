@@ -17,10 +17,10 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::model::{EntryId, EntryKind, EntryState, ScanErrors, Snapshot};
-use super::plan::Plan;
 use super::progress::Counters;
 use super::query::compare_versions;
 use super::walk::{Measured, WalkCtx, measure};
+use crate::engine::remove::plan::Plan;
 
 mod snippets;
 

@@ -389,6 +389,11 @@ pub fn ser_path<S: serde::Serializer>(p: &std::path::Path, s: S) -> Result<S::Ok
     s.serialize_str(&p.to_string_lossy())
 }
 
+/// Serializes paths as strings (lossy for non-UTF-8 names).
+pub fn ser_paths<S: serde::Serializer>(ps: &[std::path::PathBuf], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(ps.iter().map(|p| p.to_string_lossy()))
+}
+
 /// Serializes an optional time as seconds since the epoch (or null).
 pub fn ser_time<S: serde::Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
     match t.and_then(unix_secs) {

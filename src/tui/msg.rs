@@ -8,12 +8,12 @@ use std::time::SystemTime;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
-use crate::engine::execute::Outcome;
 use crate::engine::freshness::{EntryFreshness, FreshnessState};
-use crate::engine::lock::Holder;
 use crate::engine::model::Snapshot;
 use crate::engine::progress::ScanProgress;
 use crate::engine::refresh::{CacheChanges, RefreshTarget, UvCommand, UvExit};
+use crate::engine::remove::execute::Outcome;
+use crate::engine::remove::lock::Holder;
 use crate::engine::why::WhyReport;
 
 use super::plans::PlanSet;

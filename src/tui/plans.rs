@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::engine::execute::Outcome;
-use crate::engine::plan::{Plan, PlanItem, PlanTotals};
+use crate::engine::remove::execute::Outcome;
+use crate::engine::remove::plan::{Plan, PlanItem, PlanTotals};
 
 /// One or more plans on the same cache, applied in order.
 #[derive(Debug, Clone)]
@@ -135,7 +135,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::engine::plan::{Operation, Stage};
+    use crate::engine::remove::plan::{Operation, Stage};
 
     fn plan(paths: &[&str], disk: u64) -> Plan {
         Plan {
@@ -160,6 +160,9 @@ mod tests {
                 ..PlanTotals::default()
             },
             warnings: vec!["same".into()],
+            recipe: Default::default(),
+            locked_by: None,
+            version: crate::engine::layout::UvVersion(0, 13, 9),
         }
     }
 

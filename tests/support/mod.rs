@@ -13,9 +13,11 @@
 //! * [`fixture`]: shared, read-only fixture caches ([`FixtureKind`]); [`copy_fixture`] for tests
 //!   that need to modify one.
 //! * [`run_uv`] / [`try_run_uv`] / [`uv_command`]: run uv with an isolated environment.
+//! * [`uvcache_command`] / [`uvcache_on`]: the binary in a cleared, sandboxed environment.
 //! * [`du_bytes`] / [`uv_cache_size`]: disk usage as seen by `du` and by `uv cache size`.
 #![allow(dead_code, unused_imports)]
 
+mod cli;
 mod fixture;
 mod lock;
 mod packages;
@@ -26,6 +28,7 @@ mod server;
 mod sha256;
 mod uv;
 
+pub use cli::{sandbox_home, sandbox_state, uvcache_command, uvcache_on};
 pub use fixture::{
     FIXTURE_RECIPE_VERSION, Fixture, FixtureKind, Sandbox, copy_fixture, fixture,
     serve_fixture_index,

@@ -11,8 +11,8 @@ use super::super::{GlobalArgs, Printer};
 use super::open_snapshot;
 use crate::engine::ci::{CiReport, Part, SnippetOptions, ci_report, ci_snippets};
 use crate::engine::doctor::{filesystem, same_device};
-use crate::engine::plan::{Target, plan_prune};
 use crate::engine::refresh::pip_environment;
+use crate::engine::remove::plan::{Target, plan_prune};
 
 /// Arguments of `uvcache ci`.
 #[derive(Debug, Args)]

@@ -8,8 +8,8 @@ use super::super::{GlobalArgs, Printer};
 use super::open_snapshot;
 use super::remove::{RemoveFlags, run_plan, target};
 use crate::engine::names::is_valid_name;
-use crate::engine::plan::{plan_clean, plan_clean_all};
-use crate::engine::select::{Selector, plan_select};
+use crate::engine::remove::plan::{plan_clean, plan_clean_all};
+use crate::engine::remove::select::{Selector, plan_select};
 
 /// Arguments of `uvcache clean`.
 ///
@@ -54,15 +54,19 @@ pub fn run(global: &GlobalArgs, args: &CleanArgs, printer: &Printer) -> anyhow::
             ..spec.clone()
         };
         let snap = open_snapshot(global, printer)?;
-        return run_plan(global, &args.flags, printer, plan_select(&snap, &sel));
+        let root = snap.root.path.clone();
+        return run_plan(global, &args.flags, printer, &root, &|| {
+            plan_select(&snap, &sel)
+        });
     }
     let Some(target) = target(global, printer)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let plan = if args.packages.is_empty() {
-        plan_clean_all(&target)
-    } else {
-        plan_clean(&target, &args.packages)
-    };
-    run_plan(global, &args.flags, printer, plan)
+    run_plan(global, &args.flags, printer, &target.root, &|| {
+        if args.packages.is_empty() {
+            plan_clean_all(&target)
+        } else {
+            plan_clean(&target, &args.packages)
+        }
+    })
 }

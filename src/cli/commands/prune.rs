@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::super::{GlobalArgs, Printer};
 use super::remove::{RemoveFlags, run_plan, target};
-use crate::engine::plan::plan_prune;
+use crate::engine::remove::plan::plan_prune;
 
 /// Arguments of `uvcache prune`.
 #[derive(Debug, Args)]
@@ -24,5 +24,7 @@ pub fn run(global: &GlobalArgs, args: &PruneArgs, printer: &Printer) -> anyhow::
     let Some(target) = target(global, printer)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    run_plan(global, &args.flags, printer, plan_prune(&target, args.ci))
+    run_plan(global, &args.flags, printer, &target.root, &|| {
+        plan_prune(&target, args.ci)
+    })
 }

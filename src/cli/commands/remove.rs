@@ -2,17 +2,21 @@
 //! confirmation, locking and execution.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use serde_json::json;
 
 use super::super::output::{Tone, bytes};
 use super::super::{GlobalArgs, Printer};
 use super::locate_root;
-use crate::engine::execute::execute;
-use crate::engine::lock::{Holder, LockObserver, lock_exclusive, lock_timeout};
-use crate::engine::plan::{Plan, Stage, Target};
 use crate::engine::progress::Reporter;
+use crate::engine::remove::lock::{
+    CacheLock, Holder, LockObserver, Wait, lock_exclusive, lock_timeout,
+};
+use crate::engine::remove::plan::{Plan, Stage, Target};
+use crate::engine::remove::{Drift, apply};
 use crate::engine::scan::top_level_dirs;
 use crate::engine::uv::{find_uv, resolve_release};
 
@@ -110,11 +114,22 @@ pub fn print_plan(plan: &Plan, printer: &Printer) -> anyhow::Result<()> {
     Ok(())
 }
 
-struct Waiting<'a>(&'a Printer);
+struct Waiting<'a>(&'a Printer, std::cell::Cell<bool>);
 
 impl LockObserver for Waiting<'_> {
-    fn waiting(&self, holders: &[Holder]) {
-        self.0.warn("Cache is currently in-use, waiting for other uv processes to finish (use `--force` to override)");
+    fn waiting(&self, holders: &[Holder], waited: Duration, timeout: Duration) {
+        if !self.1.replace(true) {
+            self.0.warn(&format!(
+                "Cache is currently in-use, waiting for other uv processes to finish \
+                 (up to {}s, UV_LOCK_TIMEOUT; use `--force` to override)",
+                timeout.as_secs()
+            ));
+        } else {
+            self.0.warn(&format!(
+                "still waiting after {}s; the lock is now held by:",
+                waited.as_secs()
+            ));
+        }
         for h in holders {
             self.0
                 .warn(&format!("  held by pid {}: {}", h.pid, h.command));
@@ -137,14 +152,19 @@ impl Reporter for RemovalLine {
     }
 }
 
-/// Shows the plan, asks, locks, executes, reports. Exit 0 ok, 1 declined, 2 errors.
+/// Plans, shows, asks, locks, removes, reports, in uv's order: with `--yes`
+/// the lock is taken before anything is selected; after a confirmation the
+/// plan is selected again under the lock and only what both selections
+/// contain is removed. Exit 0 ok, 1 declined, 2 errors.
 pub fn run_plan(
     global: &GlobalArgs,
     flags: &RemoveFlags,
     printer: &Printer,
-    plan: Plan,
+    root: &Path,
+    make_plan: &dyn Fn() -> Plan,
 ) -> anyhow::Result<ExitCode> {
     if flags.dry_run {
+        let plan = make_plan();
         if global.json {
             printer.json(&plan)?;
         } else if plan.is_empty() {
@@ -155,6 +175,17 @@ pub fn run_plan(
         }
         return Ok(ExitCode::SUCCESS);
     }
+    let (plan, lock) = if flags.yes {
+        let lock = take_lock(root, flags, printer)?;
+        (make_plan().made_under(&lock), Some(lock))
+    } else {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!(
+                "refusing to remove without --yes when stdin is not a terminal (use --dry-run to preview)"
+            );
+        }
+        (make_plan(), None)
+    };
     if plan.is_empty() {
         if global.json {
             printer.json(&json!({ "plan": plan, "outcome": null }))?;
@@ -163,37 +194,47 @@ pub fn run_plan(
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if !flags.yes {
-        if !std::io::stdin().is_terminal() {
-            anyhow::bail!(
-                "refusing to remove without --yes when stdin is not a terminal (use --dry-run to preview)"
-            );
+    let lock = match lock {
+        Some(lock) => lock,
+        None => {
+            print_plan(&plan, printer)?;
+            eprint!("Remove these {}? [y/N] ", count(plan.items.len(), "item"));
+            std::io::stderr().flush()?;
+            let mut answer = String::new();
+            std::io::stdin().lock().read_line(&mut answer)?;
+            if !matches!(answer.trim(), "y" | "Y" | "yes") {
+                printer.out("Nothing removed.")?;
+                return Ok(ExitCode::from(1));
+            }
+            take_lock(root, flags, printer)?
         }
-        print_plan(&plan, printer)?;
-        eprint!("Remove these {} items? [y/N] ", plan.items.len());
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            printer.out("Nothing removed.")?;
-            return Ok(ExitCode::from(1));
-        }
-    }
-    let lock = lock_exclusive(&plan.root, lock_timeout(), flags.force, &Waiting(printer))?;
+    };
     let reporter = RemovalLine {
         enabled: !global.quiet && !global.json && std::io::stderr().is_terminal(),
     };
-    let outcome = execute(&plan, &lock, &reporter);
+    let applied = apply(&plan, &lock, &reporter);
     drop(lock);
+    let outcome = &applied.outcome;
     if global.json {
-        printer.json(&json!({ "plan": plan, "outcome": outcome }))?;
+        printer.json(&json!({
+            "plan": applied.plan,
+            "outcome": outcome,
+            "drift": applied.drift,
+        }))?;
     } else {
+        report_drift(&applied.drift, printer);
         printer.out(&summary(
             outcome.removed_files,
             outcome.removed_dirs,
             outcome.uv_reported_bytes,
         ))?;
         printer.out(&format!("Freed {} on disk", bytes(outcome.reclaimed_bytes)))?;
+        if outcome.vanished > 0 {
+            printer.warn(&format!(
+                "{} already gone when its turn came (removed by another process)",
+                count(outcome.vanished as usize, "item was").replace("items was", "items were")
+            ));
+        }
         for e in &outcome.errors {
             printer.warn(&format!(
                 "could not remove {}: {}",
@@ -207,6 +248,43 @@ pub fn run_plan(
     } else {
         ExitCode::from(2)
     })
+}
+
+/// Takes uv's lock as the flags say; a timeout is an error naming the holders.
+fn take_lock(root: &Path, flags: &RemoveFlags, printer: &Printer) -> anyhow::Result<CacheLock> {
+    Ok(lock_exclusive(
+        root,
+        &Wait::up_to(lock_timeout()),
+        flags.force,
+        &Waiting(printer, Default::default()),
+    )?)
+}
+
+fn report_drift(drift: &Drift, printer: &Printer) {
+    if !drift.no_longer_selected.is_empty() {
+        printer.warn(&format!(
+            "the cache changed while waiting for uv's lock: {} no longer selected, left alone",
+            count(drift.no_longer_selected.len(), "confirmed item")
+        ));
+        for p in &drift.no_longer_selected {
+            printer.warn(&format!("  {}", p.display()));
+        }
+    }
+    if !drift.not_confirmed.is_empty() {
+        printer.warn(&format!(
+            "{} selected under the lock but not confirmed, left alone (run the command again to remove)",
+            count(drift.not_confirmed.len(), "item")
+        ));
+    }
+}
+
+/// `1 item`, `2 items`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// uv's summary line: `Removed N files (X)`.

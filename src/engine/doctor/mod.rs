@@ -155,7 +155,7 @@ pub fn diagnose(opts: &DoctorOptions, env: &dyn Fn(&str) -> Option<String>) -> D
         root: opts.cache.clone(),
         exists,
         filesystem: filesystem(root),
-        lock_holders: super::lock::holders(&root.join(".lock"))
+        lock_holders: crate::engine::remove::lock::holders(&root.join(".lock"))
             .into_iter()
             .map(|h| LockHolder {
                 pid: h.pid,

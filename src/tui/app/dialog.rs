@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::lock::Holder;
+use crate::engine::remove::lock::Holder;
 use crate::engine::why::WhyReport;
 use crate::tui::msg::RefreshPrep;
 use crate::tui::plans::PlanSet;

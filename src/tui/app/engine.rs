@@ -7,9 +7,9 @@ use super::super::effects::{Effect, Scanned};
 use super::super::msg::{EngineMsg, Level, ScanFailure};
 use super::super::ui;
 use super::{App, Focus, LogLine, PlanStage, ScanStatus};
-use crate::engine::execute::Outcome;
 use crate::engine::model::Snapshot;
 use crate::engine::query::packages;
+use crate::engine::remove::execute::Outcome;
 
 impl App {
     pub(super) fn engine(&mut self, msg: EngineMsg) -> Vec<Effect> {

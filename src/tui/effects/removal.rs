@@ -2,20 +2,21 @@
 //! them in turn under uv's exclusive lock, which is waited for in a loop that
 //! can be cancelled.
 
-use std::cell::Cell;
 use std::path::Path;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::engine::error::Error;
-use crate::engine::execute::{Outcome, execute};
-use crate::engine::lock::{CacheLock, Holder, LockObserver, lock_exclusive, lock_timeout};
 use crate::engine::model::Snapshot;
-use crate::engine::plan::{Operation, Plan, PlanTotals, Target, plan_clean, plan_prune};
 use crate::engine::progress::Reporter;
-use crate::engine::select::{Selector, plan_select};
+use crate::engine::remove::execute::Outcome;
+use crate::engine::remove::lock::{
+    CacheLock, Holder, LockError, LockObserver, Wait, lock_exclusive, lock_timeout,
+};
+use crate::engine::remove::plan::{Operation, Plan, Target, plan_clean, plan_prune};
+use crate::engine::remove::select::{Selector, plan_select};
+use crate::engine::remove::{Drift, apply};
 
-use super::super::msg::EngineMsg;
+use super::super::msg::{EngineMsg, Level};
 use super::super::plans::{PlanSet, add_outcome};
 use super::{Control, PlanKind};
 
@@ -41,19 +42,13 @@ pub(super) fn plans_of(snap: &Snapshot, kind: &PlanKind) -> PlanSet {
     };
     // Only marks with nothing marked yield no plan: then nothing is removed.
     PlanSet::new(plans).unwrap_or_else(|| {
-        PlanSet::single(Plan {
-            root: target.root.clone(),
-            operation: Operation::Clean { packages: vec![] },
-            uv_version: target.uv_version.to_string(),
-            items: vec![],
-            totals: PlanTotals::default(),
-            warnings: vec![],
-        })
+        PlanSet::single(Plan::empty(&target, Operation::Clean { packages: vec![] }))
     })
 }
 
 /// Takes uv's lock (reporting a wait) and applies the plans one after the
-/// other, as the command line would run once per plan.
+/// other, as the command line would run once per plan: each is selected again
+/// under the lock, and only what the user confirmed is removed.
 pub(super) fn execute_plans(
     ticket: u64,
     plans: &PlanSet,
@@ -65,7 +60,8 @@ pub(super) fn execute_plans(
             ticket,
             holders: holders.to_vec(),
         })
-    })?;
+    })
+    .map_err(|e| format!("{e}. Nothing was removed."))?;
     let total = plans.len() as u64;
     let mut outcome = Outcome::default();
     let mut offset = 0;
@@ -76,10 +72,34 @@ pub(super) fn execute_plans(
             offset,
             total,
         };
-        add_outcome(&mut outcome, execute(plan, &lock, &reporter));
+        let applied = apply(plan, &lock, &reporter);
+        report_drift(&applied.drift, sink);
+        add_outcome(&mut outcome, applied.outcome);
         offset += plan.items.len() as u64;
     }
     Ok(outcome)
+}
+
+/// Logs what the selection under the lock changed.
+fn report_drift(drift: &Drift, sink: &(dyn Fn(EngineMsg) + Sync)) {
+    for p in &drift.no_longer_selected {
+        sink(EngineMsg::Log {
+            level: Level::Warn,
+            text: format!(
+                "the cache changed while waiting for uv's lock: {} is no longer selected; left alone",
+                p.display()
+            ),
+        });
+    }
+    if !drift.not_confirmed.is_empty() {
+        sink(EngineMsg::Log {
+            level: Level::Warn,
+            text: format!(
+                "{} selected under uv's lock but not confirmed; left alone",
+                drift.not_confirmed.len()
+            ),
+        });
+    }
 }
 
 /// Reports one plan's removal progress as part of all the plans'.
@@ -103,53 +123,30 @@ impl Reporter for Removal<'_> {
 }
 
 struct Observer<'a> {
-    reported: Cell<bool>,
     on_wait: &'a dyn Fn(&[Holder]),
 }
 
 impl LockObserver for Observer<'_> {
-    fn waiting(&self, holders: &[Holder]) {
-        if !self.reported.replace(true) {
-            (self.on_wait)(holders);
-        }
+    fn waiting(&self, holders: &[Holder], _waited: Duration, _timeout: Duration) {
+        (self.on_wait)(holders);
     }
 }
 
 /// Takes uv's exclusive lock on the cache at `root`, waiting up to `timeout`,
 /// giving up as soon as `control.cancel` is set, and going on without the
-/// lock (as `--force` does) as soon as `control.force` is.
+/// lock (as `--force` does) as soon as `control.force` is. `on_wait` hears the
+/// holders when the wait starts and whenever they change.
 pub fn wait_for_lock(
     root: &Path,
     timeout: Duration,
     control: &Control,
     on_wait: &dyn Fn(&[Holder]),
-) -> Result<CacheLock, String> {
-    let started = Instant::now();
-    let observer = Observer {
-        reported: Cell::new(false),
-        on_wait,
+) -> Result<CacheLock, LockError> {
+    let wait = Wait {
+        timeout,
+        cancel: Some(&control.cancel),
+        force: Some(&control.force),
     };
-    loop {
-        if control.cancel.load(Ordering::Relaxed) {
-            return Err("cancelled while waiting for uv's lock: nothing was removed".into());
-        }
-        if control.force.load(Ordering::Relaxed) {
-            return lock_exclusive(root, Duration::ZERO, true, &observer)
-                .map_err(|e| format!("{e}; nothing was removed"));
-        }
-        // A zero timeout makes one short try; the loop does the waiting so it can be cancelled.
-        match lock_exclusive(root, Duration::ZERO, false, &observer) {
-            Ok(lock) => return Ok(lock),
-            Err(Error::Other(_)) if started.elapsed() < timeout => {}
-            Err(Error::Other(_)) => {
-                return Err(format!(
-                    "timeout ({}s) when waiting for uv's lock on `{}`: is another uv process running? \
-                     Set UV_LOCK_TIMEOUT to wait longer. Nothing was removed.",
-                    timeout.as_secs(),
-                    root.display()
-                ));
-            }
-            Err(e) => return Err(format!("{e}; nothing was removed")),
-        }
-    }
+    let force = control.force.load(Ordering::Relaxed);
+    lock_exclusive(root, &wait, force, &Observer { on_wait })
 }

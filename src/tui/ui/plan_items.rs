@@ -5,7 +5,7 @@
 use ratatui::text::{Line, Span};
 
 use super::format::{bytes, count, truncate};
-use crate::engine::plan::{Operation, Plan};
+use crate::engine::remove::plan::{Operation, Plan};
 use crate::tui::app::State;
 use crate::tui::plans::PlanSet;
 

@@ -13,15 +13,17 @@ use std::sync::atomic::AtomicBool;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::buckets::archive_id_of_target;
-use super::formats::container::split_container;
-use super::formats::pointers::{decode_local_revision_pointer, decode_metadata, decode_revision};
-use super::layout::UvVersion;
-use super::layout::{BucketKind, ROOT_MARKERS, Release, release_for};
-use super::model::ScanErrors;
-use super::names::normalize;
-use super::progress::Counters;
-use super::walk::{WalkCtx, measure};
+use crate::engine::buckets::archive_id_of_target;
+use crate::engine::formats::container::split_container;
+use crate::engine::formats::pointers::{
+    decode_local_revision_pointer, decode_metadata, decode_revision,
+};
+use crate::engine::layout::UvVersion;
+use crate::engine::layout::{BucketKind, ROOT_MARKERS, Release, release_for};
+use crate::engine::model::ScanErrors;
+use crate::engine::names::normalize;
+use crate::engine::progress::Counters;
+use crate::engine::walk::{WalkCtx, measure};
 
 /// What a plan does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,7 +73,7 @@ pub enum Stage {
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanItem {
     /// Path relative to the cache root.
-    #[serde(serialize_with = "super::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::model::ser_path")]
     pub path: PathBuf,
     /// Why it goes.
     pub reason: String,
@@ -108,7 +110,7 @@ pub struct PlanTotals {
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     /// The cache root (canonical).
-    #[serde(serialize_with = "super::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::model::ser_path")]
     pub root: PathBuf,
     /// The operation.
     #[serde(flatten)]
@@ -121,6 +123,35 @@ pub struct Plan {
     pub totals: PlanTotals,
     /// Things the user should know before confirming.
     pub warnings: Vec<String>,
+    /// How to select the same items again (under the lock).
+    #[serde(skip)]
+    pub(crate) recipe: Recipe,
+    /// The lock hold the plan was made under, if any.
+    #[serde(skip)]
+    pub(crate) locked_by: Option<u64>,
+    /// The release the plan follows.
+    #[serde(skip)]
+    pub(crate) version: UvVersion,
+}
+
+/// What a plan selects, kept so that it can be selected again from the disk
+/// once uv's lock is held.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Recipe {
+    /// Nothing (an empty plan).
+    #[default]
+    Nothing,
+    /// `clean` with no package.
+    CleanAll,
+    /// `clean PACKAGE...`.
+    Clean(Vec<String>),
+    /// `prune [--ci]`.
+    Prune {
+        /// With uv's CI rules.
+        ci: bool,
+    },
+    /// A surgical selection: the entries found by the scan.
+    Select(Vec<super::select::Seed>),
 }
 
 /// What a plan is computed against: the cache root and the owning uv release.
@@ -134,7 +165,7 @@ pub struct Target {
 
 impl Target {
     /// The target of a scanned snapshot.
-    pub fn of(snap: &super::model::Snapshot) -> Self {
+    pub fn of(snap: &crate::engine::model::Snapshot) -> Self {
         Target {
             root: snap.root.path.clone(),
             uv_version: snap.uv.version,
@@ -147,6 +178,73 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+
+    /// A plan that removes nothing.
+    pub fn empty(target: &Target, operation: Operation) -> Plan {
+        Plan {
+            root: target.root.clone(),
+            operation,
+            uv_version: target.uv_version.to_string(),
+            items: vec![],
+            totals: PlanTotals::default(),
+            warnings: vec![],
+            recipe: Recipe::Nothing,
+            locked_by: None,
+            version: target.uv_version,
+        }
+    }
+
+    /// Records that the plan was made while `lock` was held: applying it
+    /// under the same hold needs no second selection.
+    pub fn made_under(mut self, lock: &super::lock::CacheLock) -> Plan {
+        if !lock.forced {
+            self.locked_by = Some(lock.id());
+        }
+        self
+    }
+
+    /// The plan's target.
+    pub fn target(&self) -> Target {
+        Target {
+            root: self.root.clone(),
+            uv_version: self.version,
+        }
+    }
+}
+
+/// The items a recipe selects now, before they are measured.
+#[derive(Debug)]
+pub(crate) struct Selection {
+    pub(crate) items: BTreeMap<PathBuf, (String, Stage)>,
+}
+
+impl Selection {
+    /// The items not inside another item, in path order.
+    pub(crate) fn outermost(self) -> Vec<(PathBuf, String, Stage)> {
+        let mut kept: Vec<(PathBuf, String, Stage)> = Vec::new();
+        for (path, (reason, stage)) in self.items {
+            // BTreeMap order puts a parent right before its children.
+            if kept.last().is_some_and(|(p, _, _)| path.starts_with(p)) {
+                continue;
+            }
+            kept.push((path, reason, stage));
+        }
+        kept
+    }
+}
+
+/// Selects the items of `recipe` from the disk as it is now.
+pub(crate) fn select(target: &Target, recipe: &Recipe) -> Selection {
+    let (release, _) = release_for(target.uv_version);
+    let mut b = Builder::new(&target.root, release);
+    match recipe {
+        Recipe::Nothing => {}
+        Recipe::CleanAll => select_clean_all(&mut b),
+        Recipe::Clean(names) => select_clean(&mut b, names),
+        Recipe::Prune { ci } => select_prune(&mut b, target.uv_version, *ci),
+        Recipe::Select(seeds) => super::select::select_seeds(&mut b, seeds),
+    }
+    Selection { items: b.items }
 }
 
 pub(crate) struct Builder<'a> {
@@ -226,7 +324,7 @@ fn archive_refs(b: &Builder<'_>, removed: &BTreeSet<PathBuf>) -> FxHashMap<Strin
             } else if cfg!(windows) && !is_data_file(&name) {
                 std::fs::read(&path)
                     .ok()
-                    .and_then(|bytes| super::buckets::archive_id_of_link_file(&bytes))
+                    .and_then(|bytes| crate::engine::buckets::archive_id_of_link_file(&bytes))
             } else {
                 None
             };
@@ -249,14 +347,16 @@ fn is_data_file(name: &str) -> bool {
 fn current_revision(dir: &Path) -> Option<Option<String>> {
     let http = dir.join("revision.http");
     let rev = dir.join("revision.rev");
-    if let Ok(bytes) = super::walk::read_regular(&http, super::walk::MAX_SMALL_FILE) {
+    if let Ok(bytes) = crate::engine::walk::read_regular(&http, crate::engine::walk::MAX_SMALL_FILE)
+    {
         let id = split_container(&bytes)
             .ok()
             .and_then(|c| decode_revision(c.payload).ok())
             .map(|r| r.id);
         return Some(id);
     }
-    if let Ok(bytes) = super::walk::read_regular(&rev, super::walk::MAX_SMALL_FILE) {
+    if let Ok(bytes) = crate::engine::walk::read_regular(&rev, crate::engine::walk::MAX_SMALL_FILE)
+    {
         return Some(
             decode_local_revision_pointer(&bytes)
                 .ok()
@@ -270,9 +370,10 @@ fn current_revision(dir: &Path) -> Option<Option<String>> {
 /// looking one level deeper into build-settings shards.
 fn metadata_names(dir: &Path, depth: u8) -> Vec<String> {
     let mut names = Vec::new();
-    if let Ok(bytes) =
-        super::walk::read_regular(&dir.join("metadata.msgpack"), super::walk::MAX_SMALL_FILE)
-        && let Ok(m) = decode_metadata(&bytes)
+    if let Ok(bytes) = crate::engine::walk::read_regular(
+        &dir.join("metadata.msgpack"),
+        crate::engine::walk::MAX_SMALL_FILE,
+    ) && let Ok(m) = decode_metadata(&bytes)
     {
         names.push(normalize(&m.name));
     }
@@ -287,11 +388,36 @@ fn metadata_names(dir: &Path, depth: u8) -> Vec<String> {
 }
 
 /// `clean` with no package.
-pub fn plan_clean_all(snap: &Target) -> Plan {
-    let (release, _) = release_for(snap.uv_version);
-    let root = &snap.root;
-    let mut b = Builder::new(root, release);
-    let archive = release
+pub fn plan_clean_all(target: &Target) -> Plan {
+    plan(target, Recipe::CleanAll, Operation::CleanAll)
+}
+
+/// `clean PACKAGE...` with uv's semantics for the owning release.
+pub fn plan_clean(target: &Target, packages: &[String]) -> Plan {
+    let names: BTreeSet<String> = packages.iter().map(|p| normalize(p)).collect();
+    let names: Vec<String> = names.into_iter().collect();
+    plan(
+        target,
+        Recipe::Clean(names.clone()),
+        Operation::Clean { packages: names },
+    )
+}
+
+/// `prune` and `prune --ci` with uv's semantics for the owning release.
+pub fn plan_prune(target: &Target, ci: bool) -> Plan {
+    plan(target, Recipe::Prune { ci }, Operation::Prune { ci })
+}
+
+/// Selects and measures.
+pub(crate) fn plan(target: &Target, recipe: Recipe, operation: Operation) -> Plan {
+    let selection = select(target, &recipe);
+    measure_plan(target, selection, operation, recipe)
+}
+
+fn select_clean_all(b: &mut Builder<'_>) {
+    let root = b.root;
+    let archive = b
+        .release
         .buckets
         .get(&BucketKind::Archive)
         .cloned()
@@ -307,16 +433,10 @@ pub fn plan_clean_all(snap: &Target) -> Plan {
         };
         b.add(&path, "clean: everything in the cache", stage);
     }
-    finish(snap, b, Operation::CleanAll)
 }
 
-/// `clean PACKAGE...` with uv's semantics for the owning release.
-pub fn plan_clean(snap: &Target, packages: &[String]) -> Plan {
-    let (release, _) = release_for(snap.uv_version);
-    let root = &snap.root;
-    let mut b = Builder::new(root, release);
-    let names: BTreeSet<String> = packages.iter().map(|p| normalize(p)).collect();
-    for name in &names {
+fn select_clean(b: &mut Builder<'_>, names: &[String]) {
+    for name in names {
         let why = |what: &str| format!("clean {name}: {what}");
         if let Some(wheels) = b.bucket(BucketKind::Wheels) {
             for p in std::iter::once(wheels.join("pypi").join(name))
@@ -386,15 +506,8 @@ pub fn plan_clean(snap: &Target, packages: &[String]) -> Plan {
             Stage::Referrers,
         );
     }
-    drop_released_archives(&mut b);
-    file_objects(&mut b);
-    finish(
-        snap,
-        b,
-        Operation::Clean {
-            packages: names.into_iter().collect(),
-        },
-    )
+    drop_released_archives(b);
+    file_objects(b);
 }
 
 /// Adds archives whose every referencing link is removed by the plan so far;
@@ -448,11 +561,9 @@ fn walk_shards(
     }
 }
 
-/// `prune` and `prune --ci` with uv's semantics for the owning release.
-pub fn plan_prune(snap: &Target, ci: bool) -> Plan {
-    let (release, _) = release_for(snap.uv_version);
-    let root = &snap.root;
-    let mut b = Builder::new(root, release);
+fn select_prune(b: &mut Builder<'_>, version: UvVersion, ci: bool) {
+    let root = b.root;
+    let release = b.release;
     // 1. Dangling source revisions.
     if let Some(sdists) = b.bucket(BucketKind::Sdists) {
         walk_shards(&sdists, |dir, entries| {
@@ -489,7 +600,7 @@ pub fn plan_prune(snap: &Target, ci: bool) -> Plan {
             b.add(&p, "prune: cached environment", Stage::Referrers);
         }
     }
-    if snap.uv_version >= UvVersion(0, 13, 0)
+    if version >= UvVersion(0, 13, 0)
         && let Some(builds) = b.bucket(BucketKind::Builds)
     {
         for (_, p, _) in list(&builds) {
@@ -538,7 +649,7 @@ pub fn plan_prune(snap: &Target, ci: bool) -> Plan {
     }
     // 6. Archives no remaining link points at.
     let removed: BTreeSet<PathBuf> = b.items.keys().cloned().collect();
-    let refs = archive_refs(&b, &removed);
+    let refs = archive_refs(b, &removed);
     if let Some(archive) = b.bucket(BucketKind::Archive) {
         for (name, p, _) in list(&archive) {
             if !refs.contains_key(&name) {
@@ -546,8 +657,7 @@ pub fn plan_prune(snap: &Target, ci: bool) -> Plan {
             }
         }
     }
-    file_objects(&mut b);
-    finish(snap, b, Operation::Prune { ci })
+    file_objects(b);
 }
 
 /// 0.13: `files-v0` objects with a single link are garbage.
@@ -583,15 +693,13 @@ fn nlink(_: &std::fs::Metadata) -> u64 {
 }
 
 /// Drops items inside other items, orders them, measures them.
-pub(crate) fn finish(snap: &Target, b: Builder<'_>, operation: Operation) -> Plan {
-    let mut kept: Vec<(PathBuf, String, Stage)> = Vec::new();
-    for (path, (reason, stage)) in b.items {
-        // BTreeMap order puts a parent right before its children.
-        if kept.last().is_some_and(|(p, _, _)| path.starts_with(p)) {
-            continue;
-        }
-        kept.push((path, reason, stage));
-    }
+pub(crate) fn measure_plan(
+    snap: &Target,
+    selection: Selection,
+    operation: Operation,
+    recipe: Recipe,
+) -> Plan {
+    let mut kept = selection.outermost();
     kept.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
     let root = snap.root.clone();
     let cancel = AtomicBool::new(false);
@@ -655,7 +763,7 @@ pub(crate) fn finish(snap: &Target, b: Builder<'_>, operation: Operation) -> Pla
                 .to_string(),
         );
     }
-    let holders = super::lock::holders(&root.join(".lock"));
+    let holders = super::lock::holders(&super::lock::lock_path(&root));
     if !holders.is_empty() {
         let list: Vec<String> = holders
             .iter()
@@ -684,6 +792,9 @@ pub(crate) fn finish(snap: &Target, b: Builder<'_>, operation: Operation) -> Pla
         items,
         totals,
         warnings,
+        recipe,
+        locked_by: None,
+        version: snap.uv_version,
     }
 }
 
@@ -695,7 +806,7 @@ fn stale_bucket_warnings(items: &[PlanItem]) -> Vec<String> {
         let Some(name) = item.path.to_str().filter(|n| !n.contains('/')) else {
             continue;
         };
-        let owners: Vec<&Release> = super::layout::releases()
+        let owners: Vec<&Release> = crate::engine::layout::releases()
             .iter()
             .filter(|r| r.owns(name))
             .collect();
@@ -710,5 +821,5 @@ fn stale_bucket_warnings(items: &[PlanItem]) -> Vec<String> {
 }
 
 fn human(n: u64) -> String {
-    super::report::human_bytes(n)
+    crate::engine::report::human_bytes(n)
 }

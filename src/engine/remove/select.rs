@@ -6,12 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::layout::{BucketKind, TopLevel, release_for};
-use super::model::{Entry, EntryKind, Snapshot, Source};
-use super::names::normalize;
 use super::plan::{
-    Builder, Operation, Plan, Stage, Target, drop_released_archives, file_objects, finish,
+    Builder, Operation, Plan, Recipe, Stage, Target, drop_released_archives, file_objects, plan,
 };
+use crate::engine::layout::{BucketKind, TopLevel};
+use crate::engine::model::{Entry, EntryKind, Snapshot, Source};
+use crate::engine::names::normalize;
 
 /// Which entries of a package to remove.
 #[derive(Debug, Clone, Default)]
@@ -74,12 +74,32 @@ fn source_url(s: &Source) -> Option<&str> {
     }
 }
 
+/// One entry a surgical clean found in the scan, and how its paths are
+/// derived from the disk (again, under the lock).
+#[derive(Debug, Clone)]
+pub(crate) struct Seed {
+    /// The entry's absolute path.
+    path: PathBuf,
+    /// Which paths go with it.
+    kind: SeedKind,
+    /// Why it goes.
+    reason: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SeedKind {
+    /// A wheel key: its link with its pointer, metadata and lock files.
+    WheelKey,
+    /// A source version or shard: the entry's parent directory, whole.
+    Shard,
+    /// The entry's own path (a git checkout).
+    Itself,
+}
+
 /// Plans a surgical clean from a scanned snapshot.
 pub fn plan_select(snap: &Snapshot, sel: &Selector) -> Plan {
     let target = Target::of(snap);
-    let (release, _) = release_for(snap.uv.version);
     let root = &snap.root.path;
-    let mut b = Builder::new(root, release);
     let current = |e: &Entry| {
         e.bucket
             .and_then(|i| snap.buckets.get(usize::from(i)))
@@ -90,41 +110,66 @@ pub fn plan_select(snap: &Snapshot, sel: &Selector) -> Plan {
             .and_then(|i| snap.buckets.get(usize::from(i)))
             .and_then(|bk| bk.kind)
     };
+    let mut seeds = Vec::new();
     for e in snap.entries.iter().filter(|e| current(e) && sel.matches(e)) {
-        let path = root.join(&e.path);
-        let why = format!(
+        let reason = format!(
             "clean {}: {} {}",
             sel.package,
             e.kind.as_str(),
             e.version.as_deref().unwrap_or("")
-        );
-        match (bucket_kind(e), e.kind) {
+        )
+        .trim_end()
+        .to_string();
+        let kind = match (bucket_kind(e), e.kind) {
             (Some(BucketKind::Wheels), EntryKind::Wheel | EntryKind::WheelMetadata) => {
-                for p in wheel_key_files(&path) {
-                    b.add(&p, why.trim_end(), Stage::Referrers);
-                }
+                SeedKind::WheelKey
             }
             (Some(BucketKind::Sdists), EntryKind::SdistRevision | EntryKind::SdistPointer) => {
-                // A source version (registry) or a shard (url, path, editable) goes whole.
-                if let Some(shard) = path.parent() {
-                    b.add(shard, why.trim_end(), Stage::Referrers);
-                }
+                SeedKind::Shard
             }
-            (Some(BucketKind::Sdists), EntryKind::SdistGit) => {
-                b.add(&path, why.trim_end(), Stage::Referrers)
-            }
-            _ => {}
-        }
+            (Some(BucketKind::Sdists), EntryKind::SdistGit) => SeedKind::Itself,
+            _ => continue,
+        };
+        seeds.push(Seed {
+            path: root.join(&e.path),
+            kind,
+            reason,
+        });
     }
-    drop_released_archives(&mut b);
-    file_objects(&mut b);
     let operation = Operation::Select {
         package: normalize(&sel.package),
         version: sel.version.clone(),
         source: sel.source.clone(),
         include_editable: sel.include_editable,
     };
-    finish(&target, b, operation)
+    plan(&target, Recipe::Select(seeds), operation)
+}
+
+/// Adds the paths of each seed still on disk, then the archives and file
+/// objects they leave unused.
+pub(crate) fn select_seeds(b: &mut Builder<'_>, seeds: &[Seed]) {
+    for seed in seeds {
+        match seed.kind {
+            SeedKind::WheelKey => {
+                for p in wheel_key_files(&seed.path) {
+                    b.add(&p, seed.reason.as_str(), Stage::Referrers);
+                }
+            }
+            // A source version (registry) or a shard (url, path, editable) goes whole.
+            SeedKind::Shard => {
+                if let Some(shard) = seed.path.parent().filter(|s| s.symlink_metadata().is_ok()) {
+                    b.add(shard, seed.reason.as_str(), Stage::Referrers);
+                }
+            }
+            SeedKind::Itself => {
+                if seed.path.symlink_metadata().is_ok() {
+                    b.add(&seed.path, seed.reason.as_str(), Stage::Referrers)
+                }
+            }
+        }
+    }
+    drop_released_archives(b);
+    file_objects(b);
 }
 
 /// A wheel key's link and its `.http`, `.rev`, `.msgpack`, `.lock` files.
