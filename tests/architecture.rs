@@ -47,3 +47,206 @@ fn engine_has_no_ui_or_cli_dependencies() {
         offences.join("\n")
     );
 }
+
+/// The module path of a source file below `src/`: `engine/remove/plan.rs` is
+/// `["engine", "remove", "plan"]`, `engine/remove/mod.rs` is `["engine", "remove"]`.
+fn module_path(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap().with_extension("");
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.last().is_some_and(|p| p == "mod") {
+        parts.pop();
+    }
+    parts
+}
+
+/// The first identifiers of the paths in `text` (after `prefix::`): `a` for
+/// `a::b`, `a` and `c` for `{a::b, c}`.
+fn heads(text: &str) -> Vec<String> {
+    let text = text.trim_start();
+    if let Some(inner) = text.strip_prefix('{') {
+        let mut depth = 0;
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, ch) in inner.char_indices() {
+            match ch {
+                '{' => depth += 1,
+                '}' if depth == 0 => {
+                    out.extend(heads(&inner[start..i]));
+                    return out;
+                }
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    out.extend(heads(&inner[start..i]));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        return out;
+    }
+    let ident: String = text
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if ident.is_empty() {
+        vec![]
+    } else {
+        vec![ident]
+    }
+}
+
+/// Which top-level engine modules each engine module uses.
+fn engine_graph() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src.join("engine"), &mut files);
+    let tops: BTreeSet<String> = files
+        .iter()
+        .filter_map(|f| module_path(&src, f).get(1).cloned())
+        .collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        let module = module_path(&src, file);
+        let Some(me) = module.get(1).cloned() else {
+            continue;
+        };
+        let text = std::fs::read_to_string(file).unwrap();
+        let code: String = text
+            .lines()
+            .map(|l| l.split("//").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut found = BTreeSet::new();
+        for (at, _) in code.match_indices("crate::engine::") {
+            for h in heads(&code[at + "crate::engine::".len()..]) {
+                found.insert(h);
+            }
+        }
+        let bytes = code.as_bytes();
+        let mut i = 0;
+        while let Some(pos) = code[i..].find("super::") {
+            let start = i + pos;
+            i = start + 1;
+            // Count a run of `super::super::...` once, from its start.
+            if start >= 7 && &code[start - 7..start] == "super::" {
+                continue;
+            }
+            if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
+                continue;
+            }
+            let mut ups = 0;
+            let mut rest = &code[start..];
+            while let Some(r) = rest.strip_prefix("super::") {
+                ups += 1;
+                rest = r;
+            }
+            // In a file's own `mod tests`, `super` is the file's module.
+            let in_tests = code[..start].contains("#[cfg(test)]\nmod ");
+            let base_len = module.len() + usize::from(in_tests);
+            let Some(len) = base_len.checked_sub(ups) else {
+                continue;
+            };
+            let base = &module[..len.min(module.len())];
+            for h in heads(rest) {
+                let target = match base.len() {
+                    0 => None,
+                    1 => Some(h.clone()),
+                    _ => Some(base[1].clone()),
+                };
+                if let Some(t) = target {
+                    found.insert(t);
+                }
+            }
+        }
+        let entry = graph.entry(me.clone()).or_default();
+        for f in found {
+            if f != me && tops.contains(&f) {
+                entry.insert(f);
+            }
+        }
+    }
+    graph
+}
+
+#[test]
+fn engine_modules_form_no_cycle() {
+    let graph = engine_graph();
+    assert!(graph.len() > 10, "engine modules found: {graph:?}");
+    // Strongly connected components (Tarjan) of more than one module.
+    struct Tarjan<'a> {
+        graph: &'a std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        index: std::collections::BTreeMap<&'a str, (usize, usize)>,
+        stack: Vec<&'a str>,
+        next: usize,
+        cycles: Vec<Vec<String>>,
+    }
+    impl<'a> Tarjan<'a> {
+        fn visit(&mut self, v: &'a str) {
+            self.index.insert(v, (self.next, self.next));
+            self.next += 1;
+            self.stack.push(v);
+            let graph = self.graph;
+            for w in graph.get(v).into_iter().flatten() {
+                let w = w.as_str();
+                if !self.index.contains_key(w) {
+                    self.visit(w);
+                    let low = self.index[w].1.min(self.index[v].1);
+                    self.index.get_mut(v).unwrap().1 = low;
+                } else if self.stack.contains(&w) {
+                    let low = self.index[w].0.min(self.index[v].1);
+                    self.index.get_mut(v).unwrap().1 = low;
+                }
+            }
+            if self.index[v].0 == self.index[v].1 {
+                let mut component = Vec::new();
+                while let Some(w) = self.stack.pop() {
+                    component.push(w.to_string());
+                    if w == v {
+                        break;
+                    }
+                }
+                if component.len() > 1 {
+                    component.sort();
+                    self.cycles.push(component);
+                }
+            }
+        }
+    }
+    let mut t = Tarjan {
+        graph: &graph,
+        index: Default::default(),
+        stack: vec![],
+        next: 0,
+        cycles: vec![],
+    };
+    for v in graph.keys() {
+        if !t.index.contains_key(v.as_str()) {
+            t.visit(v);
+        }
+    }
+    let explain: Vec<String> = t
+        .cycles
+        .iter()
+        .map(|c| {
+            let edges: Vec<String> = c
+                .iter()
+                .flat_map(|a| {
+                    graph[a]
+                        .iter()
+                        .filter(|b| c.contains(b))
+                        .map(move |b| format!("{a} -> {b}"))
+                })
+                .collect();
+            format!("{{{}}}: {}", c.join(", "), edges.join(", "))
+        })
+        .collect();
+    assert!(
+        t.cycles.is_empty(),
+        "engine modules that use each other in a loop:\n{}",
+        explain.join("\n")
+    );
+}

@@ -102,7 +102,7 @@ impl PlanSummary {
 #[derive(Debug, Clone, Serialize)]
 pub struct CiReport {
     /// The cache root.
-    #[serde(serialize_with = "super::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub root: PathBuf,
     /// The uv release whose rules apply.
     pub uv_version: String,

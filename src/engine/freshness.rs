@@ -292,7 +292,7 @@ pub enum EntryFreshness {
     /// A remote response stored with an HTTP policy.
     Http {
         /// The container file (relative to the cache root).
-        #[serde(serialize_with = "super::model::ser_path")]
+        #[serde(serialize_with = "crate::engine::json::ser_path")]
         file: PathBuf,
         /// The request URL.
         url: String,
@@ -303,7 +303,7 @@ pub enum EntryFreshness {
     /// stays exactly the same.
     LocalBuild {
         /// The `revision.rev` file (relative to the cache root).
-        #[serde(serialize_with = "super::model::ser_path")]
+        #[serde(serialize_with = "crate::engine::json::ser_path")]
         file: PathBuf,
         /// The revision the pointer names.
         revision: String,

@@ -8,7 +8,7 @@
 //! measurement can be reused. Directories of small pointer files (a wheels
 //! package directory, a Simple API shard) are remembered with what was
 //! planned and measured from them while their own times do not change (see
-//! [`super::memo`]); everything else (bucket listings, source revisions,
+//! [`super::buckets::memo`]); everything else (bucket listings, source revisions,
 //! environments) is scanned again on every open: it is small, and it is what
 //! changes.
 //!
@@ -33,8 +33,9 @@ use std::time::SystemTime;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::memo::DirMemo;
-use super::model::ser_time;
+use super::buckets::memo::DirMemo;
+use super::json::time_of_ns;
+pub use super::model::{IndexChanges, IndexReport, PackageGrowth};
 use super::walk::{Identity, LinkedInode, Measured};
 
 /// Whether and how a scan uses the index.
@@ -323,11 +324,6 @@ fn delta_decode<'a>(values: impl Iterator<Item = &'a mut u64>) -> bool {
     true
 }
 
-pub fn time_of_ns(ns: i128) -> Option<SystemTime> {
-    let d = std::time::Duration::from_nanos(u64::try_from(ns).ok()?);
-    SystemTime::UNIX_EPOCH.checked_add(d)
-}
-
 /// The index of one cache root, as stored.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct IndexFile {
@@ -337,7 +333,7 @@ pub struct IndexFile {
     pub written: u64,
     /// One record per reusable archive.
     pub records: Vec<ArchiveRecord>,
-    /// Remembered pointer directories (see [`super::memo`]).
+    /// Remembered pointer directories (see [`super::buckets::memo`]).
     pub dirs: Vec<DirMemo>,
 }
 
@@ -518,66 +514,6 @@ fn root_of(bytes: &[u8]) -> Option<String> {
         .map(|(root, _)| root)
 }
 
-/// How a scan used the index.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct IndexReport {
-    /// `off`, `use` or `rebuild`.
-    pub mode: &'static str,
-    /// The index file.
-    #[serde(serialize_with = "ser_opt_path")]
-    pub path: Option<PathBuf>,
-    /// Why an existing index was not used (missing, corrupt, other format...).
-    pub ignored: Option<String>,
-    /// Archives whose last measurement was reused.
-    pub archives_reused: u64,
-    /// Archives walked.
-    pub archives_walked: u64,
-    /// Pointer directories whose last planning and measurement was reused.
-    pub dirs_reused: u64,
-    /// Pointer directories remembered for the next scan.
-    pub dirs_remembered: u64,
-    /// Reclaimable sizes depend on link counts read at this time or later
-    /// (`None`: read during this scan).
-    #[serde(serialize_with = "ser_time")]
-    pub reclaimable_as_of: Option<SystemTime>,
-    /// What changed among the archives since the index was written (`None`:
-    /// no usable index was read).
-    pub changes: Option<IndexChanges>,
-    /// Bytes written to the index (0: not written, nothing changed).
-    pub written_bytes: u64,
-    /// Why writing the index failed.
-    pub write_error: Option<String>,
-}
-
-/// Archives that appeared or went since the last scan.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct IndexChanges {
-    /// When the index read was written (the last scan).
-    #[serde(serialize_with = "ser_time")]
-    pub since: Option<SystemTime>,
-    /// Archives new since then (or not indexed then).
-    pub archives_added: u64,
-    /// Their bytes on disk.
-    pub added_disk_bytes: u64,
-    /// Archives gone since then.
-    pub archives_removed: u64,
-    /// Their bytes on disk when last walked.
-    pub removed_disk_bytes: u64,
-    /// The packages of the new archives, most bytes first (at most 3).
-    pub added_packages: Vec<PackageGrowth>,
-}
-
-/// One package's share of the new archives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PackageGrowth {
-    /// Package name (`?` when no entry names it).
-    pub name: String,
-    /// New archives of it.
-    pub archives: u64,
-    /// Their bytes on disk.
-    pub disk_bytes: u64,
-}
-
 impl IndexMode {
     /// The mode's name in reports.
     pub fn name(self) -> &'static str {
@@ -586,13 +522,6 @@ impl IndexMode {
             IndexMode::Use => "use",
             IndexMode::Rebuild => "rebuild",
         }
-    }
-}
-
-fn ser_opt_path<S: serde::Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
-    match p {
-        Some(p) => super::model::ser_path(p, s),
-        None => s.serialize_none(),
     }
 }
 
@@ -701,7 +630,7 @@ mod tests {
             root: "/c".into(),
             written: 1_700_000_200,
             records: vec![record("archive-v0/a"), record("archive-v0/b")],
-            dirs: vec![crate::engine::memo::tests::sample_dir()],
+            dirs: vec![crate::engine::buckets::memo::tests::sample_dir()],
         }
     }
 

@@ -133,7 +133,7 @@ pub fn read_cache_keys(project: &Path) -> CacheKeys {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileStamp {
     /// Relative to the project when inside it, else absolute.
-    #[serde(serialize_with = "super::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub path: PathBuf,
     /// Its change stamp (ctime on Unix).
     pub timestamp: Timestamp,
@@ -182,7 +182,7 @@ pub struct KeyResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evaluation {
     /// The project directory.
-    #[serde(serialize_with = "super::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub project: PathBuf,
     /// Its keys.
     pub keys: CacheKeys,

@@ -18,7 +18,7 @@ pub enum RootRule {
     /// `cache-dir` in a configuration file.
     Config {
         /// The file that set it.
-        #[serde(serialize_with = "super::model::ser_path")]
+        #[serde(serialize_with = "crate::engine::json::ser_path")]
         file: PathBuf,
     },
     /// The platform's cache directory (`$XDG_CACHE_HOME/uv`, `~/.cache/uv`, ...).
@@ -46,7 +46,7 @@ impl std::fmt::Display for RootRule {
 pub struct CacheRoot {
     /// The root as an absolute path (relative settings are taken from the
     /// current directory, as uv does).
-    #[serde(serialize_with = "super::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub path: PathBuf,
     /// The rule that decided it.
     #[serde(flatten)]

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+use super::json::{ser_opt_path, ser_path, ser_time};
 use super::layout::{BucketKind, TopLevel, UvVersion};
 use super::locate::CacheRoot;
 
@@ -377,35 +378,68 @@ pub struct Snapshot {
     /// How long the scan took.
     pub elapsed_ms: u64,
     /// How the scan used the persistent index.
-    pub index: super::index::IndexReport,
+    pub index: IndexReport,
     /// Inodes shared between entries (for reclaimable sizes of sets).
     #[serde(skip)]
     pub shared: SharedInodes,
 }
 
-/// Serializes a path as text, replacing bytes that are not UTF-8 (JSON
-/// strings must be Unicode; the lossy form still names the file for a person).
-pub fn ser_path<S: serde::Serializer>(p: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&p.to_string_lossy())
+/// How a scan used the index.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IndexReport {
+    /// `off`, `use` or `rebuild`.
+    pub mode: &'static str,
+    /// The index file.
+    #[serde(serialize_with = "ser_opt_path")]
+    pub path: Option<PathBuf>,
+    /// Why an existing index was not used (missing, corrupt, other format...).
+    pub ignored: Option<String>,
+    /// Archives whose last measurement was reused.
+    pub archives_reused: u64,
+    /// Archives walked.
+    pub archives_walked: u64,
+    /// Pointer directories whose last planning and measurement was reused.
+    pub dirs_reused: u64,
+    /// Pointer directories remembered for the next scan.
+    pub dirs_remembered: u64,
+    /// Reclaimable sizes depend on link counts read at this time or later
+    /// (`None`: read during this scan).
+    #[serde(serialize_with = "ser_time")]
+    pub reclaimable_as_of: Option<SystemTime>,
+    /// What changed among the archives since the index was written (`None`:
+    /// no usable index was read).
+    pub changes: Option<IndexChanges>,
+    /// Bytes written to the index (0: not written, nothing changed).
+    pub written_bytes: u64,
+    /// Why writing the index failed.
+    pub write_error: Option<String>,
 }
 
-/// Serializes paths as strings (lossy for non-UTF-8 names).
-pub fn ser_paths<S: serde::Serializer>(ps: &[std::path::PathBuf], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(ps.iter().map(|p| p.to_string_lossy()))
+/// Archives that appeared or went since the last scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IndexChanges {
+    /// When the index read was written (the last scan).
+    #[serde(serialize_with = "ser_time")]
+    pub since: Option<SystemTime>,
+    /// Archives new since then (or not indexed then).
+    pub archives_added: u64,
+    /// Their bytes on disk.
+    pub added_disk_bytes: u64,
+    /// Archives gone since then.
+    pub archives_removed: u64,
+    /// Their bytes on disk when last walked.
+    pub removed_disk_bytes: u64,
+    /// The packages of the new archives, most bytes first (at most 3).
+    pub added_packages: Vec<PackageGrowth>,
 }
 
-/// Serializes an optional time as seconds since the epoch (or null).
-pub fn ser_time<S: serde::Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
-    match t.and_then(unix_secs) {
-        Some(v) => s.serialize_i64(v),
-        None => s.serialize_none(),
-    }
-}
-
-/// Renders a `SystemTime` as seconds since the epoch for JSON.
-pub fn unix_secs(t: SystemTime) -> Option<i64> {
-    match t.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).ok(),
-        Err(e) => i64::try_from(e.duration().as_secs()).ok().map(|s| -s),
-    }
+/// One package's share of the new archives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PackageGrowth {
+    /// Package name (`?` when no entry names it).
+    pub name: String,
+    /// New archives of it.
+    pub archives: u64,
+    /// Their bytes on disk.
+    pub disk_bytes: u64,
 }

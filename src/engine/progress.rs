@@ -44,16 +44,10 @@ pub struct Counters {
 
 impl Counters {
     /// Counts a measurement taken from the index as if it had been walked.
-    pub(crate) fn add_reused(
-        &self,
-        m: &crate::engine::walk::Measured,
-        linked: &[(crate::engine::walk::LinkedInode, u64)],
-    ) {
-        self.files.fetch_add(m.files, Ordering::Relaxed);
-        self.dirs.fetch_add(m.dirs, Ordering::Relaxed);
-        let linked: u64 = linked.iter().map(|(l, n)| l.disk * n).sum();
-        self.disk_bytes
-            .fetch_add(m.disk + linked, Ordering::Relaxed);
+    pub(crate) fn add_reused(&self, files: u64, dirs: u64, disk_bytes: u64) {
+        self.files.fetch_add(files, Ordering::Relaxed);
+        self.dirs.fetch_add(dirs, Ordering::Relaxed);
+        self.disk_bytes.fetch_add(disk_bytes, Ordering::Relaxed);
     }
 
     /// The current totals.

@@ -24,10 +24,10 @@ pub struct Package {
     /// Number of entries.
     pub entries: usize,
     /// Newest entry modification time (seconds since the epoch).
-    #[serde(serialize_with = "super::model::ser_time")]
+    #[serde(serialize_with = "crate::engine::json::ser_time")]
     pub newest: Option<SystemTime>,
     /// Oldest entry modification time (seconds since the epoch).
-    #[serde(serialize_with = "super::model::ser_time")]
+    #[serde(serialize_with = "crate::engine::json::ser_time")]
     pub oldest: Option<SystemTime>,
     /// Entry ids.
     #[serde(skip)]

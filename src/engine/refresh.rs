@@ -71,7 +71,7 @@ pub enum RefreshTarget {
     /// A uv project: `uv sync --project <root>`.
     Project {
         /// The project directory (with `pyproject.toml` or `uv.lock`).
-        #[serde(serialize_with = "super::model::ser_path")]
+        #[serde(serialize_with = "crate::engine::json::ser_path")]
         root: PathBuf,
         /// How it was found: `--project` or `current directory`.
         found_by: String,
@@ -79,7 +79,7 @@ pub enum RefreshTarget {
     /// A Python environment: `uv pip install --python <root>`.
     Environment {
         /// The environment root.
-        #[serde(serialize_with = "super::model::ser_path")]
+        #[serde(serialize_with = "crate::engine::json::ser_path")]
         root: PathBuf,
         /// How it was found: `--python`, `VIRTUAL_ENV`, `.venv`.
         found_by: String,
@@ -187,7 +187,7 @@ pub fn locate_uv() -> Result<PathBuf, RefreshError> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UvCommand {
     /// The uv executable.
-    #[serde(serialize_with = "super::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub program: PathBuf,
     /// Its arguments.
     #[serde(serialize_with = "ser_args")]

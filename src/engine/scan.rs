@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use super::buckets::memo::{DirMemo, MemoUnit, Memos, owns_only_children};
 use super::buckets::{self, Learned, Member, PlanCtx, Unit};
 use super::error::{Error, Result};
 use super::index::{
@@ -19,7 +20,6 @@ use super::index::{
 use super::layout::{BucketKind, TopLevel, classify_top_level, release_for};
 use super::links;
 use super::locate::CacheRoot;
-use super::memo::{DirMemo, MemoUnit, Memos, owns_only_children};
 use super::model::{
     Bucket, Detail, Entry, EntryId, EntryKind, EntryState, ScanErrors, Sizes, Snapshot, Source,
     UvRelease,
@@ -180,7 +180,7 @@ pub fn scan(
             let (buckets, root_units, bucket_ctxs) = list_root(&ctx, &dir, release, &memos);
             let measure_unit = |mut unit: Unit| {
                 if let Some(m) = unit.measured.take() {
-                    counters.add_reused(&m, &[]);
+                    counters.add_reused(m.files, m.dirs, m.disk);
                     counters.entries_done.fetch_add(1, Ordering::Relaxed);
                     return (unit, *m, Vec::new(), Recorded::No);
                 }
@@ -190,7 +190,8 @@ pub fn scan(
                     && unchanged(rec, &unit)
                 {
                     let (m, linked) = rec.measured();
-                    counters.add_reused(&m, &linked);
+                    let linked_disk: u64 = linked.iter().map(|(l, n)| l.disk * n).sum();
+                    counters.add_reused(m.files, m.dirs, m.disk + linked_disk);
                     counters.entries_done.fetch_add(1, Ordering::Relaxed);
                     let key = rec.key.clone();
                     return (unit, m, linked, Recorded::Reused(key));

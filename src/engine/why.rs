@@ -61,7 +61,7 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CachedBuild {
     /// The `revision.rev` pointer.
-    #[serde(serialize_with = "super::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub pointer: PathBuf,
     /// The current revision id.
     pub revision: String,
@@ -118,7 +118,7 @@ fn ser_opt_info<S: serde::Serializer>(
 #[derive(Debug, Clone, Serialize)]
 pub struct WhyReport {
     /// The project directory asked about.
-    #[serde(serialize_with = "super::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub project: PathBuf,
     /// The environment inspected.
     pub environment: Environment,

@@ -7,7 +7,7 @@ use std::sync::mpsc::{Sender, channel};
 use std::thread::JoinHandle;
 use std::time::SystemTime;
 
-use crate::engine::model::unix_secs;
+use crate::engine::json::unix_secs;
 
 use super::msg::Level;
 

@@ -21,7 +21,7 @@ pub struct SizeArgs {
 
 #[derive(Serialize)]
 struct SizeJson<'a> {
-    #[serde(serialize_with = "crate::engine::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     root: &'a std::path::Path,
     root_rule: &'a crate::engine::locate::RootRule,
     uv: &'a UvRelease,

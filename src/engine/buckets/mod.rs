@@ -9,6 +9,7 @@
 mod archive;
 mod environments;
 mod git;
+pub mod memo;
 mod misc;
 pub mod read;
 mod sdists;
@@ -20,9 +21,9 @@ use std::fs::FileType;
 use std::path::{Component, Path, PathBuf};
 
 use super::layout::BucketKind;
-use super::memo::{MemoTag, Memos};
 use super::model::{Detail, Entry, EntryKind, EntryState, Sizes, Source};
 use super::walk::{Identity, Measured, WalkCtx};
+use memo::{MemoTag, Memos};
 use serde::{Deserialize, Serialize};
 
 /// A path an entry owns.
@@ -172,7 +173,7 @@ impl<'a, 'b> PlanCtx<'a, 'b> {
 
     /// Plans the units of the directory `dir` with `plan`, or takes them
     /// from the directory's memo when it is unchanged since (see
-    /// [`super::memo`]). `plan` must only make units of `dir`.
+    /// [`memo`]). `plan` must only make units of `dir`.
     pub fn memo_dir(&self, dir: &Path, units: &mut Vec<Unit>, plan: impl FnOnce(&mut Vec<Unit>)) {
         let memos = self.memos;
         let key = dir

@@ -8,10 +8,10 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FsFacts {
     /// The path asked about.
-    #[serde(serialize_with = "crate::engine::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub path: PathBuf,
     /// The path examined: `path` itself, or its nearest existing ancestor.
-    #[serde(serialize_with = "crate::engine::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub examined: PathBuf,
     /// Whether `path` exists.
     pub exists: bool,
@@ -21,7 +21,7 @@ pub struct FsFacts {
     #[serde(skip)]
     pub dev: Option<u64>,
     /// The mount point (from `/proc/self/mountinfo`).
-    #[serde(serialize_with = "ser_opt_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_opt_path")]
     pub mount_point: Option<PathBuf>,
     /// What is mounted there (`/dev/vda`, `tmpfs`, `server:/export`).
     pub mount_source: Option<String>,
@@ -30,13 +30,6 @@ pub struct FsFacts {
     pub fs_type: Option<String>,
     /// The `statfs` magic number (`f_type`), in hex.
     pub statfs_magic: Option<String>,
-}
-
-fn ser_opt_path<S: serde::Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
-    match p {
-        Some(p) => s.serialize_str(&p.to_string_lossy()),
-        None => s.serialize_none(),
-    }
 }
 
 impl FsFacts {

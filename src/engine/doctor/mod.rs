@@ -71,7 +71,7 @@ pub struct LockHolder {
 #[derive(Debug, Clone, Serialize)]
 pub struct EnvironmentFacts {
     /// Its root.
-    #[serde(serialize_with = "super::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub root: PathBuf,
     /// How it was found.
     pub found_by: String,

@@ -58,10 +58,10 @@ impl Probe {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LinkProbes {
     /// Directory the source file was created in (the cache root).
-    #[serde(serialize_with = "crate::engine::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub from: PathBuf,
     /// Directory the links were made in (the environment's `site-packages`).
-    #[serde(serialize_with = "crate::engine::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub to: PathBuf,
     /// A copy-on-write clone (`clone` / `reflink`).
     pub clone: Probe,

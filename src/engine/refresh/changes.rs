@@ -14,7 +14,7 @@ use crate::engine::model::{EntryKind, EntryState, Snapshot};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EntryMark {
     /// Path relative to the cache root.
-    #[serde(serialize_with = "crate::engine::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub path: PathBuf,
     /// What the entry is.
     pub kind: EntryKind,
@@ -23,7 +23,7 @@ pub struct EntryMark {
     /// In use or left behind.
     pub state: EntryState,
     /// Latest modification time of its top-level items (seconds since the epoch).
-    #[serde(serialize_with = "crate::engine::model::ser_time")]
+    #[serde(serialize_with = "crate::engine::json::ser_time")]
     pub modified: Option<SystemTime>,
     /// When its HTTP response was received, or its local-build pointer written (Unix seconds);
     /// only for entries in use (a left-behind revision's shard pointer names another one).

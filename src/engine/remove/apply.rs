@@ -18,10 +18,10 @@ use crate::engine::progress::Reporter;
 pub struct Drift {
     /// Confirmed items the selection under the lock no longer contains (gone,
     /// or used again by a link uv added meanwhile): left alone.
-    #[serde(serialize_with = "crate::engine::model::ser_paths")]
+    #[serde(serialize_with = "crate::engine::json::ser_paths")]
     pub no_longer_selected: Vec<PathBuf>,
     /// Items selected under the lock that were not confirmed: left alone.
-    #[serde(serialize_with = "crate::engine::model::ser_paths")]
+    #[serde(serialize_with = "crate::engine::json::ser_paths")]
     pub not_confirmed: Vec<PathBuf>,
 }
 

@@ -73,7 +73,7 @@ pub enum Stage {
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanItem {
     /// Path relative to the cache root.
-    #[serde(serialize_with = "crate::engine::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub path: PathBuf,
     /// Why it goes.
     pub reason: String,
@@ -110,7 +110,7 @@ pub struct PlanTotals {
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     /// The cache root (canonical).
-    #[serde(serialize_with = "crate::engine::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub root: PathBuf,
     /// The operation.
     #[serde(flatten)]

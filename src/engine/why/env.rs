@@ -11,7 +11,7 @@ use crate::engine::keys::{parse_uv_cache_json, timestamp_of_system_time};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Environment {
     /// Its root directory.
-    #[serde(serialize_with = "crate::engine::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub root: PathBuf,
     /// How it was found: `--python`, `.venv`, `VIRTUAL_ENV`.
     pub found_by: String,
@@ -129,12 +129,12 @@ pub struct InstalledLocal {
     /// The installed version.
     pub version: String,
     /// The `.dist-info` directory.
-    #[serde(serialize_with = "crate::engine::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub dist_info: PathBuf,
     /// The `file://` URL recorded in `direct_url.json`.
     pub url: String,
     /// The source path.
-    #[serde(serialize_with = "crate::engine::model::ser_path")]
+    #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub source: PathBuf,
     /// Directory or archive.
     pub kind: LocalKind,

@@ -24,9 +24,9 @@ use std::time::SystemTime;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::buckets::{Learned, Unit};
-use super::model::{Detail, Entry, EntryKind, EntryState, Sizes, Source};
-use super::walk::{Identity, Measured};
+use super::{Learned, Unit};
+use crate::engine::model::{Detail, Entry, EntryKind, EntryState, Sizes, Source};
+use crate::engine::walk::{Identity, Measured};
 
 /// How much older than the scan a directory's times must be to be remembered.
 pub const SETTLE_NS: i128 = 2_000_000_000;
@@ -200,7 +200,7 @@ impl MemoUnit {
                 disk: self.disk,
                 files: self.files,
                 dirs: self.dirs,
-                modified: self.modified_ns.and_then(super::index::time_of_ns),
+                modified: self.modified_ns.and_then(crate::engine::json::time_of_ns),
                 ..Measured::default()
             })),
             memo: None,
