@@ -25,8 +25,6 @@ use uvcache::engine::progress::Silent;
 use uvcache::engine::scan::{ScanOptions, scan};
 use uvcache::engine::uv::resolve_release;
 
-const BIN: &str = env!("CARGO_BIN_EXE_uvcache");
-
 /// Scans `cache` as uv [`UV_CURRENT`] would own it, on another thread so that a scan that
 /// never finishes fails the test instead of hanging it.
 fn try_scan(cache: &Path, cancelled: bool) -> Result<Snapshot, Error> {
@@ -90,7 +88,7 @@ fn entry_at(snap: &Snapshot, rel: impl AsRef<Path>) -> &Entry {
 fn uvcache(cache: &Path, args: &[&str]) -> Output {
     let home = cache.parent().unwrap().join("cli-home");
     fs::create_dir_all(&home).unwrap();
-    Command::new(BIN)
+    support::uvcache_command()
         .env_clear()
         .env("HOME", &home)
         .env("XDG_CACHE_HOME", home.join(".cache"))
@@ -600,7 +598,7 @@ fn names_starting_with_a_dash() {
 
     // Through the CLI, with the dash-named cache given as `--cache-dir=-cache` from its parent.
     let run = |args: &[&str]| {
-        Command::new(BIN)
+        support::uvcache_command()
             .env_clear()
             .env("HOME", tmp.path())
             .env("NO_COLOR", "1")

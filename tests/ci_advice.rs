@@ -11,10 +11,8 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 use support::{FixtureKind, UV_CURRENT, copy_fixture, du_bytes, fixture, run_uv};
 
-const BIN: &str = env!("CARGO_BIN_EXE_uvcache");
-
 fn uvcache(cwd: &Path, cache: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
+    support::uvcache_command()
         .current_dir(cwd)
         .args(args)
         .arg("--cache-dir")

@@ -15,8 +15,6 @@ use serde_json::Value;
 use support::{FixtureKind, UV_CURRENT, UV_OLD, du_bytes, fixture, uv_bin, uv_cache_size};
 use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_uvcache");
-
 /// What a finished process printed, and how it ended.
 #[derive(Debug)]
 struct Run {
@@ -112,7 +110,7 @@ impl Sandbox {
 
     /// `uvcache` in this environment.
     fn uvcache(&self) -> Command {
-        let mut cmd = Command::new(BIN);
+        let mut cmd = support::uvcache_command();
         self.isolate(&mut cmd);
         cmd
     }

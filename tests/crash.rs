@@ -5,7 +5,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::AtomicBool;
 
 use support::{FixtureKind, UV_CURRENT, copy_fixture, fixture, try_run_uv};
@@ -18,7 +18,7 @@ use uvcache::engine::scan::{ScanOptions, scan};
 use uvcache::engine::uv::resolve_release;
 
 fn planned_items(cache: &Path, args: &[&str]) -> usize {
-    let out = Command::new(env!("CARGO_BIN_EXE_uvcache"))
+    let out = support::uvcache_command()
         .args(args)
         .args([
             "--dry-run",
@@ -36,7 +36,7 @@ fn planned_items(cache: &Path, args: &[&str]) -> usize {
 
 /// Files and directories the plan removes: one unlink each.
 fn planned_unlinks(cache: &Path, args: &[&str]) -> usize {
-    let out = Command::new(env!("CARGO_BIN_EXE_uvcache"))
+    let out = support::uvcache_command()
         .args(args)
         .args([
             "--dry-run",
@@ -66,7 +66,7 @@ fn killed_run(cache: &Path, args: &[&str], kill: Kill) {
         Kill::AfterItem(n) => ("UVCACHE_FAULT_ABORT_AFTER", n),
         Kill::AfterUnlink(n) => ("UVCACHE_FAULT_ABORT_AFTER_UNLINKS", n),
     };
-    let status = Command::new(env!("CARGO_BIN_EXE_uvcache"))
+    let status = support::uvcache_command()
         .args(args)
         .args(["--yes", "--uv-version", UV_CURRENT, "--cache-dir"])
         .arg(cache)

@@ -39,7 +39,7 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, (char, String)> {
 }
 
 fn uvcache(cache: &Path, uv_version: &str, args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_uvcache"))
+    let out = support::uvcache_command()
         .args(args)
         .args(["--yes", "--cache-dir"])
         .arg(cache)

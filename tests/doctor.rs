@@ -8,12 +8,10 @@ use std::collections::HashSet;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use serde_json::Value;
 use support::{UV_CURRENT, uv_bin, uv_command};
-
-const BIN: &str = env!("CARGO_BIN_EXE_uvcache");
 
 use support::Sandbox as Setup;
 
@@ -48,7 +46,7 @@ impl Setup {
     /// `uvcache doctor ARGS` with uv's test environment plus `env` (`None` removes a variable).
     fn doctor(&self, cwd: &Path, args: &[&str], env: &[(&str, Option<&str>)]) -> Output {
         let template = uv_command(UV_CURRENT, &self.cache, &self.work);
-        let mut cmd = Command::new(BIN);
+        let mut cmd = support::uvcache_command();
         for (k, v) in template.get_envs() {
             match v {
                 Some(v) => cmd.env(k, v),
@@ -300,7 +298,7 @@ fn symlink_mode_environments_are_flagged_loudly() {
     assert!(text.contains("symlinks into the cache"), "{text}");
 
     // What the warning is about: cleaning the package breaks the environment.
-    let clean = Command::new(BIN)
+    let clean = support::uvcache_command()
         .args(["clean", "alpha", "--yes", "--cache-dir"])
         .arg(&s.cache)
         .args(["--uv-version", UV_CURRENT])

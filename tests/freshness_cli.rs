@@ -2,13 +2,11 @@
 
 mod support;
 
-use std::process::Command;
-
 use support::{FixtureKind, UV_CURRENT, fixture};
 
 fn json(args: &[&str]) -> serde_json::Value {
     let f = fixture(FixtureKind::Current);
-    let out = Command::new(env!("CARGO_BIN_EXE_uvcache"))
+    let out = support::uvcache_command()
         .args(args)
         .args(["--json", "--uv-version", UV_CURRENT, "--cache-dir"])
         .arg(&f.cache)

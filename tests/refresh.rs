@@ -7,13 +7,11 @@ mod support;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 use support::{ProjectSpec, UV_CURRENT, uv_bin, uv_command, write_project};
-
-const BIN: &str = env!("CARGO_BIN_EXE_uvcache");
 
 use support::Sandbox as Setup;
 
@@ -33,7 +31,7 @@ impl Setup {
     /// `uvcache ARGS` in `cwd` with the same environment uv gets, and `UV` naming the uv.
     fn uvcache(&self, cwd: &Path, args: &[&str]) -> Output {
         let template = uv_command(UV_CURRENT, &self.cache, &self.work);
-        let mut cmd = Command::new(BIN);
+        let mut cmd = support::uvcache_command();
         for (k, v) in template.get_envs() {
             match v {
                 Some(v) => cmd.env(k, v),
@@ -332,7 +330,7 @@ fn passes_on_uv_failures_and_explains_a_missing_uv() {
     // Without uv: a clear error saying how to install it.
     let empty = s.work.join("empty-bin");
     fs::create_dir_all(&empty).expect("mkdir");
-    let mut cmd = Command::new(BIN);
+    let mut cmd = support::uvcache_command();
     cmd.current_dir(&s.work)
         .env_remove("UV")
         .env_remove("VIRTUAL_ENV")

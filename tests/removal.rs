@@ -5,13 +5,13 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use support::{FixtureKind, UV_CURRENT, copy_fixture, fixture, uv_command};
 
 fn uvcache(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_uvcache"));
+    let mut cmd = support::uvcache_command();
     cmd.args(args)
         .arg("--cache-dir")
         .arg(cache)

@@ -20,7 +20,6 @@ use uvcache::engine::formats::{CacheInfo, decode_local_revision_pointer};
 use uvcache::engine::keys::{evaluate_with, parse_uv_cache_json};
 use uvcache::engine::names::{cache_digest, canonical_url};
 
-const BIN: &str = env!("CARGO_BIN_EXE_uvcache");
 /// The environment variable the `env` key scenarios use.
 const VAR: &str = "UVCACHE_SCENARIO_VAR";
 
@@ -144,7 +143,7 @@ impl Scenario {
 
     /// `uvcache why <path> --json` for `venv` (or the `.venv` found from `path`).
     fn why_in(&self, path: &Path, venv: Option<&Path>) -> Value {
-        let mut cmd = Command::new(BIN);
+        let mut cmd = support::uvcache_command();
         cmd.current_dir(&self.work)
             .env_remove("VIRTUAL_ENV")
             .env_remove("UV_CACHE_DIR")

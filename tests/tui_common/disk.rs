@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::support::UV_CURRENT;
 
@@ -34,7 +34,7 @@ pub fn tree(root: &Path) -> BTreeMap<PathBuf, String> {
 
 /// Runs the uvcache binary on `cache` (as uv 0.13.9, no colour); it must succeed.
 pub fn cli(cache: &Path, args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_uvcache"))
+    let out = crate::support::uvcache_command()
         .args(args)
         .arg("--cache-dir")
         .arg(cache)
