@@ -6,5 +6,6 @@
 
 pub mod cli;
 pub mod engine;
+pub mod text;
 #[cfg(feature = "tui")]
 pub mod tui;
