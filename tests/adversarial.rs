@@ -1207,3 +1207,120 @@ fn color_never_and_always_hold_for_both_streams() {
     assert!(piped("always").contains("\x1b[33mwarning"));
     assert!(!piped("auto").contains('\x1b'));
 }
+
+/// Scans `cache` with the index at `index_file`, failing the test if the scan takes more
+/// than 30 s.
+fn scan_with_index(cache: &Path, index_file: &Path) -> Snapshot {
+    let (path, index_file) = (cache.to_path_buf(), index_file.to_path_buf());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let root = CacheRoot {
+            path,
+            rule: RootRule::Flag,
+        };
+        let uv = resolve_release(Some(UV_CURRENT.parse().unwrap()), None, &[]);
+        let opts = ScanOptions {
+            threads: 2,
+            index: uvcache::engine::index::IndexMode::Use,
+            index_file: Some(index_file),
+        };
+        let _ = tx.send(scan(&root, uv, &opts, &Silent, &AtomicBool::new(false)));
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(result) => result.unwrap(),
+        Err(e) => panic!("the scan with the index did not finish: {e}"),
+    }
+}
+
+#[test]
+fn an_index_that_is_not_a_regular_file_is_never_read_and_is_replaced() {
+    let (tmp, cache) = new_cache();
+    write(cache.join("archive-v0/SomeArchive0001/f.py"), "x\n");
+    let dir = tmp.path().join("index");
+    fs::create_dir_all(&dir).unwrap();
+    let index = dir.join("cache.idx");
+    let reference = scan_tree(&cache);
+
+    let replace = |what: &str| {
+        let _ = fs::remove_file(&index);
+        match what {
+            "fifo" => assert!(
+                Command::new("mkfifo")
+                    .arg(&index)
+                    .status()
+                    .unwrap()
+                    .success()
+            ),
+            "zero" => symlink("/dev/zero", &index).unwrap(),
+            _ => {
+                // A gigabyte of zeros (sparse): not an index, rejected by its first bytes.
+                let f = fs::File::create(&index).unwrap();
+                f.set_len(1 << 30).unwrap();
+            }
+        }
+    };
+    for (what, why) in [
+        ("fifo", "a FIFO"),
+        ("zero", "symbolic link"),
+        ("big", "not a uvcache index"),
+    ] {
+        replace(what);
+        let snap = scan_with_index(&cache, &index);
+        let ignored = snap.index.ignored.clone().unwrap_or_default();
+        assert!(ignored.contains(why), "{what}: {ignored}");
+        assert_eq!(snap.index.not_a_file, what != "big", "{what}");
+        assert_eq!(snap.total, reference.total, "{what}");
+        assert!(snap.index.written_bytes > 0, "{what}: {:?}", snap.index);
+        let meta = fs::symlink_metadata(&index).unwrap();
+        assert!(meta.is_file() && meta.len() < 1 << 20, "{what}: {meta:?}");
+        let again = scan_with_index(&cache, &index);
+        assert_eq!(again.index.ignored, None, "{what}: the new index is usable");
+    }
+
+    // The command line, with the index of this cache (named by a digest of its root) in
+    // UVCACHE_INDEX_DIR: written by a first run, then made a FIFO.
+    let home = tmp.path().join("cli-home");
+    let size = || {
+        Command::new("timeout")
+            .arg("30")
+            .arg(BIN)
+            .env_clear()
+            .env("HOME", &home)
+            .env("NO_COLOR", "1")
+            .env("PATH", "/usr/bin:/bin")
+            .env("UVCACHE_INDEX_DIR", &dir)
+            .args(["--uv-version", UV_CURRENT, "--cache-dir"])
+            .arg(&cache)
+            .arg("size")
+            .output()
+            .unwrap()
+    };
+    let out = size();
+    assert!(out.status.success(), "{out:?}");
+    let written: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p != &index && p.extension().is_some_and(|e| e == "idx"))
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    let cli_index = &written[0];
+    fs::remove_file(cli_index).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(cli_index)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = size();
+    assert!(
+        out.status.success(),
+        "the FIFO hung or failed the run: {out:?}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: the scan index was not read") && stderr.contains("a FIFO"),
+        "{stderr}"
+    );
+    assert!(fs::symlink_metadata(cli_index).unwrap().is_file());
+}

@@ -86,6 +86,17 @@ pub fn open_snapshot(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<S
         }
     }
     let ix = &snap.index;
+    if ix.not_a_file
+        && let Some(why) = &ix.ignored
+    {
+        printer.warn(&format!(
+            "the scan index was not read: {why}; {}",
+            match &ix.write_error {
+                Some(e) => format!("a new one could not be written ({e})"),
+                None => "it was replaced by a new one".to_string(),
+            }
+        ));
+    }
     if let Some(path) = &ix.path {
         printer.info(&format!(
             "scan index {}: {} archives reused, {} walked; {} pointer directories reused, {} remembered{}{}{}",
