@@ -5,6 +5,8 @@
 
 mod support;
 
+const BIN: &str = env!("CARGO_BIN_EXE_uvcache");
+
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::fs;
@@ -922,4 +924,403 @@ fn a_root_given_through_a_symlink_is_scanned() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 3, "{names:?}");
+}
+
+/// Lines holding what a terminal acts on: C0 controls but the line feed, DEL, C1 controls
+/// (as UTF-8, or as raw bytes, which the lossy decoding here turns into U+FFFD: harmless
+/// when uvcache writes it so itself, as it does for names it keeps as text), and a
+/// right-to-left override.
+fn terminal_controls(bytes: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let text = String::from_utf8_lossy(bytes);
+    for (n, line) in text.lines().enumerate() {
+        if line.chars().any(|c| c.is_control() || c == '\u{202e}') {
+            found.push(format!("line {}: {line:?}", n + 1));
+        }
+    }
+    found
+}
+
+/// A cache whose names carry a fake plan line, escape sequences, DEL, a C1 control, a
+/// right-to-left override and bytes that are not UTF-8.
+fn cache_with_hostile_names() -> (tempfile::TempDir, PathBuf) {
+    let (tmp, cache) = new_cache();
+    let bad = |b: &[u8]| OsStr::from_bytes(b).to_os_string();
+    fs::create_dir_all(cache.join("top\nTotal: 0 items")).unwrap();
+    fs::create_dir_all(cache.join("clear\x1b[2J\x1b[31mred")).unwrap();
+    fs::create_dir_all(cache.join("del\x7f\u{9b}2Jc1\u{202e}rtl")).unwrap();
+    fs::create_dir_all(cache.join(bad(b"raw\x9b2J\xff"))).unwrap();
+    write(cache.join("archive-v0/arch\x1b]0;title\x07id/f.py"), "x\n");
+    // An archive nothing links to: `prune` lists it.
+    write(cache.join("archive-v0/lone\x1b[Hid/g.py"), "y\n");
+    // A package whose name (a directory of the wheels bucket) holds an escape sequence.
+    let pkg = cache.join("wheels-v8/pypi/pkg\x1b[2J\nTotal:");
+    write(pkg.join("1.0-py3-none-any.lock"), "");
+    symlink(
+        "../../../archive-v0/arch\x1b]0;title\x07id",
+        pkg.join("1.0-py3-none-any"),
+    )
+    .unwrap();
+    (tmp, cache)
+}
+
+#[test]
+fn control_characters_in_names_never_reach_the_terminal() {
+    let (_tmp, cache) = cache_with_hostile_names();
+    for color in ["never", "always"] {
+        for args in [
+            &["clean", "--dry-run"][..],
+            &["clean", "--dry-run", "-v"],
+            &["prune", "--dry-run"],
+            &["size"],
+            &["list"],
+            &["show", "pkg\x1b[2J\nTotal:"],
+            &["clean", "--dry-run", "pkg\x1b[2J\nTotal:"],
+        ] {
+            let mut full = vec!["--color", color];
+            full.extend_from_slice(args);
+            let out = uvcache(&cache, &full);
+            let what = format!("uvcache {full:?}");
+            assert!(out.status.code().is_some_and(|c| c <= 2), "{what}: {out:?}");
+            // With colour, only the printer's own styles: strip them, then nothing is left.
+            let stdout = String::from_utf8_lossy(&out.stdout).replace_styles();
+            let stderr = String::from_utf8_lossy(&out.stderr).replace_styles();
+            assert_eq!(
+                terminal_controls(stdout.as_bytes()),
+                Vec::<String>::new(),
+                "{what}: stdout {stdout}"
+            );
+            assert_eq!(
+                terminal_controls(stderr.as_bytes()),
+                Vec::<String>::new(),
+                "{what}: stderr {stderr}"
+            );
+            let totals = stdout
+                .lines()
+                .filter(|l| l.trim_start().starts_with("Total:"))
+                .count();
+            assert!(totals <= 1, "{what}: a forged Total line: {stdout}");
+        }
+    }
+    let plan = uvcache(&cache, &["clean", "--dry-run", "-v"]);
+    let plan = stdout_ok(&plan);
+    for shown in [
+        "  top\\nTotal: 0 items\n",
+        "  clear\\e[2J\\e[31mred\n",
+        "  del\\x7f\\u{9b}2Jc1\\u{202e}rtl\n",
+        "  raw\\x9b2J\\xff\n",
+    ] {
+        assert!(plan.contains(shown), "{shown:?} in {plan}");
+    }
+    let prune = uvcache(&cache, &["prune", "--dry-run"]);
+    assert!(
+        stdout_ok(&prune).contains("  archive-v0/lone\\e[Hid\n"),
+        "{prune:?}"
+    );
+}
+
+#[test]
+fn json_keeps_control_characters_exact() {
+    let (_tmp, cache) = cache_with_hostile_names();
+    let out = uvcache(&cache, &["clean", "--dry-run", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout_ok(&out)).unwrap();
+    let paths: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v:#}"))
+        .iter()
+        .filter_map(|i| i["path"].as_str())
+        .collect();
+    assert!(
+        paths.iter().any(|p| p.ends_with("top\nTotal: 0 items")),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p.ends_with("clear\x1b[2J\x1b[31mred")),
+        "{paths:?}"
+    );
+}
+
+/// Removes the SGR sequences the printer writes for its own styles.
+trait ReplaceStyles {
+    fn replace_styles(&self) -> String;
+}
+
+impl ReplaceStyles for str {
+    fn replace_styles(&self) -> String {
+        let mut out = String::new();
+        let mut rest = self;
+        while let Some(at) = rest.find("\x1b[") {
+            out.push_str(&rest[..at]);
+            let tail = &rest[at + 2..];
+            let n = tail
+                .bytes()
+                .take_while(|b| b.is_ascii_digit() || *b == b';')
+                .count();
+            if tail.as_bytes().get(n) == Some(&b'm') {
+                rest = &tail[n + 1..];
+            } else {
+                out.push('\x1b');
+                rest = &rest[at + 1..];
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+fn dev_full() -> std::process::Stdio {
+    fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .unwrap()
+        .into()
+}
+
+/// `uvcache` with stdout and stderr each a pipe or `/dev/full`, as [`uvcache`] runs it.
+fn uvcache_full(cache: &Path, args: &[&str], stdout_full: bool, stderr_full: bool) -> Output {
+    let home = cache.parent().unwrap().join("cli-home");
+    fs::create_dir_all(&home).unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_STATE_HOME", home.join(".state"))
+        .env("NO_COLOR", "1")
+        .env("PATH", "/usr/bin:/bin")
+        .args(["--uv-version", UV_CURRENT, "--cache-dir"])
+        .arg(cache)
+        .args(args);
+    if stdout_full {
+        cmd.stdout(dev_full());
+    }
+    if stderr_full {
+        cmd.stderr(dev_full());
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_full_stdout_or_stderr_fails_without_a_panic() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let (tmp, cache) = new_cache();
+    write(cache.join("archive-v0/SomeArchive0001/f.py"), "x\n");
+    let missing = tmp.path().join("no-cache");
+    // What each run writes to stdout and to stderr, and whether it fails anyway.
+    for (cache, args, writes_out, writes_err, fails) in [
+        (&cache, &["size"][..], true, false, false),
+        (&cache, &["-v", "size"], true, true, false),
+        (&cache, &["dir", "-v"], true, true, false),
+        (&missing, &["size"], false, true, true),
+        (&missing, &["clean", "--dry-run"], false, true, false),
+    ] {
+        for (stdout_full, stderr_full) in [(true, false), (false, true), (true, true)] {
+            let out = uvcache_full(cache, args, stdout_full, stderr_full);
+            let what = format!("{args:?} stdout full: {stdout_full}, stderr full: {stderr_full}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+            let lost = (stdout_full && writes_out) || (stderr_full && writes_err);
+            let code = if lost || fails { 2 } else { 0 };
+            assert_eq!(out.status.code(), Some(code), "{what}: {out:?}");
+            if stdout_full && writes_out && !stderr_full {
+                assert!(
+                    stderr.contains("No space left on device"),
+                    "{what}: {stderr}"
+                );
+            }
+        }
+    }
+}
+
+/// Runs `uvcache <args>` on a pseudo-terminal (both streams) with `script`, in an
+/// environment with `TERM=xterm` and the given `NO_COLOR`; `None` without `script`
+/// (the test then fails: it must not pass by skipping).
+fn on_a_terminal(args: &[&str], no_color: Option<&str>) -> Option<String> {
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())?;
+    let line = std::iter::once(BIN)
+        .chain(args.iter().copied())
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut cmd = Command::new(script);
+    cmd.env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("TERM", "xterm")
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(std::process::Stdio::null());
+    if let Some(v) = no_color {
+        cmd.env("NO_COLOR", v);
+    }
+    let out = cmd.output().unwrap();
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn color_never_and_always_hold_for_both_streams() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-cache");
+    let missing = missing.to_str().unwrap();
+    // A warning on stderr (no cache there), and a heading on stdout (a plan of nothing is
+    // not printed; `dir` prints plain text): the warning carries the colour.
+    let base = ["--cache-dir", missing, "clean", "--dry-run"];
+    let with = |color: &'static str| {
+        let mut args = vec!["--color", color];
+        args.extend(base);
+        args
+    };
+    let never = on_a_terminal(&with("never"), None)
+        .expect("`script` (util-linux) runs the command on a terminal; .ci/run installs it");
+    assert!(never.contains("warning: No cache found"), "{never:?}");
+    assert!(
+        !never.contains('\x1b'),
+        "--color never on a terminal: {never:?}"
+    );
+    let auto = on_a_terminal(&with("auto"), None).unwrap();
+    assert!(
+        auto.contains("\x1b[33mwarning"),
+        "auto on a terminal: {auto:?}"
+    );
+    let no_color = on_a_terminal(&with("auto"), Some("1")).unwrap();
+    assert!(
+        !no_color.contains('\x1b'),
+        "NO_COLOR on a terminal: {no_color:?}"
+    );
+    let always = on_a_terminal(&with("always"), Some("1")).unwrap();
+    assert!(
+        always.contains("\x1b[33mwarning"),
+        "--color always: {always:?}"
+    );
+    // Without a terminal: `always` colours stderr too, `auto` neither stream.
+    let piped = |color: &'static str| {
+        let out = Command::new(BIN)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .args(with(color))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(piped("always").contains("\x1b[33mwarning"));
+    assert!(!piped("auto").contains('\x1b'));
+}
+
+/// Scans `cache` with the index at `index_file`, failing the test if the scan takes more
+/// than 30 s.
+fn scan_with_index(cache: &Path, index_file: &Path) -> Snapshot {
+    let (path, index_file) = (cache.to_path_buf(), index_file.to_path_buf());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let root = CacheRoot {
+            path,
+            rule: RootRule::Flag,
+        };
+        let uv = resolve_release(Some(UV_CURRENT.parse().unwrap()), None, &[]);
+        let opts = ScanOptions {
+            threads: 2,
+            index: uvcache::engine::index::IndexMode::Use,
+            index_file: Some(index_file),
+        };
+        let _ = tx.send(scan(&root, uv, &opts, &Silent, &AtomicBool::new(false)));
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(result) => result.unwrap(),
+        Err(e) => panic!("the scan with the index did not finish: {e}"),
+    }
+}
+
+#[test]
+fn an_index_that_is_not_a_regular_file_is_never_read_and_is_replaced() {
+    let (tmp, cache) = new_cache();
+    write(cache.join("archive-v0/SomeArchive0001/f.py"), "x\n");
+    let dir = tmp.path().join("index");
+    fs::create_dir_all(&dir).unwrap();
+    let index = dir.join("cache.idx");
+    let reference = scan_tree(&cache);
+
+    let replace = |what: &str| {
+        let _ = fs::remove_file(&index);
+        match what {
+            "fifo" => assert!(
+                Command::new("mkfifo")
+                    .arg(&index)
+                    .status()
+                    .unwrap()
+                    .success()
+            ),
+            "zero" => symlink("/dev/zero", &index).unwrap(),
+            _ => {
+                // A gigabyte of zeros (sparse): not an index, rejected by its first bytes.
+                let f = fs::File::create(&index).unwrap();
+                f.set_len(1 << 30).unwrap();
+            }
+        }
+    };
+    for (what, why) in [
+        ("fifo", "a FIFO"),
+        ("zero", "symbolic link"),
+        ("big", "not a uvcache index"),
+    ] {
+        replace(what);
+        let snap = scan_with_index(&cache, &index);
+        let ignored = snap.index.ignored.clone().unwrap_or_default();
+        assert!(ignored.contains(why), "{what}: {ignored}");
+        assert_eq!(snap.index.not_a_file, what != "big", "{what}");
+        assert_eq!(snap.total, reference.total, "{what}");
+        assert!(snap.index.written_bytes > 0, "{what}: {:?}", snap.index);
+        let meta = fs::symlink_metadata(&index).unwrap();
+        assert!(meta.is_file() && meta.len() < 1 << 20, "{what}: {meta:?}");
+        let again = scan_with_index(&cache, &index);
+        assert_eq!(again.index.ignored, None, "{what}: the new index is usable");
+    }
+
+    // The command line, with the index of this cache (named by a digest of its root) in
+    // UVCACHE_INDEX_DIR: written by a first run, then made a FIFO.
+    let home = tmp.path().join("cli-home");
+    let size = || {
+        Command::new("timeout")
+            .arg("30")
+            .arg(BIN)
+            .env_clear()
+            .env("HOME", &home)
+            .env("NO_COLOR", "1")
+            .env("PATH", "/usr/bin:/bin")
+            .env("UVCACHE_INDEX_DIR", &dir)
+            .args(["--uv-version", UV_CURRENT, "--cache-dir"])
+            .arg(&cache)
+            .arg("size")
+            .output()
+            .unwrap()
+    };
+    let out = size();
+    assert!(out.status.success(), "{out:?}");
+    let written: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p != &index && p.extension().is_some_and(|e| e == "idx"))
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    let cli_index = &written[0];
+    fs::remove_file(cli_index).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(cli_index)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = size();
+    assert!(
+        out.status.success(),
+        "the FIFO hung or failed the run: {out:?}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: the scan index was not read") && stderr.contains("a FIFO"),
+        "{stderr}"
+    );
+    assert!(fs::symlink_metadata(cli_index).unwrap().is_file());
 }

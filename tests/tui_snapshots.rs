@@ -334,3 +334,63 @@ fn waiting_for_uvs_lock_and_forcing() {
         check("lock_force", size, screen);
     }
 }
+
+/// Names from the disk are drawn escaped (`\n`, `\e`, `\x7f`, `\u{202e}`): a newline in a
+/// name does not split a table row or forge a line in a plan.
+#[test]
+fn names_with_control_characters_are_drawn_escaped() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache = tmp.path().join("cache");
+    for dir in [
+        "top\nTotal: 0 items",
+        "clear\x1b[2J\x1b[31mred",
+        "del\x7f\u{202e}rtl",
+        "wheels-v8/pypi/pkg\x1b[2Jx",
+    ] {
+        std::fs::create_dir_all(cache.join(dir)).expect("mkdir");
+    }
+    std::fs::write(
+        cache.join("CACHEDIR.TAG"),
+        "Signature: 8a477f597d28d172789f06886806bc55\n",
+    )
+    .expect("tag");
+    std::fs::write(
+        cache.join("wheels-v8/pypi/pkg\x1b[2Jx/1.0-py3-none-any.lock"),
+        "",
+    )
+    .expect("lock");
+    let mut h = Harness::scanned(&cache, (100, 30), false);
+    let mut screens = Vec::new();
+    for keys in ["1", "2", "p"] {
+        h.keys(keys);
+        screens.push((keys, h.screen()));
+    }
+    for (keys, screen) in &screens {
+        assert!(
+            !screen.contains(|c: char| c.is_control() && c != '\n' || c == '\u{202e}'),
+            "{keys}: {screen}"
+        );
+    }
+    let (overview, packages, plan) = (&screens[0].1, &screens[1].1, &screens[2].1);
+    for shown in [
+        "top\\nTotal: 0 items",
+        "clear\\e[2J\\e[31mred",
+        "del\\x7f\\u{202e}rtl",
+    ] {
+        // The bucket column is 16 wide.
+        let start: String = shown.chars().take(16).collect();
+        assert!(
+            overview.contains(&start),
+            "{start} in the overview:\n{overview}"
+        );
+        assert!(plan.contains(shown), "{shown} in the prune plan:\n{plan}");
+    }
+    // Package names are normalized (lower case).
+    assert!(packages.contains("pkg\\e[2jx"), "{packages}");
+    assert!(
+        !plan
+            .lines()
+            .any(|l| l.trim_start_matches(['│', ' ']).starts_with("Total: 0")),
+        "{plan}"
+    );
+}

@@ -133,7 +133,8 @@ enum Command {
 }
 
 /// Runs the command line and returns the process exit code
-/// (0 ok, 1 nothing matched, 2 error).
+/// (0 ok, 1 nothing matched, 2 error, including output that could not be
+/// written).
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -163,7 +164,7 @@ pub fn main() -> ExitCode {
         }
         None => commands::size::run(&cli.global, &commands::size::SizeArgs::default(), &printer),
     };
-    match result {
+    let code = match result {
         Ok(code) => code,
         Err(err) => {
             if output::is_broken_pipe(&err) {
@@ -172,5 +173,11 @@ pub fn main() -> ExitCode {
             printer.error(&err);
             ExitCode::from(2)
         }
+    };
+    // A warning or error that could not be written (`2>/dev/full`) still
+    // makes the run fail, as a failed write to stdout does.
+    if output::stderr_failed() {
+        return ExitCode::from(2);
     }
+    code
 }

@@ -1,19 +1,51 @@
 //! The Printer: the only place that writes to the terminal in CLI mode.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anstyle::{AnsiColor, Style};
 
 use super::ColorChoice;
 use crate::engine::progress::{Reporter, ScanProgress};
+use crate::text::escape_styled;
 
 /// Writes results to stdout and messages to stderr, with optional colour.
+///
+/// Every line is written through [`crate::text::escape_styled`]: control
+/// characters from file names never reach the terminal, only the styles
+/// [`Printer::paint`] adds. Writing to stdout fails with the I/O error (a
+/// closed pipe is recognized by [`is_broken_pipe`]); a message that cannot be
+/// written to stderr is dropped and remembered ([`stderr_failed`]), so the
+/// process still ends with an error status instead of a panic.
 #[derive(Clone, Copy)]
 pub struct Printer {
+    /// Colour on stdout.
     color: bool,
+    /// Colour on stderr.
+    color_err: bool,
     quiet: bool,
     verbose: u8,
     progress: bool,
+}
+
+/// Set when a message could not be written to stderr.
+static STDERR_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Whether a message could not be written to stderr (e.g. `2>/dev/full`).
+pub fn stderr_failed() -> bool {
+    STDERR_FAILED.load(Ordering::Relaxed)
+}
+
+/// Writes `text` to stderr and flushes it; a failure is remembered.
+fn write_stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    if err
+        .write_all(text.as_bytes())
+        .and_then(|()| err.flush())
+        .is_err()
+    {
+        STDERR_FAILED.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Styles used in output.
@@ -31,21 +63,31 @@ pub enum Tone {
     Bad,
 }
 
+/// Whether to colour a stream: `--color always` / `never` decide for both
+/// streams; `auto` colours a terminal unless `NO_COLOR` is set (non-empty)
+/// or `TERM` is `dumb`.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+            is_terminal && !no_color && !dumb
+        }
+    }
+}
+
 impl Printer {
     /// A printer for the given flags.
     pub fn new(choice: ColorChoice, quiet: bool, verbose: u8) -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
-        };
-        let progress = !quiet && std::io::stderr().is_terminal();
+        let err_terminal = std::io::stderr().is_terminal();
         Printer {
-            color,
+            color: use_color(choice, std::io::stdout().is_terminal()),
+            color_err: use_color(choice, err_terminal),
             quiet,
             verbose,
-            progress,
+            progress: !quiet && err_terminal,
         }
     }
 
@@ -54,25 +96,15 @@ impl Printer {
         self.verbose
     }
 
-    /// Styles `text` when colour is on.
+    /// Styles `text` for stdout when colour is on there.
     pub fn paint(&self, tone: Tone, text: &str) -> String {
-        if !self.color {
-            return text.to_string();
-        }
-        let style = match tone {
-            Tone::Bold => Style::new().bold(),
-            Tone::Dim => Style::new().dimmed(),
-            Tone::Good => Style::new().fg_color(Some(AnsiColor::Green.into())),
-            Tone::Warn => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
-            Tone::Bad => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
-        };
-        format!("{style}{text}{style:#}")
+        paint(self.color, tone, text)
     }
 
     /// Writes a line to stdout.
     pub fn out(&self, line: &str) -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{line}")
+        writeln!(out, "{}", escape_styled(line, self.color))
     }
 
     /// Writes pretty JSON to stdout.
@@ -90,36 +122,43 @@ impl Printer {
     /// A warning on stderr (suppressed by `--quiet`).
     pub fn warn(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{}: {msg}", self.paint_err(Tone::Warn, "warning"));
+            self.note(&format!("{}: {msg}", self.paint_err(Tone::Warn, "warning")));
         }
     }
 
     /// An informational note on stderr, shown with `-v`.
     pub fn info(&self, msg: &str) {
         if self.verbose > 0 && !self.quiet {
-            eprintln!("{msg}");
+            self.note(msg);
         }
+    }
+
+    /// A line on stderr, whatever the verbosity.
+    pub fn note(&self, line: &str) {
+        write_stderr(&format!("{}\n", escape_styled(line, self.color_err)));
+    }
+
+    /// A question on stderr, without a line break, to be answered on stdin.
+    pub fn prompt(&self, question: &str) -> std::io::Result<()> {
+        let mut err = std::io::stderr().lock();
+        write!(err, "{}", escape_styled(question, self.color_err))?;
+        err.flush()
     }
 
     /// An error and its causes on stderr.
     pub fn error(&self, err: &anyhow::Error) {
-        eprintln!("{}: {err}", self.paint_err(Tone::Bad, "error"));
+        self.note(&format!("{}: {err}", self.paint_err(Tone::Bad, "error")));
         for cause in err.chain().skip(1) {
-            eprintln!("  {}: {cause}", self.paint_err(Tone::Dim, "caused by"));
+            self.note(&format!(
+                "  {}: {cause}",
+                self.paint_err(Tone::Dim, "caused by")
+            ));
         }
     }
 
-    fn paint_err(&self, tone: Tone, text: &str) -> String {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        if self.color || (!no_color && std::io::stderr().is_terminal()) {
-            Printer {
-                color: true,
-                ..*self
-            }
-            .paint(tone, text)
-        } else {
-            text.to_string()
-        }
+    /// Styles `text` for stderr when colour is on there.
+    pub fn paint_err(&self, tone: Tone, text: &str) -> String {
+        paint(self.color_err, tone, text)
     }
 
     /// A progress reporter for scans (draws on stderr when it is a terminal).
@@ -128,6 +167,20 @@ impl Printer {
             enabled: self.progress,
         }
     }
+}
+
+fn paint(color: bool, tone: Tone, text: &str) -> String {
+    if !color {
+        return text.to_string();
+    }
+    let style = match tone {
+        Tone::Bold => Style::new().bold(),
+        Tone::Dim => Style::new().dimmed(),
+        Tone::Good => Style::new().fg_color(Some(AnsiColor::Green.into())),
+        Tone::Warn => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        Tone::Bad => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+    };
+    format!("{style}{text}{style:#}")
 }
 
 /// Draws one self-overwriting progress line on stderr.
@@ -139,22 +192,29 @@ impl ScanLine {
     /// Clears the line.
     pub fn finish(&self) {
         if self.enabled {
-            eprint!("\r\x1b[2K");
+            progress_line(None);
         }
     }
+}
+
+/// Overwrites the progress line on stderr with `text`, or clears it. A
+/// progress line that cannot be drawn is not worth an error.
+pub fn progress_line(text: Option<&str>) {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "\r\x1b[2K{}", text.unwrap_or_default()).and_then(|()| err.flush());
 }
 
 impl Reporter for ScanLine {
     fn scan(&self, p: ScanProgress) {
         if self.enabled {
-            eprint!(
-                "\r\x1b[2KScanning: {} files, {} dirs, {} ({}/{} entries)",
+            progress_line(Some(&format!(
+                "Scanning: {} files, {} dirs, {} ({}/{} entries)",
                 p.files,
                 p.dirs,
                 bytes(p.disk_bytes),
                 p.entries_done,
                 p.entries_total
-            );
+            )));
         }
     }
 }

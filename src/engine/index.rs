@@ -377,8 +377,9 @@ pub fn to_bytes(index: &IndexFile) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Parses an index file; the error says why it cannot be used.
-pub fn from_bytes(bytes: &[u8]) -> Result<IndexFile, String> {
+/// Checks the header at the start of `bytes` (at least [`HEADER_LEN`] long):
+/// the body's CRC-32 and declared length.
+fn parse_header(bytes: &[u8]) -> Result<(u32, u64), String> {
     if bytes.len() < HEADER_LEN || &bytes[..MAGIC.len()] != MAGIC {
         return Err("not a uvcache index".into());
     }
@@ -396,7 +397,12 @@ pub fn from_bytes(bytes: &[u8]) -> Result<IndexFile, String> {
     let crc = u32::from_le_bytes(word(MAGIC.len() + 4));
     let mut len = [0u8; 8];
     len.copy_from_slice(&bytes[MAGIC.len() + 8..HEADER_LEN]);
-    let len = u64::from_le_bytes(len);
+    Ok((crc, u64::from_le_bytes(len)))
+}
+
+/// Parses an index file; the error says why it cannot be used.
+pub fn from_bytes(bytes: &[u8]) -> Result<IndexFile, String> {
+    let (crc, len) = parse_header(bytes)?;
     let body = &bytes[HEADER_LEN..];
     if body.len() as u64 != len {
         return Err(format!(
@@ -416,18 +422,105 @@ pub fn from_bytes(bytes: &[u8]) -> Result<IndexFile, String> {
     Ok(index)
 }
 
-/// Reads the index of `root` at `path`; the error says why it cannot be used.
-pub fn load(path: &Path, root: &Path) -> Result<IndexFile, String> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err("no index yet".into());
+/// Largest index body read (a cache of a million archives is far below).
+pub const MAX_BODY: u64 = 1 << 30;
+
+/// Why an index file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// There is none.
+    Missing,
+    /// Something other than a regular file is in its place (a FIFO, a
+    /// device, a directory, a symbolic link): never read, and replaced
+    /// when the index is written.
+    NotAFile(String),
+    /// It cannot be read, or is not a usable index.
+    Unusable(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Missing => f.write_str("no index yet"),
+            ReadError::NotAFile(why) | ReadError::Unusable(why) => f.write_str(why),
         }
-        Err(e) => return Err(format!("cannot read `{}`: {e}", path.display())),
-    };
-    let index = from_bytes(&bytes)?;
+    }
+}
+
+/// Opens `path` for reading if it is a regular file: without following a
+/// symbolic link and without waiting for a FIFO's writer (`O_NOFOLLOW`,
+/// `O_NONBLOCK`), then checked with `fstat`. Returns the file and its length.
+fn open_regular(path: &Path) -> Result<(std::fs::File, u64), ReadError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let shown = path.display();
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ReadError::Missing,
+            _ if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+                ReadError::NotAFile(format!("`{shown}` is a symbolic link"))
+            }
+            _ => ReadError::Unusable(format!("cannot read `{shown}`: {e}")),
+        })?;
+    let meta = file
+        .metadata()
+        .map_err(|e| ReadError::Unusable(format!("cannot read `{shown}`: {e}")))?;
+    if !meta.is_file() {
+        let what = match meta.file_type() {
+            t if t.is_dir() => "a directory",
+            t if std::os::unix::fs::FileTypeExt::is_fifo(&t) => "a FIFO",
+            t if std::os::unix::fs::FileTypeExt::is_socket(&t) => "a socket",
+            _ => "a device",
+        };
+        return Err(ReadError::NotAFile(format!(
+            "`{shown}` is {what}, not a regular file"
+        )));
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads an index file: its header first, then only as much of the body as
+/// the header declares, when that agrees with the file's length and is at
+/// most [`MAX_BODY`].
+pub fn read_file(path: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let (file, size) = open_regular(path)?;
+    let unreadable =
+        |e: std::io::Error| ReadError::Unusable(format!("cannot read `{}`: {e}", path.display()));
+    let mut bytes = Vec::with_capacity(HEADER_LEN);
+    let mut file = file.take(HEADER_LEN as u64);
+    file.read_to_end(&mut bytes).map_err(unreadable)?;
+    let (_, len) = parse_header(&bytes).map_err(ReadError::Unusable)?;
+    let body = size.saturating_sub(HEADER_LEN as u64);
+    if body != len {
+        return Err(ReadError::Unusable(format!(
+            "truncated or overlong ({body} body bytes, header says {len})"
+        )));
+    }
+    if len > MAX_BODY {
+        return Err(ReadError::Unusable(format!(
+            "too large ({len} body bytes, at most {MAX_BODY} are read)"
+        )));
+    }
+    let mut file = file.into_inner().take(len);
+    bytes.reserve_exact(len as usize);
+    file.read_to_end(&mut bytes).map_err(unreadable)?;
+    Ok(bytes)
+}
+
+/// Reads the index of `root` at `path` (see [`read_file`]); the error says
+/// why it cannot be used.
+pub fn load(path: &Path, root: &Path) -> Result<IndexFile, ReadError> {
+    let bytes = read_file(path)?;
+    let index = from_bytes(&bytes).map_err(ReadError::Unusable)?;
     if index.root != root.to_string_lossy() {
-        return Err(format!("describes another cache (`{}`)", index.root));
+        return Err(ReadError::Unusable(format!(
+            "describes another cache (`{}`)",
+            index.root
+        )));
     }
     Ok(index)
 }
@@ -485,7 +578,7 @@ fn remove_orphans(dir: &Path, keep: &Path) {
         }
         if let Some(stem) = name.strip_suffix(".idx") {
             if super::names::is_digest(stem)
-                && let Some(root) = std::fs::read(&path).ok().and_then(|b| root_of(&b))
+                && let Some(root) = read_head(&path).and_then(|b| root_of(&b))
                 && !Path::new(&root).exists()
             {
                 let _ = std::fs::remove_file(&path);
@@ -500,6 +593,18 @@ fn remove_orphans(dir: &Path, keep: &Path) {
             let _ = std::fs::remove_file(&path);
         }
     }
+}
+
+/// The start of an index file, enough for [`root_of`]: its header and the
+/// first 8 KiB of its body (a path and its length).
+fn read_head(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let (file, _) = open_regular(path).ok()?;
+    let mut bytes = Vec::new();
+    file.take(HEADER_LEN as u64 + 8192)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    Some(bytes)
 }
 
 /// The cache root an index file describes (read from its header and the
@@ -655,6 +760,7 @@ mod tests {
         assert!(
             from_bytes(b"{\"json\": true}")
                 .unwrap_err()
+                .to_string()
                 .contains("not a uvcache index")
         );
         assert!(from_bytes(&[]).is_err());
@@ -672,6 +778,7 @@ mod tests {
         assert!(
             load(&path, Path::new("/d"))
                 .unwrap_err()
+                .to_string()
                 .contains("another cache")
         );
         let leftovers: Vec<_> = std::fs::read_dir(path.parent().expect("parent"))
@@ -683,6 +790,7 @@ mod tests {
         assert!(
             load(&dir.path().join("none.idx"), Path::new("/c"))
                 .unwrap_err()
+                .to_string()
                 .contains("no index")
         );
     }
@@ -708,5 +816,62 @@ mod tests {
         assert!(!gone.exists(), "the index of a missing cache is removed");
         assert!(own.exists(), "the index just written stays");
         assert!(live.exists() && foreign.exists() && odd.exists());
+    }
+
+    #[test]
+    fn only_regular_files_are_read_and_only_as_much_as_declared() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let good = dir.path().join("good.idx");
+        save(&good, &index()).expect("saves");
+        assert_eq!(
+            read_file(&good).expect("reads"),
+            to_bytes(&index()).expect("encodes")
+        );
+        // Never followed: a link to a good index, or to a device that never ends.
+        for (name, target) in [
+            ("link.idx", good.as_path()),
+            ("zero.idx", Path::new("/dev/zero")),
+        ] {
+            let link = dir.path().join(name);
+            std::os::unix::fs::symlink(target, &link).expect("symlink");
+            let err = read_file(&link).unwrap_err();
+            assert!(matches!(err, ReadError::NotAFile(_)), "{name}: {err:?}");
+            assert!(err.to_string().contains("symbolic link"), "{err}");
+        }
+        // A FIFO without a writer: opening it must not wait for one.
+        let fifo = dir.path().join("fifo.idx");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .expect("mkfifo");
+        let err = read_file(&fifo).unwrap_err();
+        assert!(err.to_string().contains("a FIFO"), "{err}");
+        let err = read_file(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("a directory"), "{err}");
+        // A large file of something else: rejected by its first bytes (sparse: no disk used).
+        let big = dir.path().join("big.idx");
+        let f = std::fs::File::create(&big).expect("create");
+        f.set_len(1 << 30).expect("set_len");
+        assert_eq!(
+            read_file(&big).unwrap_err(),
+            ReadError::Unusable("not a uvcache index".into())
+        );
+        // A header that claims more than the file holds, or more than is ever read.
+        let mut header = to_bytes(&index()).expect("encodes")[..HEADER_LEN].to_vec();
+        header[MAGIC.len() + 8..].copy_from_slice(&(MAX_BODY + 1).to_le_bytes());
+        let claims = dir.path().join("claims.idx");
+        std::fs::write(&claims, &header).expect("write");
+        let err = read_file(&claims).unwrap_err().to_string();
+        assert!(err.contains("truncated"), "{err}");
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&claims)
+            .expect("open");
+        f.set_len(HEADER_LEN as u64 + MAX_BODY + 1)
+            .expect("set_len");
+        let err = read_file(&claims).unwrap_err().to_string();
+        assert!(err.contains("too large"), "{err}");
     }
 }

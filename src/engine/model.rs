@@ -394,6 +394,10 @@ pub struct IndexReport {
     pub path: Option<PathBuf>,
     /// Why an existing index was not used (missing, corrupt, other format...).
     pub ignored: Option<String>,
+    /// Whether what was in the index's place was not a regular file (a
+    /// FIFO, a device, a symbolic link...): never read, worth a warning.
+    #[serde(skip)]
+    pub not_a_file: bool,
     /// Archives whose last measurement was reused.
     pub archives_reused: u64,
     /// Archives walked.

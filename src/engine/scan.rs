@@ -157,7 +157,10 @@ pub fn scan(
                 old_dirs = std::mem::take(&mut file.dirs);
                 records = file.into_map();
             }
-            Err(why) => report.ignored = Some(why),
+            Err(why) => {
+                report.not_a_file = matches!(why, index::ReadError::NotAFile(_));
+                report.ignored = Some(why.to_string());
+            }
         }
     }
     let indexing = opts.index != IndexMode::Off;

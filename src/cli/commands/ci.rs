@@ -13,6 +13,7 @@ use crate::engine::ci::{CiReport, Part, SnippetOptions, ci_report, ci_snippets};
 use crate::engine::doctor::{filesystem, same_device};
 use crate::engine::refresh::pip_environment;
 use crate::engine::remove::plan::{Target, plan_prune};
+use crate::text::{Escaped, escape};
 
 /// Arguments of `uvcache ci`.
 #[derive(Debug, Args)]
@@ -88,7 +89,7 @@ fn render(r: &CiReport, top: usize, printer: &Printer) -> Vec<String> {
     let bold = |s: &str| printer.paint(Tone::Bold, s);
     let mut out =
         vec![
-        format!("{} {} (uv {})", bold("Cache"), r.root.display(), r.uv_version),
+        format!("{} {} (uv {})", bold("Cache"), Escaped(&r.root), r.uv_version),
         String::new(),
         bold("What a CI job saves"),
         format!(
@@ -172,7 +173,7 @@ fn part_table(title: &str, part: &Part, top: usize, printer: &Printer) -> Vec<St
     );
     for p in part.packages.iter().take(top) {
         t.row(vec![
-            p.name.clone(),
+            escape(&p.name).into_owned(),
             p.versions.join(", "),
             p.entries.to_string(),
             bytes(p.disk_bytes),

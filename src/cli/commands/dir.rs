@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::super::{GlobalArgs, Printer};
 use super::locate_root;
+use crate::text::Escaped;
 
 /// Arguments of `uvcache dir`.
 #[derive(Debug, Args, Default)]
@@ -28,14 +29,14 @@ pub fn run(global: &GlobalArgs, _args: &DirArgs, printer: &Printer) -> anyhow::R
             "exists": root.path.is_dir(),
         }))?;
     } else {
-        printer.out(&root.path.display().to_string())?;
+        printer.out(&Escaped(&root.path).to_string())?;
         if printer.verbose() > 0 {
             let exists = if root.path.is_dir() {
                 ""
             } else {
                 " (does not exist yet)"
             };
-            eprintln!("found by: {}{exists}", root.rule);
+            printer.note(&format!("found by: {}{exists}", root.rule));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -13,6 +13,7 @@ use crate::engine::doctor::{
     Advice, DoctorOptions, DoctorReport, FsFacts, LinkModeSetting, Outcome, Probe, Severity,
     diagnose,
 };
+use crate::text::Escaped;
 
 /// Arguments of `uvcache doctor`.
 #[derive(Debug, Args)]
@@ -62,7 +63,7 @@ fn fs_line(f: &FsFacts) -> String {
         s.push_str(&format!(" ({src})"));
     }
     if let Some(m) = &f.mount_point {
-        s.push_str(&format!(", mounted at {}", m.display()));
+        s.push_str(&format!(", mounted at {}", Escaped(&m)));
     }
     if let Some(d) = &f.device {
         s.push_str(&format!(", device {d}"));
@@ -108,7 +109,7 @@ fn render(r: &DoctorReport, printer: &Printer) -> Vec<String> {
     let mut out = vec![format!(
         "{} {} ({}){}",
         bold("Cache"),
-        r.cache.root.path.display(),
+        Escaped(&r.cache.root.path),
         r.cache.root.rule,
         if r.cache.exists {
             ""
@@ -127,11 +128,11 @@ fn render(r: &DoctorReport, printer: &Printer) -> Vec<String> {
             out.push(format!(
                 "{} {} ({})",
                 bold("Environment"),
-                e.root.display(),
+                Escaped(&e.root),
                 e.found_by
             ));
             if let Some(sp) = e.site_packages.first() {
-                out.push(format!("  site-packages: {}", sp.display()));
+                out.push(format!("  site-packages: {}", Escaped(&sp)));
             }
             out.push(fs_line(&e.filesystem));
         }
@@ -164,8 +165,8 @@ fn render(r: &DoctorReport, printer: &Printer) -> Vec<String> {
     if let Some(p) = &r.probes {
         out.push(format!(
             "  probes from {} to {}:",
-            p.from.display(),
-            p.to.display()
+            Escaped(&p.from),
+            Escaped(&p.to)
         ));
         for (name, result) in [
             ("clone", &p.clone),

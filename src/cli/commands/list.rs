@@ -12,6 +12,7 @@ use super::open_snapshot;
 use crate::engine::freshness::{FreshnessState, newest_index_page, unix_seconds};
 use crate::engine::layout::BucketKind;
 use crate::engine::query::{SortKey, packages, sort_packages};
+use crate::text::escape;
 
 /// Arguments of `uvcache list`.
 #[derive(Debug, Args)]
@@ -89,8 +90,8 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
             n => format!("{}, … ({n})", p.versions[..2].join(", ")),
         };
         t.row(vec![
-            p.name.clone(),
-            versions,
+            escape(&p.name).into_owned(),
+            escape(&versions).into_owned(),
             p.sources.join(","),
             bytes(p.sizes.logical_bytes),
             bytes(p.sizes.disk_bytes),

@@ -24,6 +24,7 @@ use crate::engine::locate::{CacheRoot, LocateOptions, locate, same_dir, uv_cache
 use crate::engine::model::Snapshot;
 use crate::engine::scan::{ScanOptions, scan, top_level_dirs};
 use crate::engine::uv::{find_uv, resolve_release};
+use crate::text::Escaped;
 
 /// Locates the cache and, when uv is on PATH, warns if uv disagrees.
 pub fn locate_root(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<CacheRoot> {
@@ -35,9 +36,9 @@ pub fn locate_root(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<Cac
     {
         printer.warn(&format!(
             "`{} cache dir` says `{}`, but uvcache found `{}` ({}); using uvcache's answer",
-            uv.display(),
-            theirs.display(),
-            root.path.display(),
+            Escaped(&uv),
+            Escaped(&theirs),
+            Escaped(&root.path),
             root.rule
         ));
     }
@@ -81,14 +82,25 @@ pub fn open_snapshot(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<S
             if printer.verbose() > 0 { "" } else { " (-v lists them)" }
         ));
         for s in &e.samples {
-            printer.info(&format!("  {}: {}", s.path.display(), s.message));
+            printer.info(&format!("  {}: {}", Escaped(&s.path), s.message));
         }
     }
     let ix = &snap.index;
+    if ix.not_a_file
+        && let Some(why) = &ix.ignored
+    {
+        printer.warn(&format!(
+            "the scan index was not read: {why}; {}",
+            match &ix.write_error {
+                Some(e) => format!("a new one could not be written ({e})"),
+                None => "it was replaced by a new one".to_string(),
+            }
+        ));
+    }
     if let Some(path) = &ix.path {
         printer.info(&format!(
             "scan index {}: {} archives reused, {} walked; {} pointer directories reused, {} remembered{}{}{}",
-            path.display(),
+            Escaped(&path),
             ix.archives_reused,
             ix.archives_walked,
             ix.dirs_reused,

@@ -19,6 +19,7 @@ use crate::engine::refresh::{
     CacheChanges, Change, ChangeKind, OutputSink, PackageMarks, RefreshTarget, Stream,
     TargetChoice, compare, find_target, locate_uv, package_marks, refresh_command, run_uv,
 };
+use crate::text::Escaped;
 
 /// Arguments of `uvcache refresh`.
 #[derive(Debug, Args)]
@@ -185,7 +186,7 @@ fn describe_target(target: &RefreshTarget, printer: &Printer) -> String {
     format!(
         "{} {what} {} ({found_by})",
         printer.paint(Tone::Bold, "Target:"),
-        root.display()
+        Escaped(&root)
     )
 }
 
@@ -215,7 +216,7 @@ fn render_changes(changes: &CacheChanges, packages: &[String], printer: &Printer
             c.package,
             printer.paint(tone, &format!("{:<10}", c.change.as_str())),
             m.kind.as_str(),
-            m.path.display(),
+            Escaped(&m.path),
             detail(c, now)
         ));
     }

@@ -1,14 +1,14 @@
 //! What `clean` and `prune` share: target resolution, plan display,
 //! confirmation, locking and execution.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use serde_json::json;
 
-use super::super::output::{Tone, bytes};
+use super::super::output::{Tone, bytes, progress_line};
 use super::super::{GlobalArgs, Printer};
 use super::locate_root;
 use crate::engine::progress::Reporter;
@@ -19,6 +19,7 @@ use crate::engine::remove::plan::{Plan, Stage, Target};
 use crate::engine::remove::{Drift, apply};
 use crate::engine::scan::top_level_dirs;
 use crate::engine::uv::{find_uv, resolve_release};
+use crate::text::Escaped;
 
 /// Flags of every removing command.
 #[derive(Debug, clap::Args, Clone, Default)]
@@ -40,7 +41,7 @@ pub fn target(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<Option<T
     if !root.path.is_dir() {
         printer.warn(&format!(
             "No cache found at: {} ({})",
-            root.path.display(),
+            Escaped(&root.path),
             root.rule
         ));
         return Ok(None);
@@ -88,7 +89,7 @@ pub fn print_plan(plan: &Plan, printer: &Printer) -> anyhow::Result<()> {
             paths.len().min(8)
         };
         for p in &paths[..shown] {
-            printer.out(&format!("  {}", p.display()))?;
+            printer.out(&format!("  {}", Escaped(p)))?;
         }
         if shown < paths.len() {
             printer.out(&printer.paint(
@@ -144,9 +145,10 @@ struct RemovalLine {
 impl Reporter for RemovalLine {
     fn removal(&self, done: u64, total: u64) {
         if self.enabled && total > 0 {
-            eprint!("\r\x1b[2KRemoving: {done}/{total} items");
             if done == total {
-                eprint!("\r\x1b[2K");
+                progress_line(None);
+            } else {
+                progress_line(Some(&format!("Removing: {done}/{total} items")));
             }
         }
     }
@@ -198,8 +200,10 @@ pub fn run_plan(
         Some(lock) => lock,
         None => {
             print_plan(&plan, printer)?;
-            eprint!("Remove these {}? [y/N] ", count(plan.items.len(), "item"));
-            std::io::stderr().flush()?;
+            printer.prompt(&format!(
+                "Remove these {}? [y/N] ",
+                count(plan.items.len(), "item")
+            ))?;
             let mut answer = String::new();
             std::io::stdin().lock().read_line(&mut answer)?;
             if !matches!(answer.trim(), "y" | "Y" | "yes") {
@@ -238,7 +242,7 @@ pub fn run_plan(
         for e in &outcome.errors {
             printer.warn(&format!(
                 "could not remove {}: {}",
-                e.path.display(),
+                Escaped(&e.path),
                 e.message
             ));
         }
@@ -267,7 +271,7 @@ fn report_drift(drift: &Drift, printer: &Printer) {
             count(drift.no_longer_selected.len(), "confirmed item")
         ));
         for p in &drift.no_longer_selected {
-            printer.warn(&format!("  {}", p.display()));
+            printer.warn(&format!("  {}", Escaped(p)));
         }
     }
     if !drift.not_confirmed.is_empty() {

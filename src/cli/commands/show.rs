@@ -14,6 +14,7 @@ use crate::engine::freshness::{EntryFreshness, FreshnessState, of_entry, unix_se
 use crate::engine::model::{Entry, EntryKind, EntryState, Sizes, Snapshot};
 use crate::engine::names::{is_valid_name, normalize};
 use crate::engine::query::package_entries;
+use crate::text::{Escaped, escape};
 
 /// Arguments of `uvcache show`.
 #[derive(Debug, Args)]
@@ -47,7 +48,7 @@ pub fn run(global: &GlobalArgs, args: &ShowArgs, printer: &Printer) -> anyhow::R
     } else if entries.is_empty() {
         printer.out(&format!(
             "No cache entries for `{name}` in {}",
-            snap.root.path.display()
+            Escaped(&snap.root.path)
         ))?;
     } else {
         for line in render(&snap, &name, &entries, &sizes, printer) {
@@ -91,7 +92,7 @@ fn render(
     let now = SystemTime::now();
     let mut lines = vec![format!(
         "{}  {} entries, {} logical, {} on disk, {} reclaimable",
-        printer.paint(Tone::Bold, name),
+        printer.paint(Tone::Bold, &escape(name)),
         entries.len(),
         bytes(sizes.logical_bytes),
         bytes(sizes.disk_bytes),
@@ -105,9 +106,11 @@ fn render(
                 Tone::Bold,
                 &format!(
                         "version {}",
-                        e.version
-                            .as_deref()
-                            .unwrap_or("(any: index pages, unversioned entries)")
+                        Escaped(
+                            e.version
+                                .as_deref()
+                                .unwrap_or("(any: index pages, unversioned entries)")
+                        )
                     ),
             ));
             last_version = Some(&e.version);
@@ -128,10 +131,10 @@ fn render(
             e.kind.as_str(),
             state,
             printer.paint(Tone::Dim, origin),
-            e.source.describe(),
+            Escaped(e.source.describe()),
             bytes(e.sizes.disk_bytes)
         ));
-        lines.push(format!("    path: {}", e.path.display()));
+        lines.push(format!("    path: {}", Escaped(&e.path)));
         if let Some(b) = bucket_name(snap, e) {
             lines.push(format!(
                 "    bucket: {b}   written: {} ago",
@@ -142,13 +145,13 @@ fn render(
             lines.push(format!("    {}", describe_freshness(&f, now)));
         }
         if let Some(t) = &e.detail.tags {
-            lines.push(format!("    tags: {t}"));
+            lines.push(format!("    tags: {}", Escaped(t)));
         }
         if let Some(f) = &e.detail.filename {
-            lines.push(format!("    file: {f}"));
+            lines.push(format!("    file: {}", Escaped(f)));
         }
         for a in &e.detail.archives {
-            lines.push(format!("    links to: archive-v0/{a}"));
+            lines.push(format!("    links to: archive-v0/{}", Escaped(a)));
         }
         if !e.detail.referrers.is_empty() {
             let refs: Vec<String> = e
@@ -156,7 +159,7 @@ fn render(
                 .referrers
                 .iter()
                 .filter_map(|r| snap.entries.get(*r as usize))
-                .map(|r| r.path.display().to_string())
+                .map(|r| Escaped(&r.path).to_string())
                 .collect();
             lines.push(format!("    referenced by: {}", refs.join(", ")));
         }
@@ -166,10 +169,13 @@ fn render(
                 EntryKind::SdistGit | EntryKind::GitCheckout => "commit",
                 _ => "revision",
             };
-            lines.push(format!("    {label}: {r}"));
+            lines.push(format!("    {label}: {}", Escaped(r)));
         }
         if !e.detail.contents.is_empty() {
-            lines.push(format!("    holds: {}", e.detail.contents.join(", ")));
+            lines.push(format!(
+                "    holds: {}",
+                Escaped(e.detail.contents.join(", "))
+            ));
         }
         if e.linked_out_bytes > 0 {
             lines.push(format!(
@@ -178,7 +184,7 @@ fn render(
             ));
         }
         for n in &e.detail.notes {
-            lines.push(printer.paint(Tone::Dim, &format!("    note: {n}")));
+            lines.push(printer.paint(Tone::Dim, &format!("    note: {}", Escaped(n))));
         }
     }
     lines

@@ -10,6 +10,7 @@ use super::super::{GlobalArgs, Printer};
 use super::open_snapshot;
 use crate::engine::layout::TopLevel;
 use crate::engine::model::{Bucket, ScanErrors, Sizes, Snapshot, UvRelease};
+use crate::text::{Escaped, escape};
 
 /// Arguments of `uvcache size`.
 #[derive(Debug, Args, Default)]
@@ -100,7 +101,7 @@ pub fn render(snap: &Snapshot, printer: &Printer) -> Vec<String> {
         format!(
             "{} {} ({})",
             printer.paint(Tone::Bold, "Cache:"),
-            snap.root.path.display(),
+            Escaped(&snap.root.path),
             snap.root.rule
         ),
         format!(
@@ -127,7 +128,7 @@ pub fn render(snap: &Snapshot, printer: &Printer) -> Vec<String> {
     buckets.sort_by_key(|b| std::cmp::Reverse(b.sizes.disk_bytes));
     for b in buckets {
         t.row(vec![
-            b.name.clone(),
+            escape(&b.name).into_owned(),
             state(b, printer),
             b.entries.to_string(),
             b.sizes.files.to_string(),

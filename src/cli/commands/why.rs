@@ -12,6 +12,7 @@ use crate::engine::locate::{LocateOptions, locate};
 use crate::engine::why::{
     EnvironmentChoice, PackageReport, Severity, Verdict, WhyOptions, utc, why,
 };
+use crate::text::{Escaped, escape};
 
 /// Arguments of `uvcache why`.
 #[derive(Debug, Args)]
@@ -52,8 +53,8 @@ pub fn run(global: &GlobalArgs, args: &WhyArgs, printer: &Printer) -> anyhow::Re
     } else {
         printer.out(&format!(
             "{} (environment {}, found by {})",
-            report.project.display(),
-            report.environment.root.display(),
+            Escaped(&report.project),
+            Escaped(&report.environment.root),
             report.environment.found_by
         ))?;
         for note in &report.notes {
@@ -84,9 +85,9 @@ fn render(p: &PackageReport, printer: &Printer) -> Vec<String> {
     let mut lines = vec![
         format!(
             "{} {}  ({kind} {})",
-            printer.paint(Tone::Bold, &i.name),
+            printer.paint(Tone::Bold, &escape(&i.name)),
             i.version,
-            i.source.display()
+            Escaped(&i.source)
         ),
         format!("  {}", printer.paint(tone, &p.summary)),
     ];
@@ -117,7 +118,7 @@ fn render(p: &PackageReport, printer: &Printer) -> Vec<String> {
     for b in &p.cached_builds {
         lines.push(format!(
             "  cached build: {} -> revision {} ({}{})",
-            b.pointer.display(),
+            Escaped(&b.pointer),
             b.revision,
             if b.matches_now {
                 "matches the current inputs"
@@ -130,7 +131,7 @@ fn render(p: &PackageReport, printer: &Printer) -> Vec<String> {
     if !p.untracked.is_empty() {
         lines.push("  changed since the install but not cache keys:".into());
         for f in &p.untracked {
-            lines.push(format!("    {}  {}", f.path.display(), utc(&f.timestamp)));
+            lines.push(format!("    {}  {}", Escaped(&f.path), utc(&f.timestamp)));
         }
     }
     if let Some(snippet) = &p.snippet {

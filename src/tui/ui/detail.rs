@@ -14,6 +14,7 @@ use crate::engine::freshness::{EntryFreshness, FreshnessState, unix_seconds};
 use crate::engine::model::{Entry, EntryState, Snapshot};
 use crate::engine::query::package_entries;
 use crate::engine::why::describe_cache_info;
+use crate::text::{escape, escape_path};
 use crate::tui::app::{Marked, State};
 
 /// Fixed rows above the scrolled entries (summary, column header).
@@ -93,7 +94,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         ),
         None => "  no entries in the cache".into(),
     };
-    let mut title = vec![Span::styled(d.name.clone(), t.title), Span::raw(summary)];
+    let mut title = vec![
+        Span::styled(escape(&d.name).into_owned(), t.title),
+        Span::raw(summary),
+    ];
     if state.marks.of_package(&d.name) == Marked::Whole {
         title.push(Span::styled("  ● marked", t.warn));
     }
@@ -222,7 +226,7 @@ fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &Sta
     let (head, state_col, tail) = w.parts(
         e.kind.as_str(),
         label,
-        &e.source.describe(),
+        &escape(&e.source.describe()),
         [
             &bytes(e.sizes.logical_bytes),
             &bytes(e.sizes.disk_bytes),
@@ -235,7 +239,7 @@ fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &Sta
         Span::raw(tail),
     ]));
     out.push(Line::styled(
-        format!("    {}", truncate(&e.path.display().to_string(), w.path)),
+        format!("    {}", truncate(&escape_path(&e.path), w.path)),
         Style::default(),
     ));
     // What it is, then when and how it is linked: the varying parts (ages,
@@ -247,7 +251,7 @@ fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &Sta
         None => {}
     }
     if let Some(tags) = &e.detail.tags {
-        what.push(tags.clone());
+        what.push(escape(tags).into_owned());
     }
     let mut when = Vec::new();
     if let Some(b) = e.bucket.and_then(|b| snap.buckets.get(usize::from(b))) {
@@ -270,7 +274,7 @@ fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &Sta
     for facts in [what, when] {
         if !facts.is_empty() {
             out.push(Line::styled(
-                format!("    {}", truncate(&facts.join(" · "), w.path)),
+                format!("    {}", truncate(&escape(&facts.join(" · ")), w.path)),
                 t.dim,
             ));
         }
@@ -346,7 +350,7 @@ fn freshness_lines(out: &mut Vec<Line<'static>>, f: &EntryFreshness, s: &State, 
             }
             for k in keys {
                 out.push(Line::styled(
-                    format!("      {}", truncate(&k, w.path.saturating_sub(2))),
+                    format!("      {}", truncate(&escape(&k), w.path.saturating_sub(2))),
                     t.dim,
                 ));
             }
@@ -354,7 +358,7 @@ fn freshness_lines(out: &mut Vec<Line<'static>>, f: &EntryFreshness, s: &State, 
         }
     };
     out.push(Line::styled(
-        format!("    {}", truncate(&text, w.path)),
+        format!("    {}", truncate(&escape(&text), w.path)),
         style,
     ));
 }

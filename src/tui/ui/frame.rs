@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::format::bytes;
+use crate::text::escape;
 use crate::tui::app::{Modal, ScanStatus, Screen, State};
 use crate::tui::keymap::Context;
 use crate::tui::msg::Level;
@@ -29,7 +30,7 @@ pub fn tabs(f: &mut Frame, area: Rect, state: &State) {
     tab("1 Overview".into(), Screen::Overview);
     tab("2 Packages".into(), Screen::Packages);
     if let Some(d) = &state.detail {
-        tab(d.name.clone(), Screen::Detail);
+        tab(escape(&d.name).into_owned(), Screen::Detail);
     }
     let status = status_text(state);
     let [left, right] = Layout::horizontal([
@@ -89,7 +90,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
     let mut spans = marks_summary(state);
     if state.table.editing && state.modal.is_none() {
         spans.push(Span::styled("Filter: ", t.header));
-        spans.push(Span::raw(format!("{}▏", state.table.filter)));
+        spans.push(Span::raw(format!("{}▏", escape(&state.table.filter))));
         spans.push(Span::raw("  "));
     } else if let Some(msg) = &state.status {
         let style = match msg.level {
@@ -97,7 +98,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
             Level::Warn => t.warn,
             Level::Error => t.bad,
         };
-        spans.push(Span::styled(msg.text.clone(), style));
+        spans.push(Span::styled(escape(&msg.text).into_owned(), style));
         f.render_widget(Paragraph::new(Line::from(spans)), area);
         return;
     } else if !state.table.filter.is_empty()
@@ -105,7 +106,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         && state.modal.is_none()
     {
         spans.push(Span::styled(
-            format!("filter /{} ", state.table.filter),
+            format!("filter /{} ", escape(&state.table.filter)),
             t.dim,
         ));
     }

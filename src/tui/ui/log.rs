@@ -6,6 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use crate::text::escape;
 use crate::tui::app::State;
 use crate::tui::msg::Level;
 
@@ -26,7 +27,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
                 Level::Warn => ("warning: ", t.warn),
                 Level::Error => ("error: ", t.bad),
             };
-            Line::from(vec![Span::styled(tag, style), Span::raw(l.text.clone())])
+            Line::from(vec![
+                Span::styled(tag, style),
+                Span::raw(escape(&l.text).into_owned()),
+            ])
         })
         .collect();
     f.render_widget(Paragraph::new(lines).block(block), area);

@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::text::escape_path;
 use crate::tui::action::Action;
 use crate::tui::app::State;
 use crate::tui::keymap::Context;
@@ -20,7 +21,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, path: &Path) {
         Line::raw(""),
         Line::from(vec![
             Span::styled("  Looked in  ", t.dim),
-            Span::raw(path.display().to_string()),
+            Span::raw(escape_path(path).into_owned()),
         ]),
         Line::from(vec![
             Span::styled("  Chosen by  ", t.dim),

@@ -11,6 +11,7 @@ use super::format::{age, bar, bytes, count};
 use super::progress;
 use crate::engine::layout::TopLevel;
 use crate::engine::model::{Bucket, Snapshot};
+use crate::text::{escape, escape_path};
 use crate::tui::app::{ScanStatus, State};
 
 /// Draws the overview.
@@ -19,7 +20,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     let label = |s: &'static str| Span::styled(format!("{s:<7}"), t.header);
     let mut lines = vec![Line::from(vec![
         label("Cache"),
-        Span::raw(state.root.path.display().to_string()),
+        Span::raw(escape_path(&state.root.path).into_owned()),
     ])];
     lines.push(Line::from(vec![
         label(""),
@@ -164,7 +165,7 @@ fn buckets(f: &mut Frame, area: Rect, s: &Snapshot, state: &State) {
             _ => ("unknown", t.bad),
         };
         Row::new([
-            Cell::from(b.name.clone()),
+            Cell::from(escape(&b.name).into_owned()),
             Cell::from(Span::styled(state_label, style)),
             right(b.entries.to_string()),
             right(bytes(b.sizes.logical_bytes)),

@@ -9,6 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use super::format::{age, bytes, page_freshness};
 use super::{areas, progress, screen};
 use crate::engine::query::Package;
+use crate::text::escape;
 use crate::tui::app::{Marked, ScanStatus, SortColumn, State};
 
 /// A column: header, sort column, right-aligned, width, and whether narrow screens show it.
@@ -177,8 +178,8 @@ fn row<'a>(p: &'a Package, state: &State, width: u16) -> Row<'a> {
     };
     let cells = shown(width).map(|c| {
         let text = match c.sort {
-            SortColumn::Name => p.name.clone(),
-            SortColumn::Versions => p.versions.join(", "),
+            SortColumn::Name => escape(&p.name).into_owned(),
+            SortColumn::Versions => escape(&p.versions.join(", ")).into_owned(),
             SortColumn::Sources => p.sources.join(","),
             SortColumn::Logical => bytes(p.sizes.logical_bytes),
             SortColumn::Disk => bytes(p.sizes.disk_bytes),

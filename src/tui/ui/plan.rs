@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
 use super::format::{bytes, count};
 use super::plan_items::item_lines;
 use super::{popup, screen};
+use crate::text::escape;
 use crate::tui::app::{Focus, Modal, PlanDialog, PlanStage, State};
 
 /// The regions inside the dialog.
@@ -147,7 +148,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog) {
     let warnings: Vec<Line> = plan
         .warnings()
         .iter()
-        .map(|w| Line::styled(format!("! {w}"), t.warn))
+        .map(|w| Line::styled(format!("! {}", escape(w)), t.warn))
         .collect();
     f.render_widget(
         Paragraph::new(warnings).wrap(Wrap { trim: false }),

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 
 use super::format::{bytes, count, truncate};
 use crate::engine::remove::plan::{Operation, Plan};
+use crate::text::{escape, escape_path};
 use crate::tui::app::State;
 use crate::tui::plans::PlanSet;
 
@@ -61,7 +62,7 @@ fn plan_lines(lines: &mut Vec<Line<'static>>, plan: &Plan, width: usize, state: 
         );
         let room = width.saturating_sub(counts.chars().count()).max(8);
         lines.push(Line::from(vec![
-            Span::styled(truncate(reason, room), t.header),
+            Span::styled(truncate(&escape(reason), room), t.header),
             Span::styled(counts, t.dim),
         ]));
         for i in members {
@@ -70,7 +71,7 @@ fn plan_lines(lines: &mut Vec<Line<'static>>, plan: &Plan, width: usize, state: 
             let path_width = width.saturating_sub(2 + 1 + 9).max(8);
             lines.push(Line::raw(format!(
                 "  {:<pw$} {:>9}",
-                truncate(&item.path.display().to_string(), path_width),
+                truncate(&escape_path(&item.path), path_width),
                 size,
                 pw = path_width
             )));

@@ -6,6 +6,7 @@ use ratatui::widgets::{Block, Gauge};
 
 use super::format::bytes;
 use crate::engine::progress::ScanProgress;
+use crate::text::Escaped;
 use crate::tui::app::State;
 
 /// Rows the gauge takes.
@@ -29,7 +30,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, phase: &str, p: &ScanProgr
     let gauge = Gauge::default()
         .block(Block::bordered().title(format!(
             " Scanning {} ({phase}) ",
-            state.root.path.display()
+            Escaped(&state.root.path)
         )))
         .gauge_style(state.theme.gauge)
         .ratio(ratio)

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::popup;
 use super::why::wrap;
+use crate::text::escape;
 use crate::tui::app::target_line;
 use crate::tui::app::{Focus, RefreshDialog, RefreshStage, State};
 
@@ -61,7 +62,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &RefreshDialog) {
     let lines: Vec<Line> = raw_lines(d, state)
         .into_iter()
         .flat_map(|(text, style)| {
-            wrap(&text, width)
+            wrap(&escape(&text), width)
                 .into_iter()
                 .map(move |l| Line::from(Span::styled(l, style)))
         })

@@ -14,6 +14,7 @@ use super::{popup, screen};
 use crate::engine::why::{
     PackageReport, Severity, Verdict, WhyReport, describe_cache_info, describe_key_value, utc,
 };
+use crate::text::escape;
 use crate::tui::app::{Modal, State, WhyDialog};
 use crate::tui::ui::theme::Theme;
 
@@ -201,7 +202,7 @@ fn lines(d: &WhyDialog, t: &Theme, width: u16) -> Vec<Line<'static>> {
     raw_lines(d, t)
         .into_iter()
         .flat_map(|(text, style)| {
-            wrap(&text, usize::from(width))
+            wrap(&escape(&text), usize::from(width))
                 .into_iter()
                 .map(move |l| Line::from(Span::styled(l, style)))
         })
