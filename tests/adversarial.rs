@@ -1221,7 +1221,7 @@ fn scan_with_index(cache: &Path, index_file: &Path) -> Snapshot {
         let uv = resolve_release(Some(UV_CURRENT.parse().unwrap()), None, &[]);
         let opts = ScanOptions {
             threads: 2,
-            index: uvcache::engine::index::IndexMode::Use,
+            index: uvcache::engine::scan::store::IndexMode::Use,
             index_file: Some(index_file),
         };
         let _ = tx.send(scan(&root, uv, &opts, &Silent, &AtomicBool::new(false)));

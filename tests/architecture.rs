@@ -98,20 +98,27 @@ fn heads(text: &str) -> Vec<String> {
     }
 }
 
-/// Which top-level engine modules each engine module uses.
-fn engine_graph() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+/// Which engine modules each engine module uses, modules named by their
+/// first `level` components below `engine` (1: `scan`, 2: `scan::walk`);
+/// at level 2 only modules with the same parent are compared.
+fn engine_graph(
+    level: usize,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
     use std::collections::{BTreeMap, BTreeSet};
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src.join("engine"), &mut files);
+    let key = |path: &[String]| -> Option<String> {
+        (path.len() > level).then(|| path[1..=level].join("::"))
+    };
     let tops: BTreeSet<String> = files
         .iter()
-        .filter_map(|f| module_path(&src, f).get(1).cloned())
+        .filter_map(|f| key(&module_path(&src, f)))
         .collect();
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in &files {
         let module = module_path(&src, file);
-        let Some(me) = module.get(1).cloned() else {
+        let Some(me) = key(&module) else {
             continue;
         };
         let text = std::fs::read_to_string(file).unwrap();
@@ -122,8 +129,14 @@ fn engine_graph() -> std::collections::BTreeMap<String, std::collections::BTreeS
             .join("\n");
         let mut found = BTreeSet::new();
         for (at, _) in code.match_indices("crate::engine::") {
-            for h in heads(&code[at + "crate::engine::".len()..]) {
-                found.insert(h);
+            let rest = &code[at + "crate::engine::".len()..];
+            for h in heads(rest) {
+                let mut path = vec!["engine".to_string(), h.clone()];
+                if level > 1 {
+                    let after = rest[h.len()..].strip_prefix("::").unwrap_or("");
+                    path.extend(heads(after).into_iter().take(1));
+                }
+                found.extend(key(&path));
             }
         }
         let bytes = code.as_bytes();
@@ -152,19 +165,19 @@ fn engine_graph() -> std::collections::BTreeMap<String, std::collections::BTreeS
             };
             let base = &module[..len.min(module.len())];
             for h in heads(rest) {
-                let target = match base.len() {
-                    0 => None,
-                    1 => Some(h.clone()),
-                    _ => Some(base[1].clone()),
-                };
-                if let Some(t) = target {
-                    found.insert(t);
+                let mut path = base.to_vec();
+                path.push(h.clone());
+                if level > 1 && path.len() <= level {
+                    let after = rest[h.len()..].strip_prefix("::").unwrap_or("");
+                    path.extend(heads(after).into_iter().take(1));
                 }
+                found.extend(key(&path));
             }
         }
         let entry = graph.entry(me.clone()).or_default();
+        let parent = |m: &str| m.rsplit_once("::").map(|(p, _)| p.to_string());
         for f in found {
-            if f != me && tops.contains(&f) {
+            if f != me && tops.contains(&f) && parent(&f) == parent(&me) {
                 entry.insert(f);
             }
         }
@@ -174,8 +187,23 @@ fn engine_graph() -> std::collections::BTreeMap<String, std::collections::BTreeS
 
 #[test]
 fn engine_modules_form_no_cycle() {
-    let graph = engine_graph();
+    let graph = engine_graph(1);
     assert!(graph.len() > 10, "engine modules found: {graph:?}");
+    assert_acyclic(&graph);
+}
+
+#[test]
+fn modules_inside_each_engine_module_form_no_cycle() {
+    let graph = engine_graph(2);
+    assert!(
+        graph.keys().any(|k| k.starts_with("scan::"))
+            && graph.keys().any(|k| k.starts_with("remove::")),
+        "engine sub-modules found: {graph:?}"
+    );
+    assert_acyclic(&graph);
+}
+
+fn assert_acyclic(graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>) {
     // Strongly connected components (Tarjan) of more than one module.
     struct Tarjan<'a> {
         graph: &'a std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
@@ -217,7 +245,7 @@ fn engine_modules_form_no_cycle() {
         }
     }
     let mut t = Tarjan {
-        graph: &graph,
+        graph,
         index: Default::default(),
         stack: vec![],
         next: 0,

@@ -10,10 +10,10 @@ use std::sync::atomic::AtomicBool;
 
 use serde_json::Value;
 use support::{UV_CURRENT, uv_command};
-use uvcache::engine::index::IndexMode;
 use uvcache::engine::locate::{CacheRoot, RootRule};
 use uvcache::engine::model::Snapshot;
 use uvcache::engine::progress::Silent;
+use uvcache::engine::scan::store::IndexMode;
 use uvcache::engine::scan::{ScanOptions, scan};
 use uvcache::engine::uv::resolve_release;
 
@@ -241,7 +241,7 @@ fn indexed_scans_equal_full_scans_across_real_uv_operations() {
 
 /// Waits until what uv just wrote is old enough to be remembered.
 fn settle() {
-    let ns = u64::try_from(uvcache::engine::buckets::memo::SETTLE_NS).expect("positive");
+    let ns = u64::try_from(uvcache::engine::scan::buckets::memo::SETTLE_NS).expect("positive");
     std::thread::sleep(std::time::Duration::from_nanos(ns) + std::time::Duration::from_millis(200));
 }
 

@@ -72,8 +72,8 @@ pub struct GlobalArgs {
 
 impl GlobalArgs {
     /// How scans use the persistent index.
-    pub fn index_mode(&self) -> crate::engine::index::IndexMode {
-        use crate::engine::index::IndexMode;
+    pub fn index_mode(&self) -> crate::engine::scan::store::IndexMode {
+        use crate::engine::scan::store::IndexMode;
         if self.no_index {
             IndexMode::Off
         } else if self.rescan {

@@ -19,8 +19,8 @@ use serde::Serialize;
 use super::model::{EntryId, EntryKind, EntryState, ScanErrors, Snapshot};
 use super::progress::Counters;
 use super::query::compare_versions;
-use super::walk::{Measured, WalkCtx, measure};
 use crate::engine::remove::plan::Plan;
+use crate::engine::scan::walk::{Measured, WalkCtx, measure};
 
 mod snippets;
 

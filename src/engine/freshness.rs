@@ -330,7 +330,11 @@ pub fn of_entry(root: &Path, entry: &Entry, now: SystemTime) -> Option<EntryFres
     };
     let relative = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
     if file.file_name().is_some_and(|n| n == "revision.rev") {
-        let bytes = super::walk::read_regular(&file, super::walk::MAX_SMALL_FILE).ok()?;
+        let bytes = crate::engine::scan::walk::read_regular(
+            &file,
+            crate::engine::scan::walk::MAX_SMALL_FILE,
+        )
+        .ok()?;
         let pointer = decode_local_revision_pointer(&bytes).ok()?;
         let written = std::fs::metadata(&file)
             .and_then(|m| m.modified())
@@ -344,7 +348,7 @@ pub fn of_entry(root: &Path, entry: &Entry, now: SystemTime) -> Option<EntryFres
         });
     }
     // Only the tail: a Simple API page's payload can be megabytes.
-    let policy = super::buckets::read::read_policy(&file).ok()?;
+    let policy = crate::engine::scan::buckets::read::read_policy(&file).ok()?;
     Some(EntryFreshness::Http {
         file: relative,
         url: policy.uri.clone(),

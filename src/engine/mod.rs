@@ -3,17 +3,14 @@
 //! Plain data in, plain data out: nothing here draws, parses command lines or
 //! writes to the terminal.
 
-pub mod buckets;
 pub mod ci;
 pub mod doctor;
 pub mod error;
 pub mod formats;
 pub mod freshness;
-pub mod index;
 pub mod json;
 pub mod keys;
 pub mod layout;
-pub mod links;
 pub mod locate;
 pub mod model;
 pub mod names;
@@ -23,7 +20,5 @@ pub mod refresh;
 pub mod remove;
 pub mod report;
 pub mod scan;
-pub mod size;
 pub mod uv;
-pub mod walk;
 pub mod why;

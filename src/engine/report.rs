@@ -45,7 +45,7 @@ pub fn age(now: std::time::SystemTime, t: Option<std::time::SystemTime>) -> Stri
 /// What came and went since the last scan, in one sentence after "Since the
 /// last scan": "2 new archives (+924.0KiB: multidict 848.0KiB, zipp
 /// 76.0KiB), 1 archive removed (-432.0KiB)"; `None` when nothing did.
-pub fn growth(c: &super::index::IndexChanges) -> Option<String> {
+pub fn growth(c: &crate::engine::scan::store::IndexChanges) -> Option<String> {
     let plural = |n: u64| if n == 1 { "" } else { "s" };
     let mut parts = Vec::new();
     if c.archives_added > 0 {
@@ -76,7 +76,7 @@ pub fn growth(c: &super::index::IndexChanges) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::index::{IndexChanges, PackageGrowth};
+    use crate::engine::scan::store::{IndexChanges, PackageGrowth};
 
     #[test]
     fn like_uv() {

@@ -29,7 +29,7 @@ use super::effects::{CrossCheck, Effect, ScanRequest, WorkDir};
 use super::keymap::Keymap;
 use super::msg::{Level, Msg};
 use super::ui::theme::Theme;
-use crate::engine::index::IndexMode;
+use crate::engine::scan::store::IndexMode;
 
 /// How many log lines are kept.
 const LOG_LINES: usize = 500;

@@ -163,7 +163,7 @@ pub struct ScanRequest {
     /// Worker threads (0: the default).
     pub threads: usize,
     /// Whether to reuse the persistent index.
-    pub index: crate::engine::index::IndexMode,
+    pub index: crate::engine::scan::store::IndexMode,
     /// Ask `uv cache dir` whether uv agrees on the root (first scan only).
     pub cross_check: Option<CrossCheck>,
 }

@@ -51,7 +51,7 @@ pub struct Settings {
     /// Scan threads (0: the default).
     pub threads: usize,
     /// How scans use the persistent index.
-    pub index: crate::engine::index::IndexMode,
+    pub index: crate::engine::scan::store::IndexMode,
     /// Whether to use colour (off with NO_COLOR or `--color never`).
     pub color: bool,
     /// Inputs of the `uv cache dir` cross-check.

@@ -47,7 +47,7 @@ pub fn config(root: &Path, rule: RootRule, color: bool) -> Config {
         },
         uv_version: Some(UvVersion(0, 13, 9)),
         threads: 4,
-        index: uvcache::engine::index::IndexMode::Off,
+        index: uvcache::engine::scan::store::IndexMode::Off,
         keymap: Keymap::default(),
         theme: Theme::built_in(color),
         cross_check: None,

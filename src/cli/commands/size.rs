@@ -30,7 +30,7 @@ struct SizeJson<'a> {
     buckets: Vec<BucketJson<'a>>,
     errors: &'a ScanErrors,
     elapsed_ms: u64,
-    index: &'a crate::engine::index::IndexReport,
+    index: &'a crate::engine::scan::store::IndexReport,
 }
 
 #[derive(Serialize)]

@@ -13,7 +13,6 @@ use std::sync::atomic::AtomicBool;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::engine::buckets::archive_id_of_target;
 use crate::engine::formats::container::split_container;
 use crate::engine::formats::pointers::{
     decode_local_revision_pointer, decode_metadata, decode_revision,
@@ -23,7 +22,8 @@ use crate::engine::layout::{BucketKind, ROOT_MARKERS, Release, release_for};
 use crate::engine::model::ScanErrors;
 use crate::engine::names::normalize;
 use crate::engine::progress::Counters;
-use crate::engine::walk::{WalkCtx, measure};
+use crate::engine::scan::buckets::archive_id_of_target;
+use crate::engine::scan::walk::{WalkCtx, measure};
 
 /// What a plan does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -151,7 +151,7 @@ pub(crate) enum Recipe {
         ci: bool,
     },
     /// A surgical selection: the entries found by the scan.
-    Select(Vec<super::select::Seed>),
+    Select(Vec<Seed>),
 }
 
 /// What a plan is computed against: the cache root and the owning uv release.
@@ -242,7 +242,7 @@ pub(crate) fn select(target: &Target, recipe: &Recipe) -> Selection {
         Recipe::CleanAll => select_clean_all(&mut b),
         Recipe::Clean(names) => select_clean(&mut b, names),
         Recipe::Prune { ci } => select_prune(&mut b, target.uv_version, *ci),
-        Recipe::Select(seeds) => super::select::select_seeds(&mut b, seeds),
+        Recipe::Select(seeds) => select_seeds(&mut b, seeds),
     }
     Selection { items: b.items }
 }
@@ -324,7 +324,7 @@ fn archive_refs(b: &Builder<'_>, removed: &BTreeSet<PathBuf>) -> FxHashMap<Strin
             } else if cfg!(windows) && !is_data_file(&name) {
                 std::fs::read(&path)
                     .ok()
-                    .and_then(|bytes| crate::engine::buckets::archive_id_of_link_file(&bytes))
+                    .and_then(|bytes| crate::engine::scan::buckets::archive_id_of_link_file(&bytes))
             } else {
                 None
             };
@@ -347,7 +347,8 @@ fn is_data_file(name: &str) -> bool {
 fn current_revision(dir: &Path) -> Option<Option<String>> {
     let http = dir.join("revision.http");
     let rev = dir.join("revision.rev");
-    if let Ok(bytes) = crate::engine::walk::read_regular(&http, crate::engine::walk::MAX_SMALL_FILE)
+    if let Ok(bytes) =
+        crate::engine::scan::walk::read_regular(&http, crate::engine::scan::walk::MAX_SMALL_FILE)
     {
         let id = split_container(&bytes)
             .ok()
@@ -355,7 +356,8 @@ fn current_revision(dir: &Path) -> Option<Option<String>> {
             .map(|r| r.id);
         return Some(id);
     }
-    if let Ok(bytes) = crate::engine::walk::read_regular(&rev, crate::engine::walk::MAX_SMALL_FILE)
+    if let Ok(bytes) =
+        crate::engine::scan::walk::read_regular(&rev, crate::engine::scan::walk::MAX_SMALL_FILE)
     {
         return Some(
             decode_local_revision_pointer(&bytes)
@@ -370,9 +372,9 @@ fn current_revision(dir: &Path) -> Option<Option<String>> {
 /// looking one level deeper into build-settings shards.
 fn metadata_names(dir: &Path, depth: u8) -> Vec<String> {
     let mut names = Vec::new();
-    if let Ok(bytes) = crate::engine::walk::read_regular(
+    if let Ok(bytes) = crate::engine::scan::walk::read_regular(
         &dir.join("metadata.msgpack"),
-        crate::engine::walk::MAX_SMALL_FILE,
+        crate::engine::scan::walk::MAX_SMALL_FILE,
     ) && let Ok(m) = decode_metadata(&bytes)
     {
         names.push(normalize(&m.name));
@@ -822,4 +824,78 @@ fn stale_bucket_warnings(items: &[PlanItem]) -> Vec<String> {
 
 fn human(n: u64) -> String {
     crate::engine::report::human_bytes(n)
+}
+
+/// One entry a surgical clean found in the scan, and how its paths are
+/// derived from the disk (again, under the lock).
+#[derive(Debug, Clone)]
+pub(crate) struct Seed {
+    /// The entry's absolute path.
+    pub(crate) path: PathBuf,
+    /// Which paths go with it.
+    pub(crate) kind: SeedKind,
+    /// Why it goes.
+    pub(crate) reason: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SeedKind {
+    /// A wheel key: its link with its pointer, metadata and lock files.
+    WheelKey,
+    /// A source version or shard: the entry's parent directory, whole.
+    Shard,
+    /// The entry's own path (a git checkout).
+    Itself,
+}
+
+/// Adds the paths of each seed still on disk, then the archives and file
+/// objects they leave unused.
+pub(crate) fn select_seeds(b: &mut Builder<'_>, seeds: &[Seed]) {
+    for seed in seeds {
+        match seed.kind {
+            SeedKind::WheelKey => {
+                for p in wheel_key_files(&seed.path) {
+                    b.add(&p, seed.reason.as_str(), Stage::Referrers);
+                }
+            }
+            // A source version (registry) or a shard (url, path, editable) goes whole.
+            SeedKind::Shard => {
+                if let Some(shard) = seed.path.parent().filter(|s| s.symlink_metadata().is_ok()) {
+                    b.add(shard, seed.reason.as_str(), Stage::Referrers);
+                }
+            }
+            SeedKind::Itself => {
+                if seed.path.symlink_metadata().is_ok() {
+                    b.add(&seed.path, seed.reason.as_str(), Stage::Referrers)
+                }
+            }
+        }
+    }
+    drop_released_archives(b);
+    file_objects(b);
+}
+
+/// A wheel key's link and its `.http`, `.rev`, `.msgpack`, `.lock` files.
+fn wheel_key_files(main: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (main.parent(), main.file_name().and_then(|n| n.to_str())) else {
+        return vec![];
+    };
+    let key = [".variant.msgpack", ".http", ".rev", ".msgpack", ".lock"]
+        .iter()
+        .find_map(|s| name.strip_suffix(s))
+        .unwrap_or(name);
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    rd.filter_map(Result::ok)
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n == key
+                || n.strip_prefix(key).is_some_and(|rest| {
+                    [".variant.msgpack", ".http", ".rev", ".msgpack", ".lock"].contains(&rest)
+                })
+        })
+        .map(|e| e.path())
+        .collect()
 }

@@ -4,11 +4,7 @@
 //! an archive goes only when no remaining link uses it, so the cache stays
 //! consistent for uv.
 
-use std::path::{Path, PathBuf};
-
-use super::plan::{
-    Builder, Operation, Plan, Recipe, Stage, Target, drop_released_archives, file_objects, plan,
-};
+use super::plan::{Operation, Plan, Recipe, Seed, SeedKind, Target, plan};
 use crate::engine::layout::{BucketKind, TopLevel};
 use crate::engine::model::{Entry, EntryKind, Snapshot, Source};
 use crate::engine::names::normalize;
@@ -74,28 +70,6 @@ fn source_url(s: &Source) -> Option<&str> {
     }
 }
 
-/// One entry a surgical clean found in the scan, and how its paths are
-/// derived from the disk (again, under the lock).
-#[derive(Debug, Clone)]
-pub(crate) struct Seed {
-    /// The entry's absolute path.
-    path: PathBuf,
-    /// Which paths go with it.
-    kind: SeedKind,
-    /// Why it goes.
-    reason: String,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum SeedKind {
-    /// A wheel key: its link with its pointer, metadata and lock files.
-    WheelKey,
-    /// A source version or shard: the entry's parent directory, whole.
-    Shard,
-    /// The entry's own path (a git checkout).
-    Itself,
-}
-
 /// Plans a surgical clean from a scanned snapshot.
 pub fn plan_select(snap: &Snapshot, sel: &Selector) -> Plan {
     let target = Target::of(snap);
@@ -143,56 +117,4 @@ pub fn plan_select(snap: &Snapshot, sel: &Selector) -> Plan {
         include_editable: sel.include_editable,
     };
     plan(&target, Recipe::Select(seeds), operation)
-}
-
-/// Adds the paths of each seed still on disk, then the archives and file
-/// objects they leave unused.
-pub(crate) fn select_seeds(b: &mut Builder<'_>, seeds: &[Seed]) {
-    for seed in seeds {
-        match seed.kind {
-            SeedKind::WheelKey => {
-                for p in wheel_key_files(&seed.path) {
-                    b.add(&p, seed.reason.as_str(), Stage::Referrers);
-                }
-            }
-            // A source version (registry) or a shard (url, path, editable) goes whole.
-            SeedKind::Shard => {
-                if let Some(shard) = seed.path.parent().filter(|s| s.symlink_metadata().is_ok()) {
-                    b.add(shard, seed.reason.as_str(), Stage::Referrers);
-                }
-            }
-            SeedKind::Itself => {
-                if seed.path.symlink_metadata().is_ok() {
-                    b.add(&seed.path, seed.reason.as_str(), Stage::Referrers)
-                }
-            }
-        }
-    }
-    drop_released_archives(b);
-    file_objects(b);
-}
-
-/// A wheel key's link and its `.http`, `.rev`, `.msgpack`, `.lock` files.
-fn wheel_key_files(main: &Path) -> Vec<PathBuf> {
-    let (Some(dir), Some(name)) = (main.parent(), main.file_name().and_then(|n| n.to_str())) else {
-        return vec![];
-    };
-    let key = [".variant.msgpack", ".http", ".rev", ".msgpack", ".lock"]
-        .iter()
-        .find_map(|s| name.strip_suffix(s))
-        .unwrap_or(name);
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return vec![];
-    };
-    rd.filter_map(Result::ok)
-        .filter(|e| {
-            let n = e.file_name();
-            let n = n.to_string_lossy();
-            n == key
-                || n.strip_prefix(key).is_some_and(|rest| {
-                    [".variant.msgpack", ".http", ".rev", ".msgpack", ".lock"].contains(&rest)
-                })
-        })
-        .map(|e| e.path())
-        .collect()
 }

@@ -87,7 +87,7 @@ impl App {
             Action::Help => s.modal = Some(Modal::Help { scroll: 0 }),
             Action::Rescan => {
                 self.log(Level::Info, "scanning again, every archive".into());
-                return self.start_scan_with(crate::engine::index::IndexMode::Rebuild);
+                return self.start_scan_with(crate::engine::scan::store::IndexMode::Rebuild);
             }
             Action::ToggleLog => s.show_log = !s.show_log,
             Action::ShowOverview => s.screen = Screen::Overview,

@@ -34,9 +34,9 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::buckets::memo::DirMemo;
-use super::json::time_of_ns;
-pub use super::model::{IndexChanges, IndexReport, PackageGrowth};
 use super::walk::{Identity, LinkedInode, Measured};
+use crate::engine::json::time_of_ns;
+pub use crate::engine::model::{IndexChanges, IndexReport, PackageGrowth};
 
 /// Whether and how a scan uses the index.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -193,7 +193,7 @@ impl ArchiveRecord {
 
     /// What a walk would measure now, and its shared files, whose `nlink`
     /// is the number of links outside the cache (see
-    /// [`super::size::InodeTable::add_indexed_entry`]).
+    /// [`crate::engine::scan::size::InodeTable::add_indexed_entry`]).
     pub fn measured(&self) -> (Measured, Vec<(LinkedInode, u64)>) {
         let m = Measured {
             logical: self.logical,
@@ -241,7 +241,7 @@ impl ArchiveRecord {
 /// A set of inode numbers, stored as the LEB128 varints of the differences
 /// between them in ascending order: a few bytes per file, and nothing to
 /// decode until a scan needs to look into it (see `settle_reused` in
-/// [`super::scan`]).
+/// [`crate::engine::scan`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct InodeList(#[serde(with = "serde_bytes")] Vec<u8>);
 
@@ -357,7 +357,7 @@ pub fn index_path(root: &Path) -> Option<PathBuf> {
             .join("uvcache")
             .join("index"),
     };
-    let name = super::names::cache_digest(&root.to_string_lossy());
+    let name = crate::engine::names::cache_digest(&root.to_string_lossy());
     Some(dir.join(format!("{name}.idx")))
 }
 
@@ -577,7 +577,7 @@ fn remove_orphans(dir: &Path, keep: &Path) {
             continue;
         }
         if let Some(stem) = name.strip_suffix(".idx") {
-            if super::names::is_digest(stem)
+            if crate::engine::names::is_digest(stem)
                 && let Some(root) = read_head(&path).and_then(|b| root_of(&b))
                 && !Path::new(&root).exists()
             {
@@ -735,7 +735,7 @@ mod tests {
             root: "/c".into(),
             written: 1_700_000_200,
             records: vec![record("archive-v0/a"), record("archive-v0/b")],
-            dirs: vec![crate::engine::buckets::memo::tests::sample_dir()],
+            dirs: vec![crate::engine::scan::buckets::memo::tests::sample_dir()],
         }
     }
 

@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 use std::hash::Hasher;
 
-use super::buckets::Learned;
-use super::model::{Entry, EntryId, EntryKind, EntryState, Source};
-use super::names::{cache_digest, canonical_url, normalize};
+use crate::engine::model::{Entry, EntryId, EntryKind, EntryState, Source};
+use crate::engine::names::{cache_digest, canonical_url, normalize};
+use crate::engine::scan::buckets::Learned;
 
 /// Links referrers to archives and attributes every archive.
 pub fn link_archives(entries: &mut [Entry], dist_infos: &HashMap<EntryId, (Vec<String>, bool)>) {

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Learned, Unit};
 use crate::engine::model::{Detail, Entry, EntryKind, EntryState, Sizes, Source};
-use crate::engine::walk::{Identity, Measured};
+use crate::engine::scan::walk::{Identity, Measured};
 
 /// How much older than the scan a directory's times must be to be remembered.
 pub const SETTLE_NS: i128 = 2_000_000_000;
@@ -286,7 +286,7 @@ pub fn owns_only_children(unit: &Unit, dir: &Path) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::engine::buckets::Member;
+    use crate::engine::scan::buckets::Member;
 
     fn identity(mtime_ns: i128, ctime_ns: i128) -> Identity {
         Identity {

@@ -3,8 +3,8 @@
 
 use rustc_hash::FxHashMap;
 
-use super::model::{Entry, EntryId, SharedInodes, Sizes, Snapshot};
-use super::walk::LinkedInode;
+use crate::engine::model::{Entry, EntryId, SharedInodes, Sizes, Snapshot};
+use crate::engine::scan::walk::LinkedInode;
 
 #[derive(Debug)]
 struct InodeAcc {

@@ -70,7 +70,7 @@ fn database(ctx: &PlanCtx<'_, '_>, repo: &Item) -> Unit {
     });
     // uv fetches by URL without configuring a remote; FETCH_HEAD names it.
     let fetch_head = repo.path.join(".git").join("FETCH_HEAD");
-    let text = crate::engine::walk::read_regular(&fetch_head, 1 << 20)
+    let text = crate::engine::scan::walk::read_regular(&fetch_head, 1 << 20)
         .ok()
         .and_then(|b| String::from_utf8(b).ok());
     if let Some(text) = text {

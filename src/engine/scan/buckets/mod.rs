@@ -20,9 +20,9 @@ use std::ffi::OsString;
 use std::fs::FileType;
 use std::path::{Component, Path, PathBuf};
 
-use super::layout::BucketKind;
-use super::model::{Detail, Entry, EntryKind, EntryState, Sizes, Source};
 use super::walk::{Identity, Measured, WalkCtx};
+use crate::engine::layout::BucketKind;
+use crate::engine::model::{Detail, Entry, EntryKind, EntryState, Sizes, Source};
 use memo::{MemoTag, Memos};
 use serde::{Deserialize, Serialize};
 

@@ -19,8 +19,8 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
-use super::model::{Issue, ScanErrors};
-use super::progress::Counters;
+use crate::engine::model::{Issue, ScanErrors};
+use crate::engine::progress::Counters;
 
 /// A file with more than one hard link; de-duplicated across the whole scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -236,7 +236,7 @@ impl WalkCtx<'_> {
         }
     }
 
-    fn cancelled(&self) -> bool {
+    pub(crate) fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
 }

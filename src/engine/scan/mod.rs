@@ -1,0 +1,354 @@
+//! The scan: list every bucket, attribute what is in it, measure it all in
+//! parallel, then settle links and hard-link accounting into a [`Snapshot`].
+//!
+//! In stages, each a function: [`open_root`], [`Reuse::open`] (what earlier
+//! scans stored), [`plan_and_measure`] (buckets planned into units and units
+//! measured, in parallel), [`assemble`] (entries, hard links counted once),
+//! [`Reuse::finish`] (the store written back), then the snapshot's totals.
+//!
+//! - [`walk`]: measuring a path (sizes, links, what a tree holds);
+//! - [`buckets`]: each bucket's layout, planned into units (entries);
+//! - [`store`]: the scan store on disk; [`reuse`] what one scan takes from it;
+//! - [`size`]: hard links counted once; [`links`]: archives tied to their referrers.
+
+pub mod buckets;
+mod links;
+mod reuse;
+mod root;
+mod size;
+pub mod store;
+pub mod walk;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use self::buckets::memo::owns_only_children;
+use self::buckets::{Learned, Unit};
+use self::reuse::{MeasuredUnit, Recorded, Reuse, Seen};
+use self::size::{InodeTable, fold_links};
+use self::store::IndexMode;
+use self::walk::{Measured, WalkCtx, measure, measure_recorded};
+use super::error::{Error, Result};
+use super::layout::release_for;
+use super::locate::CacheRoot;
+use super::model::{Bucket, EntryId, ScanErrors, SharedInodes, Sizes, Snapshot, UvRelease};
+use super::progress::{Counters, Reporter};
+
+/// How to scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Worker threads; 0 picks the default (I/O-bound: more than cores pays off when cold).
+    pub threads: usize,
+    /// Whether to reuse and update the persistent index ([`store`]).
+    pub index: IndexMode,
+    /// The index file (default: [`store::index_path`] of the root).
+    pub index_file: Option<PathBuf>,
+}
+
+/// Default worker threads: stat calls block on I/O when the page cache is
+/// cold, so more threads than cores keep the disk busy.
+pub fn default_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (cores * 8).clamp(8, 64)
+}
+
+/// Raises the soft limit on open files to the hard limit (a walk keeps one
+/// directory open per level of depth, per thread).
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Resource, getrlimit, setrlimit};
+        let mut limit = getrlimit(Resource::Nofile);
+        if limit.current < limit.maximum {
+            limit.current = limit.maximum;
+            let _ = setrlimit(Resource::Nofile, limit);
+        }
+    }
+}
+
+/// Names of the root's directories (to infer the uv release before scanning).
+pub fn top_level_dirs(root: &Path) -> Vec<String> {
+    std::fs::read_dir(root)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Scans the cache at `root`, classifying buckets against `uv`.
+pub fn scan(
+    root: &CacheRoot,
+    uv: UvRelease,
+    opts: &ScanOptions,
+    reporter: &dyn Reporter,
+    cancel: &AtomicBool,
+) -> Result<Snapshot> {
+    let started = Instant::now();
+    let dir = open_root(&root.path)?;
+    raise_open_file_limit();
+    let reuse = Reuse::open(&dir, opts);
+    let counters = Counters::default();
+    let errors = Mutex::new(ScanErrors::default());
+    let ctx = WalkCtx {
+        root: &dir,
+        cancel,
+        counters: &counters,
+        errors: &errors,
+    };
+    let (mut buckets, mut measured) = plan_and_measure(&ctx, &uv, opts, &reuse, reporter)?;
+    reporter.phase("linking");
+    reporter.scan(counters.snapshot());
+    let dropped = reuse.settle(&mut measured);
+    let mut assembled = assemble(measured)?;
+    let (mut report, pending) = reuse.finish(&dir, assembled.seen, &dropped);
+    links::link_archives(&mut assembled.entries, &assembled.dist_infos);
+    links::label_sources(&mut assembled.entries, &assembled.learned);
+    report.changes = pending.map(|p| p.complete(&assembled.entries));
+
+    let mut snapshot = Snapshot {
+        root: CacheRoot {
+            path: dir,
+            rule: root.rule.clone(),
+        },
+        uv,
+        buckets: vec![],
+        entries: assembled.entries,
+        total: Sizes::default(),
+        errors: errors.into_inner().unwrap_or_default(),
+        elapsed_ms: 0,
+        index: report,
+        shared: assembled.shared,
+    };
+    total_buckets(&mut snapshot, &mut buckets);
+    snapshot.buckets = buckets;
+    snapshot.total = snapshot.sizes_of(|_| true);
+    snapshot.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(snapshot)
+}
+
+/// The canonical cache root, if it is a directory.
+fn open_root(path: &Path) -> Result<PathBuf> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => path
+            .canonicalize()
+            .map_err(|e| Error::io("resolve", path, e)),
+        Ok(_) => Err(Error::Other(format!(
+            "`{}` is not a directory",
+            path.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NoCache {
+            path: path.to_path_buf(),
+        }),
+        Err(e) => Err(Error::io("open cache", path, e)),
+    }
+}
+
+/// Lists the root, plans each bucket into units and measures every unit (or
+/// takes its measurement from the store), on a pool of `opts.threads`, with
+/// progress reported every 100 ms.
+fn plan_and_measure(
+    ctx: &WalkCtx<'_>,
+    uv: &UvRelease,
+    opts: &ScanOptions,
+    reuse: &Reuse,
+    reporter: &dyn Reporter,
+) -> Result<(Vec<Bucket>, Vec<MeasuredUnit>)> {
+    let threads = if opts.threads == 0 {
+        default_threads()
+    } else {
+        opts.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("uvcache-scan-{i}"))
+        // The walk recurses once per directory level and keeps each level's
+        // directory open: deep trees need stack and descriptors.
+        .stack_size(64 << 20)
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start scan threads: {e}")))?;
+    let (release, _) = release_for(uv.version);
+    let counters = ctx.counters;
+    // Dropping the sender stops the progress thread at once (no sleep to wait out).
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            loop {
+                reporter.scan(counters.snapshot());
+                match finished.recv_timeout(Duration::from_millis(100)) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => break,
+                }
+            }
+        });
+        let r = pool.install(|| {
+            reporter.phase("scanning");
+            let (buckets, root_units, bucket_ctxs) =
+                root::list_root(ctx, ctx.root, release, &reuse.memos);
+            let measure_unit = |unit: Unit| measure_unit(ctx, reuse, unit);
+            // Planning a bucket and measuring its units overlap with other buckets.
+            let mut measured: Vec<MeasuredUnit> =
+                root_units.into_iter().map(measure_unit).collect();
+            let planned: Vec<Vec<MeasuredUnit>> = bucket_ctxs
+                .par_iter()
+                .map(|b| {
+                    let units = buckets::plan(b);
+                    counters
+                        .entries_total
+                        .fetch_add(units.len() as u64, Ordering::Relaxed);
+                    let mut out = Vec::with_capacity(units.len());
+                    if units.iter().all(|u| u.measured.is_some()) {
+                        // All remembered: nothing to wait for.
+                        out.extend(units.into_iter().map(measure_unit));
+                    } else {
+                        // One job per unit: an archive can take long.
+                        units
+                            .into_par_iter()
+                            .with_max_len(1)
+                            .map(measure_unit)
+                            .collect_into_vec(&mut out);
+                    }
+                    out
+                })
+                .collect();
+            measured.reserve(planned.iter().map(Vec::len).sum());
+            measured.extend(planned.into_iter().flatten());
+            if ctx.cancelled() {
+                return Err(Error::Cancelled);
+            }
+            Ok((buckets, measured))
+        });
+        drop(done);
+        r
+    })
+}
+
+/// Measures one unit: from a directory memo, from the store, or by walking it.
+fn measure_unit(ctx: &WalkCtx<'_>, reuse: &Reuse, mut unit: Unit) -> MeasuredUnit {
+    let counters = ctx.counters;
+    if let Some(m) = unit.measured.take() {
+        counters.add_reused(m.files, m.dirs, m.disk);
+        counters.entries_done.fetch_add(1, Ordering::Relaxed);
+        return (unit, *m, Vec::new(), Recorded::No);
+    }
+    if let Some((m, linked, key)) = reuse.lookup(&unit) {
+        let linked_disk: u64 = linked.iter().map(|(l, n)| l.disk * n).sum();
+        counters.add_reused(m.files, m.dirs, m.disk + linked_disk);
+        counters.entries_done.fetch_add(1, Ordering::Relaxed);
+        return (unit, m, linked, Recorded::Reused(key));
+    }
+    let stored = reuse.stores(&unit);
+    let problems = walk::problems_on_this_thread();
+    let mut m = Measured::default();
+    for member in &unit.members {
+        if stored {
+            m.absorb(measure_recorded(ctx, &member.path, member.recurse));
+        } else {
+            m.absorb(measure(ctx, &member.path, member.recurse));
+        }
+    }
+    counters.entries_done.fetch_add(1, Ordering::Relaxed);
+    let own = unit
+        .memo
+        .as_ref()
+        .is_some_and(|tag| owns_only_children(&unit, &tag.dir));
+    if let Some(tag) = &mut unit.memo {
+        tag.clean &= own
+            && walk::problems_on_this_thread() == problems
+            && m.linked.is_empty()
+            && m.linked_out == 0
+            && !m.incomplete
+            && m.dist_infos.is_empty()
+            && !m.is_venv;
+    }
+    let linked = fold_links(std::mem::take(&mut m.linked));
+    let recorded = if stored {
+        let rec = reuse.record(&unit, &m, &linked);
+        m.singles = None;
+        Recorded::Walked(rec)
+    } else {
+        Recorded::No
+    };
+    (unit, m, linked, recorded)
+}
+
+/// The entries of a scan, with what linking and the store need.
+struct Assembled {
+    entries: Vec<super::model::Entry>,
+    shared: SharedInodes,
+    learned: Vec<Learned>,
+    dist_infos: HashMap<EntryId, (Vec<String>, bool)>,
+    seen: Seen,
+}
+
+/// Turns measured units into entries with their sizes, counting every
+/// hard-linked inode once across the whole cache.
+fn assemble(measured: Vec<MeasuredUnit>) -> Result<Assembled> {
+    let mut entries = Vec::with_capacity(measured.len());
+    let mut inodes = InodeTable::with_capacity(measured.iter().map(|m| m.2.len()).sum());
+    let mut learned: Vec<Learned> = Vec::new();
+    let mut dist_infos: HashMap<EntryId, (Vec<String>, bool)> = HashMap::new();
+    let mut seen = Seen::default();
+    for (i, (unit, m, linked, recorded)) in measured.into_iter().enumerate() {
+        let indexed = matches!(recorded, Recorded::Reused(_));
+        let mut entry = unit.entry;
+        entry.id =
+            EntryId::try_from(i).map_err(|_| Error::Other("more than 4 billion entries".into()))?;
+        seen.unit(unit.memo, &unit.learned, recorded, &entry, &m);
+        entry.sizes = Sizes {
+            logical_bytes: m.logical,
+            disk_bytes: m.disk,
+            reclaimable_bytes: m.disk - m.linked_out,
+            files: m.files,
+            dirs: m.dirs,
+        };
+        entry.linked_out_bytes = m.linked_out;
+        entry.modified = m.modified;
+        if indexed {
+            inodes.add_indexed_entry(&mut entry, &linked);
+        } else {
+            inodes.add_entry(&mut entry, &linked);
+        }
+        if !m.dist_infos.is_empty() || m.is_venv {
+            dist_infos.insert(entry.id, (m.dist_infos, m.is_venv));
+        }
+        learned.extend(unit.learned);
+        entries.push(entry);
+    }
+    // What the store keeps of a link count: the links outside the cache,
+    // and whether other entries hold the file too.
+    for rec in &mut seen.fresh {
+        let dev = rec.id.dev;
+        rec.settle(|ino| inodes.links(dev, ino));
+    }
+    let shared = inodes.finish(&mut entries);
+    Ok(Assembled {
+        entries,
+        shared,
+        learned,
+        dist_infos,
+        seen,
+    })
+}
+
+/// Each bucket's sizes (hard links once) and entry count.
+fn total_buckets(snapshot: &mut Snapshot, buckets: &mut [Bucket]) {
+    let sizes = snapshot.sizes_by_group(buckets.len(), |id| {
+        snapshot.entries[id as usize].bucket.map(usize::from)
+    });
+    for (b, s) in buckets.iter_mut().zip(sizes) {
+        b.sizes = s;
+    }
+    for e in &snapshot.entries {
+        if let Some(b) = e.bucket.and_then(|b| buckets.get_mut(usize::from(b))) {
+            b.entries += 1;
+        }
+    }
+}
