@@ -101,10 +101,10 @@ pub fn scan(
             .canonicalize()
             .map_err(|e| Error::io("resolve", &root.path, e))?,
         Ok(_) => {
-            return Err(Error::Other(format!(
-                "`{}` is not a directory",
-                root.path.display()
-            )));
+            return Err(Error::InvalidCacheDir {
+                setting: root.rule.clone(),
+                reason: format!("`{}` is not a directory", root.path.display()),
+            });
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Error::NoCache {

@@ -56,7 +56,7 @@ pub fn run(global: &GlobalArgs, args: &CleanArgs, printer: &Printer) -> anyhow::
         let snap = open_snapshot(global, printer)?;
         return run_plan(global, &args.flags, printer, plan_select(&snap, &sel));
     }
-    let Some(target) = target(global, printer)? else {
+    let Some(target) = target(global, &args.flags, printer)? else {
         return Ok(ExitCode::SUCCESS);
     };
     let plan = if args.packages.is_empty() {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::error::Error;
 use crate::engine::execute::{Outcome, execute};
+use crate::engine::locate::recognize;
 use crate::engine::lock::{CacheLock, Holder, LockObserver, lock_exclusive, lock_timeout};
 use crate::engine::model::Snapshot;
 use crate::engine::plan::{Operation, Plan, PlanTotals, Target, plan_clean, plan_prune};
@@ -60,6 +61,16 @@ pub(super) fn execute_plans(
     control: &Control,
     sink: &(dyn Fn(EngineMsg) + Sync),
 ) -> Result<Outcome, String> {
+    // As the command line does without --allow-non-cache-dir: never empty a
+    // directory that holds nothing of uv's.
+    if let Some(refusal) = recognize(plans.root())
+        .map_err(|e| format!("{e}; nothing was removed"))?
+        .refusal(plans.root())
+    {
+        return Err(format!(
+            "{refusal}; nothing was removed (`uvcache clean --allow-non-cache-dir` removes from it)"
+        ));
+    }
     let lock = wait_for_lock(plans.root(), lock_timeout(), control, &|holders| {
         sink(EngineMsg::LockWaiting {
             ticket,
