@@ -164,3 +164,31 @@ pub fn wait_for_lock(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_removal_from_a_directory_that_is_not_a_uv_cache_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("home");
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(root.join("notes.txt"), "keep\n").unwrap();
+        let plans = PlanSet::single(Plan {
+            root: root.clone(),
+            operation: Operation::Clean { packages: vec![] },
+            uv_version: "0.13.9".into(),
+            items: vec![],
+            totals: PlanTotals::default(),
+            warnings: vec![],
+        });
+        let err = execute_plans(1, &plans, &Control::default(), &|_| {}).unwrap_err();
+        assert!(err.contains("does not look like a uv cache"), "{err}");
+        assert!(err.contains("nothing was removed"), "{err}");
+        assert!(root.join(".git").is_dir() && root.join("notes.txt").is_file());
+        // With uv's tag it is a cache: the removal goes on (here, with nothing to remove).
+        std::fs::write(root.join("CACHEDIR.TAG"), "").unwrap();
+        assert!(execute_plans(1, &plans, &Control::default(), &|_| {}).is_ok());
+    }
+}
