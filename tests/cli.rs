@@ -1048,3 +1048,318 @@ fn json_into_a_closed_stdout_exits_quietly() {
         );
     }
 }
+
+/// Every file under `dir` (relative paths), to check that nothing was removed.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for item in fs::read_dir(&d).unwrap() {
+            let path = item.unwrap().path();
+            out.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            if path.is_dir() && !path.is_symlink() {
+                stack.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A project directory with a repository, sources and notes, as uvcache must never empty it.
+fn fake_project(dir: &Path, pyproject: &str) -> Vec<PathBuf> {
+    fs::create_dir_all(dir.join(".git/refs")).unwrap();
+    fs::write(dir.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    fs::create_dir_all(dir.join("src/proj")).unwrap();
+    fs::write(dir.join("src/proj/__init__.py"), "print('hi')\n").unwrap();
+    fs::write(dir.join("pyproject.toml"), pyproject).unwrap();
+    files_under(dir)
+}
+
+#[test]
+fn an_empty_cache_dir_setting_is_refused_like_uv_and_nothing_is_removed() {
+    let sb = Sandbox::new();
+    let project = sb.work.join("proj");
+    let pyproject =
+        "[project]\nname = \"proj\"\nversion = \"0.1.0\"\n\n[tool.uv]\ncache-dir = \"\"\n";
+    let before = fake_project(&project, pyproject);
+    // uv itself refuses it.
+    let uv = Run::of(sb.real_uv().current_dir(&project).args(["cache", "dir"]));
+    assert_eq!(uv.code, 2, "{uv:#?}");
+    assert!(
+        uv.stderr.contains("cannot make an empty path absolute"),
+        "{uv:#?}"
+    );
+    let file = project.join("pyproject.toml");
+    for args in [
+        &["clean", "--yes"][..],
+        &["prune", "--yes"],
+        &["clean", "--dry-run"],
+        &["size"],
+        &["dir"],
+    ] {
+        let run = Run::of(sb.uvcache().current_dir(&project).args(args));
+        assert_eq!(run.code, 2, "{args:?}: {run:#?}");
+        let expected = format!(
+            "invalid cache directory from cache-dir in {}",
+            file.display()
+        );
+        assert!(run.stderr.contains(&expected), "{args:?}: {run:#?}");
+        assert!(run.stderr.contains("empty"), "{args:?}: {run:#?}");
+        assert_eq!(files_under(&project), before, "{args:?} removed files");
+    }
+    // The same from a project's uv.toml, and from the user's uv.toml.
+    fs::write(project.join("uv.toml"), "cache-dir = ''\n").unwrap();
+    let before = files_under(&project);
+    let run = Run::of(sb.uvcache().current_dir(&project).args(["clean", "--yes"]));
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(
+        run.stderr.contains("uv.toml: the path is empty"),
+        "{run:#?}"
+    );
+    assert_eq!(files_under(&project), before);
+    let user = sb.config_home.join("uv/uv.toml");
+    fs::create_dir_all(user.parent().unwrap()).unwrap();
+    fs::write(&user, "cache-dir = \"\"\n").unwrap();
+    let home_files = fake_project(&sb.home.join("code"), "[project]\nname = \"x\"\n");
+    let run = Run::of(sb.uvcache().current_dir(&sb.home).args(["clean", "--yes"]));
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains(user.to_str().unwrap()), "{run:#?}");
+    assert_eq!(files_under(&sb.home.join("code")), home_files);
+    let uv = Run::of(sb.real_uv().current_dir(&sb.home).args(["cache", "dir"]));
+    assert_eq!(uv.code, 2, "{uv:#?}");
+}
+
+#[test]
+fn an_empty_uv_cache_dir_or_cache_dir_flag_is_an_error_like_uv() {
+    let sb = Sandbox::new();
+    let before = fake_project(&sb.work, "[project]\nname = \"w\"\n");
+    // uv 0.13.9 refuses UV_CACHE_DIR="" (even next to --cache-dir) and --cache-dir "".
+    for args in [
+        &["cache", "dir"][..],
+        &["cache", "dir", "--cache-dir", "/tmp/x"],
+    ] {
+        let uv = Run::of(sb.real_uv().env("UV_CACHE_DIR", "").args(args));
+        assert_eq!(uv.code, 2, "{args:?}: {uv:#?}");
+    }
+    let uv = Run::of(sb.real_uv().args(["cache", "dir", "--cache-dir", ""]));
+    assert_eq!(uv.code, 2, "{uv:#?}");
+    let cache = sb.root.join("cache");
+    for args in [
+        vec!["dir"],
+        vec!["clean", "--yes"],
+        vec!["prune", "--yes"],
+        vec!["clean", "--yes", "--cache-dir", cache.to_str().unwrap()],
+    ] {
+        let run = Run::of(sb.uvcache().env("UV_CACHE_DIR", "").args(&args));
+        assert_eq!(run.code, 2, "{args:?}: {run:#?}");
+        assert!(
+            run.stderr
+                .contains("invalid cache directory from UV_CACHE_DIR: it is set but empty"),
+            "{args:?}: {run:#?}"
+        );
+    }
+    for run in [
+        Run::of(sb.uvcache().args(["clean", "--yes", "--cache-dir", ""])),
+        Run::of(
+            sb.uvcache()
+                .env("UVCACHE_CACHE_DIR", "")
+                .args(["clean", "--yes"]),
+        ),
+    ] {
+        assert_eq!(run.code, 2, "{run:#?}");
+        assert!(run.stderr.contains("--cache-dir"), "{run:#?}");
+    }
+    assert_eq!(files_under(&sb.work), before);
+}
+
+#[test]
+fn a_regular_file_as_the_cache_is_an_error_for_commands_that_need_the_cache() {
+    let sb = Sandbox::new();
+    let file = sb.root.join("not-a-dir");
+    fs::write(&file, "precious\n").unwrap();
+    // uv: `cache dir` prints it, `cache clean` / `cache prune` fail with exit 2.
+    let uv = Run::of(
+        sb.real_uv()
+            .arg("cache")
+            .arg("dir")
+            .arg("--cache-dir")
+            .arg(&file),
+    )
+    .ok();
+    assert_eq!(uv.line(), file.to_str().unwrap());
+    for cmd in ["clean", "prune"] {
+        let uv = Run::of(sb.real_uv().args(["cache", cmd, "--cache-dir"]).arg(&file));
+        assert_eq!(uv.code, 2, "{cmd}: {uv:#?}");
+    }
+    let project = sb.work.join("p");
+    fs::create_dir_all(&project).unwrap();
+    fs::write(
+        project.join("uv.toml"),
+        format!("cache-dir = \"{}\"\n", file.display()),
+    )
+    .unwrap();
+    let apply = |setting: &str, c: &mut Command| match setting {
+        "--cache-dir" => {
+            c.arg("--cache-dir").arg(&file);
+        }
+        "UV_CACHE_DIR" => {
+            c.env("UV_CACHE_DIR", &file);
+        }
+        _ => {
+            c.current_dir(&project);
+        }
+    };
+    for setting in ["--cache-dir", "UV_CACHE_DIR", "cache-dir in"] {
+        for args in [
+            &["clean", "--yes"][..],
+            &["prune", "--yes"],
+            &["clean", "--dry-run"],
+            &["clean", "alpha==1.0", "--yes"],
+            &["size"],
+        ] {
+            let mut cmd = sb.uvcache();
+            apply(setting, &mut cmd);
+            let run = Run::of(cmd.args(args));
+            assert_eq!(run.code, 2, "{setting} {args:?}: {run:#?}");
+            let expected = format!("invalid cache directory from {setting}");
+            assert!(
+                run.stderr.contains(&expected),
+                "{setting} {args:?}: {run:#?}"
+            );
+            let expected = format!("`{}` is not a directory", file.display());
+            assert!(
+                run.stderr.contains(&expected),
+                "{setting} {args:?}: {run:#?}"
+            );
+            assert_eq!(fs::read_to_string(&file).unwrap(), "precious\n");
+        }
+        // `dir` only prints it, as `uv cache dir` does.
+        let mut cmd = sb.uvcache();
+        apply(setting, &mut cmd);
+        let run = Run::of(cmd.arg("dir")).ok();
+        assert_eq!(run.line(), file.to_str().unwrap());
+    }
+}
+
+#[test]
+fn removal_refuses_a_directory_that_is_not_a_uv_cache() {
+    let sb = Sandbox::new();
+    let home = sb.root.join("someone");
+    fake_project(&home, "[project]\nname = \"x\"\n");
+    fs::write(home.join(".bashrc"), "export X=1\n").unwrap();
+    fs::write(home.join(".lock"), "").unwrap();
+    let before = files_under(&home);
+    let clean = |extra: &[&str]| {
+        Run::of(
+            sb.uvcache()
+                .args(["--uv-version", UV_CURRENT, "--cache-dir"])
+                .arg(&home)
+                .args(extra),
+        )
+    };
+    for args in [
+        &["clean", "--yes"][..],
+        &["prune", "--yes"],
+        &["prune", "--ci", "--yes"],
+    ] {
+        let run = clean(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:#?}");
+        let expected = format!(
+            "`{}` does not look like a uv cache: no CACHEDIR.TAG, no uv bucket \
+             (found 4 other entries: .bashrc, .git, pyproject.toml, src)",
+            home.display()
+        );
+        assert!(run.stderr.contains(&expected), "{args:?}: {run:#?}");
+        assert!(run.stderr.contains("Nothing was removed"), "{run:#?}");
+        assert!(run.stderr.contains("--allow-non-cache-dir"), "{run:#?}");
+        assert_eq!(files_under(&home), before, "{args:?} removed files");
+    }
+    // A dry run shows the plan with a warning.
+    let run = clean(&["clean", "--dry-run"]).ok();
+    assert!(
+        run.stderr.contains("does not look like a uv cache"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("dry run"), "{run:#?}");
+    assert_eq!(files_under(&home), before);
+    // An explicit flag removes what uv would (everything but the lock).
+    let run = clean(&["clean", "--yes", "--allow-non-cache-dir"]).ok();
+    assert!(run.stderr.contains("removing from it anyway"), "{run:#?}");
+    assert_eq!(files_under(&home), vec![PathBuf::from(".lock")]);
+
+    // Empty or missing: nothing to remove, no refusal.
+    let run = clean(&["clean", "--yes"]).ok();
+    assert!(!run.stderr.contains("does not look like"), "{run:#?}");
+    let missing = sb.root.join("missing");
+    let run = Run::of(
+        sb.uvcache()
+            .args(["prune", "--yes", "--cache-dir"])
+            .arg(&missing),
+    )
+    .ok();
+    assert!(!run.stderr.contains("does not look like"), "{run:#?}");
+    assert!(!missing.exists());
+
+    // The tag, or a single bucket (even a newer uv's), makes a cache.
+    for marker in ["CACHEDIR.TAG", "wheels-v99"] {
+        let dir = sb.root.join(format!("with-{marker}"));
+        fs::create_dir_all(dir.join("junk")).unwrap();
+        if marker == "CACHEDIR.TAG" {
+            fs::write(
+                dir.join(marker),
+                "Signature: 8a477f597d28d172789f06886806bc55\n",
+            )
+            .unwrap();
+        } else {
+            fs::create_dir_all(dir.join(marker)).unwrap();
+        }
+        let run = Run::of(
+            sb.uvcache()
+                .args(["--uv-version", UV_CURRENT, "clean", "--yes", "--cache-dir"])
+                .arg(&dir),
+        )
+        .ok();
+        assert!(!run.stderr.contains("does not look like"), "{run:#?}");
+        assert!(!dir.join("junk").exists(), "{marker}");
+    }
+}
+
+#[test]
+fn a_real_uv_cache_is_recognized_as_one() {
+    let f = fixture(FixtureKind::Current);
+    assert_eq!(
+        uvcache::engine::locate::recognize(&f.cache).unwrap(),
+        uvcache::engine::locate::RootVerdict::Cache
+    );
+    let sb = Sandbox::new();
+    let run = Run::of(
+        sb.uvcache()
+            .args([
+                "--uv-version",
+                UV_CURRENT,
+                "prune",
+                "--dry-run",
+                "--cache-dir",
+            ])
+            .arg(&f.cache),
+    )
+    .ok();
+    assert!(!run.stderr.contains("does not look like"), "{run:#?}");
+}
+
+#[test]
+fn a_uv_version_older_than_the_bucket_table_is_refused() {
+    let sb = Sandbox::new();
+    for v in ["0.0.1", "0"] {
+        let run = Run::of(sb.uvcache().args(["--uv-version", v, "dir"]));
+        assert_eq!(run.code, 2, "{v}: {run:#?}");
+        assert!(
+            run.stderr.contains(
+                "is older than every release uvcache knows the bucket names of (the oldest is 0.0.5)"
+            ),
+            "{v}: {run:#?}"
+        );
+    }
+    Run::of(sb.uvcache().args(["--uv-version", "0.0.5", "dir"])).ok();
+}

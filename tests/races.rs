@@ -231,3 +231,94 @@ fn a_bucket_swapped_with_a_link_out_of_the_cache_is_never_followed() {
         );
     }
 }
+
+/// Files and directories below `dir` (links counted as files, never followed).
+fn count_entries(dir: &Path) -> u64 {
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .min_depth(1)
+        .into_iter()
+        .filter_map(Result::ok)
+        .count() as u64
+}
+
+fn removed(json: &serde_json::Value) -> u64 {
+    let o = &json["outcome"];
+    if o.is_null() {
+        return 0;
+    }
+    o["removed_files"].as_u64().unwrap() + o["removed_dirs"].as_u64().unwrap()
+}
+
+#[test]
+fn removals_queued_behind_the_lock_report_what_they_really_removed() {
+    let f = fixture(FixtureKind::Current);
+    for pair in [
+        [&["prune"][..], &["prune"][..]],
+        [&["clean"][..], &["prune"][..]],
+    ] {
+        let (_t, cache) = copy_fixture(f);
+        let before = count_entries(&cache);
+        let lock = std::fs::File::open(cache.join(".lock")).unwrap();
+        lock.lock_shared().unwrap();
+        let children: Vec<_> = pair
+            .iter()
+            .map(|args| {
+                uvcache_on(&cache, UV_CURRENT)
+                    .args(*args)
+                    .args(["--yes", "--json"])
+                    .env("UV_LOCK_TIMEOUT", "60")
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(500));
+        drop(lock);
+        let mut reported = 0;
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{pair:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            reported += removed(&json);
+        }
+        let gone = before - count_entries(&cache);
+        assert!(gone > 0, "{pair:?} removed something");
+        assert_eq!(
+            reported, gone,
+            "{pair:?}: the runs reported {reported} files and directories removed, {gone} went"
+        );
+    }
+}
+
+#[test]
+fn refused_items_are_not_counted_as_removed() {
+    let f = fixture(FixtureKind::Current);
+    let (tmp, cache) = copy_fixture(f);
+    let plan = uvcache::engine::remove::plan::plan_clean(&target(&cache), &["alpha".into()]);
+    assert!(plan.items.iter().any(|i| i.path.starts_with("archive-v0")));
+    // The archive bucket becomes a link to a copy outside: its items are refused.
+    let outside = tmp.path().join("outside-archive");
+    std::fs::rename(cache.join("archive-v0"), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, cache.join("archive-v0")).unwrap();
+    let before = count_entries(&cache) + count_entries(&outside);
+    let lock = try_lock(&cache).unwrap();
+    let applied = apply(&plan, &lock, &Silent);
+    drop(lock);
+    let o = &applied.outcome;
+    assert!(
+        o.errors
+            .iter()
+            .any(|e| e.path.starts_with("archive-v0") && e.message.contains("refused")),
+        "{:?}",
+        o.errors
+    );
+    let gone = before - count_entries(&cache) - count_entries(&outside);
+    assert_eq!(o.removed_files + o.removed_dirs, gone);
+    assert!(o.reclaimed_bytes < plan.totals.reclaimable_bytes);
+}

@@ -42,7 +42,7 @@ pub struct GlobalArgs {
     cache_dir: Option<PathBuf>,
     /// Classify buckets as this uv release would (default: `uv --version` of
     /// the uv on PATH, else inferred from the buckets present).
-    #[arg(long, global = true, value_name = "X.Y.Z")]
+    #[arg(long, global = true, value_name = "X.Y.Z", value_parser = uv_version_flag)]
     uv_version: Option<UvVersion>,
     /// Print machine-readable JSON on stdout (schema in the README).
     #[arg(long, global = true)]
@@ -68,6 +68,19 @@ pub struct GlobalArgs {
     /// `UVCACHE_INDEX_DIR` moves it).
     #[arg(long, global = true, env = "UVCACHE_NO_INDEX", value_parser = clap::builder::BoolishValueParser::new())]
     no_index: bool,
+}
+
+/// Parses `--uv-version`, refusing a release older than the bucket table: no
+/// such uv release exists, and no bucket names are known for it.
+fn uv_version_flag(s: &str) -> Result<UvVersion, String> {
+    let version: UvVersion = s.parse()?;
+    let oldest = crate::engine::layout::oldest_release();
+    if version < oldest {
+        return Err(format!(
+            "uv {version} is older than every release uvcache knows the bucket names of (the oldest is {oldest})"
+        ));
+    }
+    Ok(version)
 }
 
 impl GlobalArgs {

@@ -38,6 +38,32 @@ pub enum Error {
         /// Where we looked.
         path: PathBuf,
     },
+    /// The setting that decides the cache root names no usable directory: it is
+    /// empty (uv: "cannot make an empty path absolute") or names something that
+    /// is not a directory.
+    #[error("invalid cache directory from {setting}: {reason}")]
+    InvalidCacheDir {
+        /// The setting that named it (`--cache-dir`, `UV_CACHE_DIR`, `cache-dir in <file>`).
+        setting: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A directory to remove from holds entries but nothing of uv's.
+    #[error(
+        "`{}` does not look like a uv cache: no CACHEDIR.TAG, no uv bucket (found {} other {}: {})",
+        path.display(),
+        entries,
+        if *entries == 1 { "entry" } else { "entries" },
+        list_sample(sample, *entries)
+    )]
+    NotACache {
+        /// The directory.
+        path: PathBuf,
+        /// How many entries it holds (besides uv's `.lock`).
+        entries: usize,
+        /// The first few entry names, sorted.
+        sample: Vec<String>,
+    },
     /// The scan was cancelled by the caller.
     #[error("scan cancelled")]
     Cancelled,
@@ -63,6 +89,15 @@ impl Error {
             reason: reason.into(),
         }
     }
+}
+
+/// `a, b, c, …` (the ellipsis when `total` exceeds the names shown).
+fn list_sample(sample: &[String], total: usize) -> String {
+    let mut out = sample.join(", ");
+    if total > sample.len() {
+        out.push_str(", …");
+    }
+    out
 }
 
 /// Result alias for the engine.

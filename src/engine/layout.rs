@@ -229,8 +229,14 @@ fn parse_table(text: &str) -> Result<Vec<Release>, String> {
         .collect()
 }
 
+/// The oldest uv release the bucket table describes.
+pub fn oldest_release() -> UvVersion {
+    releases().first().expect("table is not empty").first
+}
+
 /// The release row for `version`, and whether the version is newer than the
-/// table (then the newest row is assumed).
+/// table (then the newest row is assumed). A version older than the table
+/// (no such uv release exists) gets the oldest row, the closest one.
 pub fn release_for(version: UvVersion) -> (&'static Release, bool) {
     let table = releases();
     if let Some(r) = table
@@ -248,7 +254,7 @@ pub fn release_for(version: UvVersion) -> (&'static Release, bool) {
         .iter()
         .rev()
         .find(|r| r.first <= version)
-        .unwrap_or(newest);
+        .unwrap_or(&table[0]);
     (older, false)
 }
 
@@ -358,6 +364,18 @@ mod tests {
         let (r, newer) = release_for("0.99.0".parse().unwrap());
         assert!(newer);
         assert!(r.owns("wheels-v8"));
+    }
+
+    #[test]
+    fn a_version_older_than_the_table_gets_the_oldest_row() {
+        let oldest = oldest_release();
+        assert_eq!(oldest, releases()[0].first);
+        for v in ["0.0.0", "0.0.4"] {
+            let (r, newer) = release_for(v.parse().unwrap());
+            assert!(!newer, "{v}");
+            assert_eq!(r.first, oldest, "{v}");
+            assert!(r.owns("wheels-v0") && !r.owns("wheels-v8"), "{v}");
+        }
     }
 
     #[test]

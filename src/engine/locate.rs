@@ -6,6 +6,7 @@ use std::process::Command;
 use serde::Serialize;
 
 use super::error::{Error, Result};
+use super::layout::{BucketKind, is_known_bucket_name};
 
 /// Which rule decided the cache root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -76,12 +77,17 @@ impl LocateOptions {
         })
     }
 
+    /// A variable's value; an empty value counts as unset.
     fn var(&self, name: &str) -> Option<String> {
+        self.var_raw(name).filter(|v| !v.is_empty())
+    }
+
+    /// A variable's value, empty or not.
+    fn var_raw(&self, name: &str) -> Option<String> {
         match &self.env {
             Some(vars) => vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
             None => std::env::var(name).ok(),
         }
-        .filter(|v| !v.is_empty())
     }
 
     fn home(&self) -> Option<PathBuf> {
@@ -95,9 +101,30 @@ impl LocateOptions {
 /// Locates the cache root: `--cache-dir` > `UV_CACHE_DIR` > `cache-dir` in the
 /// project's `uv.toml` / `pyproject.toml` `[tool.uv]`, then the user's and the
 /// system's `uv.toml` > the platform default.
+///
+/// An empty setting is an error, never the current directory: uv 0.13.9 exits
+/// 2 on `--cache-dir ""` and on `UV_CACHE_DIR=""` ("a value is required for
+/// '--cache-dir'", even when `--cache-dir` is also given, so uvcache refuses
+/// it too), and on `cache-dir = ""` in a configuration file that decides the
+/// root ("cannot make an empty path absolute").
 pub fn locate(opts: &LocateOptions) -> Result<CacheRoot> {
     let absolute = |p: PathBuf| if p.is_absolute() { p } else { opts.cwd.join(p) };
+    let empty = |setting: RootRule| Error::InvalidCacheDir {
+        setting: setting.to_string(),
+        reason: "the path is empty (uv refuses it too); name a directory or remove the setting"
+            .to_string(),
+    };
+    if opts.var_raw("UV_CACHE_DIR").is_some_and(|v| v.is_empty()) {
+        return Err(Error::InvalidCacheDir {
+            setting: RootRule::Env.to_string(),
+            reason: "it is set but empty (uv refuses it too); unset it or name a directory"
+                .to_string(),
+        });
+    }
     if let Some(dir) = &opts.cache_dir {
+        if dir.as_os_str().is_empty() {
+            return Err(empty(RootRule::Flag));
+        }
         return Ok(CacheRoot {
             path: absolute(dir.clone()),
             rule: RootRule::Flag,
@@ -112,6 +139,9 @@ pub fn locate(opts: &LocateOptions) -> Result<CacheRoot> {
     if !is_truthy(opts.var("UV_NO_CONFIG").as_deref())
         && let Some((file, dir)) = config_cache_dir(opts)?
     {
+        if dir.as_os_str().is_empty() {
+            return Err(empty(RootRule::Config { file }));
+        }
         // uv takes a relative `cache-dir` relative to the current directory,
         // not to the file that sets it (checked with uv 0.13.9).
         return Ok(CacheRoot {
@@ -128,6 +158,82 @@ pub fn locate(opts: &LocateOptions) -> Result<CacheRoot> {
     Ok(CacheRoot {
         path: opts.cwd.join(".uv_cache"),
         rule: RootRule::NoHome,
+    })
+}
+
+/// What a would-be cache root holds, judged before anything is removed from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootVerdict {
+    /// Nothing is there: nothing to remove.
+    Missing,
+    /// Something that is not a directory (a regular file, a device, ...).
+    NotADirectory,
+    /// A directory holding nothing but (at most) uv's `.lock`.
+    Empty,
+    /// A directory with a `CACHEDIR.TAG`, or with at least one directory named
+    /// like a bucket of some uv release.
+    Cache,
+    /// A directory with entries, none of them the tag or a uv bucket (a home
+    /// directory, a project, ...): `uv cache clean` would delete them all.
+    NotACache {
+        /// How many entries, besides a `.lock`.
+        entries: usize,
+        /// The first few of their names, sorted.
+        sample: Vec<String>,
+    },
+}
+
+impl RootVerdict {
+    /// The error refusing to remove from `path`, for a directory that is not a cache.
+    pub fn refusal(&self, path: &Path) -> Option<Error> {
+        match self {
+            RootVerdict::NotACache { entries, sample } => Some(Error::NotACache {
+                path: path.to_path_buf(),
+                entries: *entries,
+                sample: sample.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// How many entry names a [`RootVerdict::NotACache`] keeps.
+const SAMPLE_NAMES: usize = 6;
+
+/// Judges whether `path` looks like a uv cache: uv writes `CACHEDIR.TAG` when it
+/// first uses a cache, and keeps its data in buckets (`wheels-v5`, `archive-v0`,
+/// ...). A bucket name of a uv newer than the table (`wheels-v99`) counts too.
+pub fn recognize(path: &Path) -> Result<RootVerdict> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Ok(RootVerdict::NotADirectory),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RootVerdict::Missing),
+        Err(e) => return Err(Error::io("stat", path, e)),
+    }
+    let mut names = Vec::new();
+    for item in std::fs::read_dir(path).map_err(|e| Error::io("list", path, e))? {
+        let item = item.map_err(|e| Error::io("list", path, e))?;
+        let name = item.file_name().to_string_lossy().into_owned();
+        if name == ".lock" {
+            continue;
+        }
+        let is_dir = item.file_type().is_ok_and(|t| t.is_dir());
+        let is_bucket =
+            is_dir && (is_known_bucket_name(&name) || BucketKind::parse_dir_name(&name).is_some());
+        if is_bucket || (name == "CACHEDIR.TAG" && !is_dir) {
+            return Ok(RootVerdict::Cache);
+        }
+        names.push(name);
+    }
+    if names.is_empty() {
+        return Ok(RootVerdict::Empty);
+    }
+    names.sort();
+    let entries = names.len();
+    names.truncate(SAMPLE_NAMES);
+    Ok(RootVerdict::NotACache {
+        entries,
+        sample: names,
     })
 }
 
@@ -238,10 +344,18 @@ fn read_toml_cache_dir(file: &Path, _pyproject: bool) -> Result<Option<PathBuf>>
         path: file.to_path_buf(),
         reason: e.message().to_string(),
     })?;
-    Ok(value
-        .get("cache-dir")
-        .and_then(|v| v.as_str())
-        .map(PathBuf::from))
+    match value.get("cache-dir") {
+        None => Ok(None),
+        Some(toml::Value::String(dir)) => Ok(Some(PathBuf::from(dir))),
+        // uv fails on it: "invalid type: integer `5`, expected path string".
+        Some(other) => Err(Error::Config {
+            path: file.to_path_buf(),
+            reason: format!(
+                "cache-dir must be a path string, not {} `{other}`",
+                other.type_str()
+            ),
+        }),
+    }
 }
 
 /// The root of the project (or workspace) containing `cwd`: the nearest
@@ -403,5 +517,148 @@ mod tests {
                 file: home.join(".config/uv/uv.toml")
             }
         );
+    }
+
+    fn invalid(r: Result<CacheRoot>) -> (String, String) {
+        match r {
+            Err(Error::InvalidCacheDir { setting, reason }) => (setting, reason),
+            other => panic!("expected InvalidCacheDir, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_cache_dir_in_a_config_file_is_an_error_not_the_current_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        let env = [("HOME", home.to_str().unwrap())];
+        // pyproject.toml [tool.uv], then uv.toml, in the project.
+        let proj = tmp.path().join("proj");
+        std::fs::create_dir_all(proj.join("src")).unwrap();
+        let pyproject = proj.join("pyproject.toml");
+        std::fs::write(
+            &pyproject,
+            "[project]\nname='p'\nversion='0'\n[tool.uv]\ncache-dir = \"\"\n",
+        )
+        .unwrap();
+        let (rule, reason) = invalid(locate(&opts(&proj.join("src"), &env, None)));
+        assert_eq!(rule, RootRule::Config { file: pyproject }.to_string());
+        assert!(reason.contains("empty"), "{reason}");
+        let uv_toml = proj.join("uv.toml");
+        std::fs::write(&uv_toml, "cache-dir = ''\n").unwrap();
+        let (rule, _) = invalid(locate(&opts(&proj, &env, None)));
+        assert_eq!(
+            rule,
+            RootRule::Config {
+                file: uv_toml.clone()
+            }
+            .to_string()
+        );
+        // What wins over the file still wins, as in uv; UV_NO_CONFIG skips it.
+        let r = locate(&opts(&proj, &env, Some("/x"))).unwrap();
+        assert_eq!(r.path, PathBuf::from("/x"));
+        let env_set = [("HOME", home.to_str().unwrap()), ("UV_CACHE_DIR", "/y")];
+        assert_eq!(
+            locate(&opts(&proj, &env_set, None)).unwrap().path,
+            PathBuf::from("/y")
+        );
+        let no_config = [("HOME", home.to_str().unwrap()), ("UV_NO_CONFIG", "1")];
+        assert_eq!(
+            locate(&opts(&proj, &no_config, None)).unwrap().rule,
+            RootRule::PlatformDefault
+        );
+        // The user's uv.toml: an error outside the project, overridden inside it
+        // (uv 0.13.9 does the same).
+        let user = home.join(".config/uv/uv.toml");
+        std::fs::create_dir_all(user.parent().unwrap()).unwrap();
+        std::fs::write(&user, "cache-dir = \"\"\n").unwrap();
+        let outside = tmp.path().join("elsewhere");
+        std::fs::create_dir_all(&outside).unwrap();
+        let (rule, _) = invalid(locate(&opts(&outside, &env, None)));
+        assert_eq!(rule, RootRule::Config { file: user }.to_string());
+        std::fs::write(&uv_toml, "cache-dir = 'c'\n").unwrap();
+        assert_eq!(
+            locate(&opts(&proj, &env, None)).unwrap().path,
+            proj.join("c")
+        );
+    }
+
+    #[test]
+    fn a_cache_dir_that_is_not_a_string_in_uv_toml_is_a_config_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("uv.toml"), "cache-dir = 5\n").unwrap();
+        let env = [("HOME", "/nonexistent-home")];
+        match locate(&opts(tmp.path(), &env, None)) {
+            Err(Error::Config { path, reason }) => {
+                assert_eq!(path, tmp.path().join("uv.toml"));
+                assert!(reason.contains("path string"), "{reason}");
+            }
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_uv_cache_dir_or_flag_is_an_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let env = [("HOME", "/h"), ("UV_CACHE_DIR", "")];
+        let (rule, reason) = invalid(locate(&opts(tmp.path(), &env, None)));
+        assert_eq!(rule, RootRule::Env.to_string());
+        assert!(reason.contains("empty"), "{reason}");
+        // uv refuses an empty UV_CACHE_DIR even next to --cache-dir.
+        let (rule, _) = invalid(locate(&opts(tmp.path(), &env, Some("/x"))));
+        assert_eq!(rule, RootRule::Env.to_string());
+        let (rule, _) = invalid(locate(&opts(tmp.path(), &[("HOME", "/h")], Some(""))));
+        assert_eq!(rule, RootRule::Flag.to_string());
+        // Other empty variables still count as unset.
+        let env = [("HOME", "/h"), ("XDG_CACHE_HOME", "")];
+        assert_eq!(
+            locate(&opts(tmp.path(), &env, None)).unwrap().path,
+            PathBuf::from("/h/.cache/uv")
+        );
+    }
+
+    #[test]
+    fn recognizes_caches_and_what_is_not_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("d");
+        assert_eq!(recognize(&dir).unwrap(), RootVerdict::Missing);
+        std::fs::create_dir(&dir).unwrap();
+        assert_eq!(recognize(&dir).unwrap(), RootVerdict::Empty);
+        std::fs::write(dir.join(".lock"), "").unwrap();
+        assert_eq!(recognize(&dir).unwrap(), RootVerdict::Empty);
+        let file = tmp.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        assert_eq!(recognize(&file).unwrap(), RootVerdict::NotADirectory);
+        // A home directory or a project.
+        for name in ["src", ".git", "b", "a", "notes.txt", "e", "f", "g"] {
+            std::fs::create_dir(dir.join(name)).unwrap();
+        }
+        // A file named like a bucket is no bucket.
+        std::fs::write(dir.join("wheels-v8"), "").unwrap();
+        let verdict = recognize(&dir).unwrap();
+        assert_eq!(
+            verdict,
+            RootVerdict::NotACache {
+                entries: 9,
+                sample: [".git", "a", "b", "e", "f", "g"].map(String::from).to_vec(),
+            }
+        );
+        let refusal = verdict.refusal(&dir).unwrap().to_string();
+        assert_eq!(
+            refusal,
+            format!(
+                "`{}` does not look like a uv cache: no CACHEDIR.TAG, no uv bucket \
+                 (found 9 other entries: .git, a, b, e, f, g, …)",
+                dir.display()
+            )
+        );
+        // A bucket of any release, one of a newer uv, or the tag makes a cache.
+        for marker in ["built-wheels-v0", "wheels-v99", "archive-v0"] {
+            std::fs::create_dir(dir.join(marker)).unwrap();
+            assert_eq!(recognize(&dir).unwrap(), RootVerdict::Cache, "{marker}");
+            assert!(RootVerdict::Cache.refusal(&dir).is_none());
+            std::fs::remove_dir(dir.join(marker)).unwrap();
+        }
+        std::fs::write(dir.join("CACHEDIR.TAG"), "").unwrap();
+        assert_eq!(recognize(&dir).unwrap(), RootVerdict::Cache);
     }
 }

@@ -59,7 +59,7 @@ pub fn run(global: &GlobalArgs, args: &CleanArgs, printer: &Printer) -> anyhow::
             plan_select(&snap, &sel)
         });
     }
-    let Some(target) = target(global, printer)? else {
+    let Some(target) = target(global, &args.flags, printer)? else {
         return Ok(ExitCode::SUCCESS);
     };
     run_plan(global, &args.flags, printer, &target.root, &|| {

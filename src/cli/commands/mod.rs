@@ -20,7 +20,10 @@ use anyhow::Context;
 
 use super::GlobalArgs;
 use super::output::{Printer, bytes};
-use crate::engine::locate::{CacheRoot, LocateOptions, locate, same_dir, uv_cache_dir};
+use crate::engine::error::Error;
+use crate::engine::locate::{
+    CacheRoot, LocateOptions, RootVerdict, locate, recognize, same_dir, uv_cache_dir,
+};
 use crate::engine::model::Snapshot;
 use crate::engine::scan::{ScanOptions, scan, top_level_dirs};
 use crate::engine::uv::{find_uv, resolve_release};
@@ -43,6 +46,44 @@ pub fn locate_root(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<Cac
         ));
     }
     Ok(root)
+}
+
+/// Refuses to remove from a root that is not a directory, and from a directory
+/// that holds entries but neither a `CACHEDIR.TAG` nor a uv bucket unless
+/// `--allow-non-cache-dir` is given (`--dry-run` only warns). A missing or an
+/// empty directory passes: there is nothing to remove.
+pub fn check_removable(
+    root: &CacheRoot,
+    flags: &remove::RemoveFlags,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let verdict = recognize(&root.path)?;
+    if verdict == RootVerdict::NotADirectory {
+        return Err(Error::InvalidCacheDir {
+            setting: root.rule.to_string(),
+            reason: format!("`{}` is not a directory", root.path.display()),
+        }
+        .into());
+    }
+    let Some(refusal) = verdict.refusal(&root.path) else {
+        return Ok(());
+    };
+    if flags.allow_non_cache_dir {
+        printer.warn(&format!(
+            "{refusal}; removing from it anyway (--allow-non-cache-dir)"
+        ));
+    } else if flags.dry_run {
+        printer.warn(&format!(
+            "{refusal}; without --dry-run the removal is refused unless --allow-non-cache-dir is given"
+        ));
+    } else {
+        anyhow::bail!(
+            "{refusal}. Nothing was removed. It was found by {}; point --cache-dir or \
+             UV_CACHE_DIR at uv's cache, or pass --allow-non-cache-dir if this really is one",
+            root.rule
+        );
+    }
+    Ok(())
 }
 
 /// Locates and scans the cache, with progress on stderr.

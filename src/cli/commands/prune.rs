@@ -21,7 +21,7 @@ pub struct PruneArgs {
 
 /// Plans and runs the prune, exactly as `uv cache prune` of the owning release.
 pub fn run(global: &GlobalArgs, args: &PruneArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
-    let Some(target) = target(global, printer)? else {
+    let Some(target) = target(global, &args.flags, printer)? else {
         return Ok(ExitCode::SUCCESS);
     };
     run_plan(global, &args.flags, printer, &target.root, &|| {

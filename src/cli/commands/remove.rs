@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::super::output::{Tone, bytes, progress_line};
 use super::super::{GlobalArgs, Printer};
-use super::locate_root;
+use super::{check_removable, locate_root};
 use crate::engine::progress::Reporter;
 use crate::engine::remove::lock::{
     CacheLock, Holder, LockObserver, Wait, lock_exclusive, lock_timeout,
@@ -33,11 +33,21 @@ pub struct RemoveFlags {
     /// Do not take uv's cache lock (proceed while uv processes run).
     #[arg(long)]
     pub force: bool,
+    /// Remove even from a directory that does not look like a uv cache (no
+    /// CACHEDIR.TAG, no uv bucket): everything in it but `.lock` goes.
+    #[arg(long)]
+    pub allow_non_cache_dir: bool,
 }
 
-/// The cache root and owning release, without a full scan.
-pub fn target(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<Option<Target>> {
+/// The cache root and owning release, without a full scan; refuses a root that
+/// is not a directory or (see [`check_removable`]) not a uv cache.
+pub fn target(
+    global: &GlobalArgs,
+    flags: &RemoveFlags,
+    printer: &Printer,
+) -> anyhow::Result<Option<Target>> {
     let root = locate_root(global, printer)?;
+    check_removable(&root, flags, printer)?;
     if !root.path.is_dir() {
         printer.warn(&format!(
             "No cache found at: {} ({})",

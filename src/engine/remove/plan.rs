@@ -756,6 +756,13 @@ pub(crate) fn measure_plan(
         }
     }
     let mut warnings = stale_bucket_warnings(&items);
+    if matches!(recipe, Recipe::CleanAll) && snap.uv_version < UvVersion(0, 13, 0) {
+        warnings.push(format!(
+            "uv {} removes the cache root and its `.lock` too; uvcache keeps both (uv processes \
+             starting now wait on that lock)",
+            snap.uv_version
+        ));
+    }
     if items.iter().any(|i| i.stage == Stage::Archives)
         && std::env::var("UV_LINK_MODE").is_ok_and(|m| m.trim() == "symlink")
     {

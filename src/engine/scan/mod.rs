@@ -35,7 +35,7 @@ use self::store::IndexMode;
 use self::walk::{Measured, WalkCtx, measure, measure_recorded};
 use super::error::{Error, Result};
 use super::layout::release_for;
-use super::locate::CacheRoot;
+use super::locate::{CacheRoot, RootRule};
 use super::model::{Bucket, EntryId, ScanErrors, SharedInodes, Sizes, Snapshot, UvRelease};
 use super::progress::{Counters, Reporter};
 
@@ -92,7 +92,7 @@ pub fn scan(
     cancel: &AtomicBool,
 ) -> Result<Snapshot> {
     let started = Instant::now();
-    let dir = open_root(&root.path)?;
+    let dir = open_root(&root.path, &root.rule)?;
     raise_open_file_limit();
     let reuse = Reuse::open(&dir, opts);
     let counters = Counters::default();
@@ -135,15 +135,15 @@ pub fn scan(
 }
 
 /// The canonical cache root, if it is a directory.
-fn open_root(path: &Path) -> Result<PathBuf> {
+fn open_root(path: &Path, rule: &RootRule) -> Result<PathBuf> {
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => path
             .canonicalize()
             .map_err(|e| Error::io("resolve", path, e)),
-        Ok(_) => Err(Error::Other(format!(
-            "`{}` is not a directory",
-            path.display()
-        ))),
+        Ok(_) => Err(Error::InvalidCacheDir {
+            setting: rule.to_string(),
+            reason: format!("`{}` is not a directory", path.display()),
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NoCache {
             path: path.to_path_buf(),
         }),

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::engine::locate::recognize;
 use crate::engine::model::Snapshot;
 use crate::engine::progress::Reporter;
 use crate::engine::remove::execute::Outcome;
@@ -55,6 +56,16 @@ pub(super) fn execute_plans(
     control: &Control,
     sink: &(dyn Fn(EngineMsg) + Sync),
 ) -> Result<Outcome, String> {
+    // As the command line does without --allow-non-cache-dir: never empty a
+    // directory that holds nothing of uv's.
+    if let Some(refusal) = recognize(plans.root())
+        .map_err(|e| format!("{e}; nothing was removed"))?
+        .refusal(plans.root())
+    {
+        return Err(format!(
+            "{refusal}; nothing was removed (`uvcache clean --allow-non-cache-dir` removes from it)"
+        ));
+    }
     let lock = wait_for_lock(plans.root(), lock_timeout(), control, &|holders| {
         sink(EngineMsg::LockWaiting {
             ticket,
@@ -149,4 +160,29 @@ pub fn wait_for_lock(
     };
     let force = control.force.load(Ordering::Relaxed);
     lock_exclusive(root, &wait, force, &Observer { on_wait })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_removal_from_a_directory_that_is_not_a_uv_cache_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("home");
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(root.join("notes.txt"), "keep\n").unwrap();
+        let target = Target {
+            root: root.clone(),
+            uv_version: crate::engine::layout::UvVersion(0, 13, 9),
+        };
+        let plans = PlanSet::single(Plan::empty(&target, Operation::Clean { packages: vec![] }));
+        let err = execute_plans(1, &plans, &Control::default(), &|_| {}).unwrap_err();
+        assert!(err.contains("does not look like a uv cache"), "{err}");
+        assert!(err.contains("nothing was removed"), "{err}");
+        assert!(root.join(".git").is_dir() && root.join("notes.txt").is_file());
+        // With uv's tag it is a cache: the removal goes on (here, with nothing to remove).
+        std::fs::write(root.join("CACHEDIR.TAG"), "").unwrap();
+        assert!(execute_plans(1, &plans, &Control::default(), &|_| {}).is_ok());
+    }
 }
