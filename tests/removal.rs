@@ -335,3 +335,60 @@ fn surgical_clean_by_source_and_editable_builds() {
                 || e.kind == uvcache::engine::model::EntryKind::SimplePage)
     );
 }
+
+#[test]
+fn several_versions_in_one_surgical_clean() {
+    let f = fixture(FixtureKind::Current);
+    let (_t, cache) = copy_fixture(f);
+    let out = uvcache(
+        &cache,
+        &[
+            "clean",
+            "alpha==1.0.0",
+            "beta==1.0.0",
+            "--dry-run",
+            "--json",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["operation"], "select");
+    let named: Vec<&str> = plan["selectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["package"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, ["alpha", "beta"]);
+    let packages: BTreeSet<&str> = plan["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["reason"]["package"].as_str())
+        .collect();
+    assert_eq!(packages, BTreeSet::from(["alpha", "beta"]));
+    let out = uvcache(
+        &cache,
+        &["clean", "alpha==1.0.0", "beta==1.0.0", "--yes"],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap = scan_cache(&cache);
+    assert_eq!(versions_of(&snap, "alpha"), ["2.0.0"]);
+    assert!(versions_of(&snap, "beta").is_empty());
+    // A bare name among versions is two different cleans: refused, nothing removed.
+    let before = paths(&cache);
+    let out = uvcache(&cache, &["clean", "alpha", "gamma==1.0", "--yes"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("two commands"));
+    assert_eq!(paths(&cache), before);
+}

@@ -146,7 +146,7 @@ mod tests {
                 .iter()
                 .map(|p| PlanItem {
                     path: PathBuf::from(p),
-                    reason: "test".into(),
+                    reason: crate::engine::remove::plan::Reason::UnusedArchive,
                     stage: Stage::Referrers,
                     files: 1,
                     dirs: 0,

@@ -9,14 +9,15 @@ use super::open_snapshot;
 use super::remove::{RemoveFlags, run_plan, target};
 use crate::engine::names::is_valid_name;
 use crate::engine::remove::plan::{plan_clean, plan_clean_all};
-use crate::engine::remove::select::{Selector, plan_select};
+use crate::engine::remove::select::{Selector, plan_select_many};
 
 /// Arguments of `uvcache clean`.
 ///
-/// `clean NAME...` removes what `uv cache clean NAME...` removes. `NAME==VERSION`,
-/// `--source` or `--include-editable` select entries surgically instead (one
-/// package): matching wheels with their pointers, source versions or shards,
-/// and archives nothing else links to; Simple API pages stay.
+/// `clean NAME...` removes what `uv cache clean NAME...` removes. `NAME==VERSION`
+/// (several at once: `clean a==1.0 b==2.0`), `--source` or `--include-editable`
+/// select entries surgically instead: matching wheels with their pointers,
+/// source versions or shards, and archives nothing else links to; Simple API
+/// pages stay.
 #[derive(Debug, Args)]
 pub struct CleanArgs {
     /// Packages to remove (any spelling; `NAME==VERSION` for one version);
@@ -43,20 +44,29 @@ pub fn run(global: &GlobalArgs, args: &CleanArgs, printer: &Printer) -> anyhow::
     let surgical =
         args.source.is_some() || args.include_editable || specs.iter().any(|s| s.version.is_some());
     if surgical {
-        let [spec] = &specs[..] else {
+        if specs.is_empty() {
+            anyhow::bail!("--source and --include-editable need a package (NAME or NAME==VERSION)");
+        }
+        let plain = args.source.is_none() && !args.include_editable;
+        if plain && let Some(bare) = specs.iter().find(|s| s.version.is_none()) {
             anyhow::bail!(
-                "NAME==VERSION, --source and --include-editable take exactly one package"
+                "`{}` has no version while others do: `clean NAME` removes what `uv cache clean NAME` \
+                 removes and `clean NAME==VERSION` one version; run them as two commands",
+                bare.package
             );
-        };
-        let sel = Selector {
-            source: args.source.clone(),
-            include_editable: args.include_editable,
-            ..spec.clone()
-        };
+        }
+        let selectors: Vec<Selector> = specs
+            .iter()
+            .map(|spec| Selector {
+                source: args.source.clone(),
+                include_editable: args.include_editable,
+                ..spec.clone()
+            })
+            .collect();
         let snap = open_snapshot(global, printer)?;
         let root = snap.root.path.clone();
         return run_plan(global, &args.flags, printer, &root, &|| {
-            plan_select(&snap, &sel)
+            plan_select_many(&snap, &selectors)
         });
     }
     let Some(target) = target(global, &args.flags, printer)? else {

@@ -15,7 +15,7 @@ use crate::engine::progress::Reporter;
 use crate::engine::remove::lock::{
     CacheLock, Holder, LockObserver, Wait, lock_exclusive, lock_timeout,
 };
-use crate::engine::remove::plan::{Plan, Stage, Target};
+use crate::engine::remove::plan::{Plan, Reason, Stage, Target};
 use crate::engine::remove::{Drift, apply};
 use crate::engine::scan::top_level_dirs;
 use crate::engine::uv::{find_uv, resolve_release};
@@ -67,9 +67,9 @@ pub fn target(
 
 /// Prints a plan grouped by reason, with totals and warnings.
 pub fn print_plan(plan: &Plan, printer: &Printer) -> anyhow::Result<()> {
-    let mut groups: Vec<(&str, Stage, u64, u64, Vec<&std::path::Path>)> = Vec::new();
+    let mut groups: Vec<(&Reason, Stage, u64, u64, Vec<&std::path::Path>)> = Vec::new();
     for item in &plan.items {
-        match groups.iter_mut().find(|g| g.0 == item.reason) {
+        match groups.iter_mut().find(|g| *g.0 == item.reason) {
             Some(g) => {
                 g.2 += item.files;
                 g.3 += item.disk_bytes;
@@ -88,7 +88,7 @@ pub fn print_plan(plan: &Plan, printer: &Printer) -> anyhow::Result<()> {
     for (reason, _, files, disk, paths) in &groups {
         printer.out(&format!(
             "{} ({} items, {} files, {})",
-            printer.paint(Tone::Bold, reason),
+            printer.paint(Tone::Bold, &reason.to_string()),
             paths.len(),
             files,
             bytes(*disk)

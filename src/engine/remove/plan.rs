@@ -36,22 +36,29 @@ pub enum Operation {
         /// Normalized package names.
         packages: Vec<String>,
     },
-    /// A surgical clean uv cannot do: some versions or sources of one package.
+    /// A surgical clean uv cannot do: some versions or sources of packages.
     Select {
-        /// Normalized package name.
-        package: String,
-        /// Only this version.
-        version: Option<String>,
-        /// Only this source (`pypi`, `index`, `url`, `path`, `editable`, `git`, or a URL).
-        source: Option<String>,
-        /// Editable builds are included.
-        include_editable: bool,
+        /// What was asked for, one selector per package spec.
+        selectors: Vec<SelectorSpec>,
     },
     /// `prune`, or `prune --ci`.
     Prune {
         /// With uv's CI rules.
         ci: bool,
     },
+}
+
+/// One selector of a surgical clean, as the plan reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SelectorSpec {
+    /// Normalized package name.
+    pub package: String,
+    /// Only this version.
+    pub version: Option<String>,
+    /// Only this source (`pypi`, `index`, `url`, `path`, `editable`, `git`, or a URL).
+    pub source: Option<String>,
+    /// Editable builds are included.
+    pub include_editable: bool,
 }
 
 /// When an item is removed: referrers before the data they point to, so a
@@ -69,6 +76,115 @@ pub enum Stage {
     Objects,
 }
 
+/// Why an item goes: a kebab-case `kind` (with its package, where it has one)
+/// in JSON, uv's words in text ([`std::fmt::Display`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Reason {
+    /// `clean` with no package: everything but the root and `.lock`.
+    CleanAll,
+    /// `clean NAME`: one part of the package.
+    Package {
+        /// The normalized package name.
+        package: String,
+        /// Which part of it.
+        part: Part,
+    },
+    /// `clean NAME`: the flat-index bucket, whose pages uv cannot attribute.
+    FlatIndexBucket,
+    /// An archive whose last referrer the plan removes.
+    ReleasedArchive,
+    /// `prune`: a source revision its pointer no longer names.
+    DanglingRevision,
+    /// `prune`: a top-level item that is not a bucket of this uv release.
+    ForeignBucket,
+    /// `prune`: a cached environment.
+    CachedEnvironment,
+    /// `prune`: a build environment (uv 0.13).
+    BuildEnvironment,
+    /// `prune --ci`: pre-built wheels, downloaded again when needed.
+    CiPrebuiltWheels,
+    /// `prune --ci`: unpacked sources and links, rebuilt when needed.
+    CiRebuildable,
+    /// `prune`: an archive nothing links to.
+    UnusedArchive,
+    /// A content-addressed file object no archive uses.
+    UnusedFileObject,
+    /// A file-object shard left empty.
+    EmptyFileObjectShard,
+    /// A surgical clean: one entry of the package.
+    Selected {
+        /// The package as given.
+        package: String,
+        /// The entry's kind (`wheel`, `sdist-revision`, ...).
+        entry: String,
+        /// Its version, where it has one.
+        version: Option<String>,
+    },
+}
+
+/// The parts of a package `clean NAME` removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Part {
+    /// Its wheels (links, pointers, metadata).
+    Wheels,
+    /// Its registry source distributions.
+    SourceDistributions,
+    /// A direct-URL source shard.
+    UrlSource,
+    /// A local-path source shard.
+    PathSource,
+    /// A Git source checkout's builds.
+    GitSource,
+    /// Its Simple API page.
+    SimplePage,
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::CleanAll => f.write_str("clean: everything in the cache"),
+            Reason::Package { package, part } => {
+                let what = match part {
+                    Part::Wheels => "wheels",
+                    Part::SourceDistributions => "source distributions",
+                    Part::UrlSource => "url source",
+                    Part::PathSource => "path source",
+                    Part::GitSource => "git source",
+                    Part::SimplePage => "Simple API page",
+                };
+                write!(f, "clean {package}: {what}")
+            }
+            Reason::FlatIndexBucket => f.write_str(
+                "clean: the flat-index bucket (pages are not attributable to a package)",
+            ),
+            Reason::ReleasedArchive => f.write_str("archive: its last referrer is removed"),
+            Reason::DanglingRevision => f.write_str("prune: dangling source revision"),
+            Reason::ForeignBucket => f.write_str("prune: not a bucket of this uv release"),
+            Reason::CachedEnvironment => f.write_str("prune: cached environment"),
+            Reason::BuildEnvironment => f.write_str("prune: build environment"),
+            Reason::CiPrebuiltWheels => {
+                f.write_str("prune --ci: pre-built wheels (re-downloadable)")
+            }
+            Reason::CiRebuildable => {
+                f.write_str("prune --ci: unpacked source and links (rebuildable)")
+            }
+            Reason::UnusedArchive => f.write_str("prune: archive nothing links to"),
+            Reason::UnusedFileObject => f.write_str("file object no archive uses"),
+            Reason::EmptyFileObjectShard => f.write_str("empty file-object shard"),
+            Reason::Selected {
+                package,
+                entry,
+                version,
+            } => match version {
+                Some(v) => write!(f, "clean {package}: {entry} {v}"),
+                None => write!(f, "clean {package}: {entry}"),
+            },
+        }
+    }
+}
+
 /// One path to remove (a file, a link, or a whole directory tree).
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanItem {
@@ -76,7 +192,7 @@ pub struct PlanItem {
     #[serde(serialize_with = "crate::engine::json::ser_path")]
     pub path: PathBuf,
     /// Why it goes.
-    pub reason: String,
+    pub reason: Reason,
     /// When it goes.
     pub stage: Stage,
     /// What it holds.
@@ -215,13 +331,13 @@ impl Plan {
 /// The items a recipe selects now, before they are measured.
 #[derive(Debug)]
 pub(crate) struct Selection {
-    pub(crate) items: BTreeMap<PathBuf, (String, Stage)>,
+    pub(crate) items: BTreeMap<PathBuf, (Reason, Stage)>,
 }
 
 impl Selection {
     /// The items not inside another item, in path order.
-    pub(crate) fn outermost(self) -> Vec<(PathBuf, String, Stage)> {
-        let mut kept: Vec<(PathBuf, String, Stage)> = Vec::new();
+    pub(crate) fn outermost(self) -> Vec<(PathBuf, Reason, Stage)> {
+        let mut kept: Vec<(PathBuf, Reason, Stage)> = Vec::new();
         for (path, (reason, stage)) in self.items {
             // BTreeMap order puts a parent right before its children.
             if kept.last().is_some_and(|(p, _, _)| path.starts_with(p)) {
@@ -250,7 +366,7 @@ pub(crate) fn select(target: &Target, recipe: &Recipe) -> Selection {
 pub(crate) struct Builder<'a> {
     root: &'a Path,
     release: &'a Release,
-    items: BTreeMap<PathBuf, (String, Stage)>,
+    items: BTreeMap<PathBuf, (Reason, Stage)>,
 }
 
 impl<'a> Builder<'a> {
@@ -268,9 +384,9 @@ impl<'a> Builder<'a> {
         p.is_dir().then_some(p)
     }
 
-    pub(crate) fn add(&mut self, path: &Path, reason: impl Into<String>, stage: Stage) {
+    pub(crate) fn add(&mut self, path: &Path, reason: Reason, stage: Stage) {
         let rel = path.strip_prefix(self.root).unwrap_or(path).to_path_buf();
-        self.items.entry(rel).or_insert((reason.into(), stage));
+        self.items.entry(rel).or_insert((reason, stage));
     }
 }
 
@@ -433,13 +549,16 @@ fn select_clean_all(b: &mut Builder<'_>) {
         } else {
             Stage::Referrers
         };
-        b.add(&path, "clean: everything in the cache", stage);
+        b.add(&path, Reason::CleanAll, stage);
     }
 }
 
 fn select_clean(b: &mut Builder<'_>, names: &[String]) {
     for name in names {
-        let why = |what: &str| format!("clean {name}: {what}");
+        let why = |part: Part| Reason::Package {
+            package: name.clone(),
+            part,
+        };
         if let Some(wheels) = b.bucket(BucketKind::Wheels) {
             for p in std::iter::once(wheels.join("pypi").join(name))
                 .chain(
@@ -454,7 +573,7 @@ fn select_clean(b: &mut Builder<'_>, names: &[String]) {
                 )
             {
                 if p.symlink_metadata().is_ok() {
-                    b.add(&p, why("wheels"), Stage::Referrers);
+                    b.add(&p, why(Part::Wheels), Stage::Referrers);
                 }
             }
         }
@@ -465,24 +584,24 @@ fn select_clean(b: &mut Builder<'_>, names: &[String]) {
                     .map(|s| s.join(name)),
             ) {
                 if p.symlink_metadata().is_ok() {
-                    b.add(&p, why("source distributions"), Stage::Referrers);
+                    b.add(&p, why(Part::SourceDistributions), Stage::Referrers);
                 }
             }
-            for kind in ["url", "path"] {
+            for (kind, part) in [("url", Part::UrlSource), ("path", Part::PathSource)] {
                 for shard in shards(&sdists.join(kind)) {
                     let matches = list(&shard)
                         .into_iter()
                         .filter(|(_, _, is_dir)| *is_dir)
                         .any(|(_, rev, _)| metadata_names(&rev, 0).contains(name));
                     if matches {
-                        b.add(&shard, why(&format!("{kind} source")), Stage::Referrers);
+                        b.add(&shard, why(part), Stage::Referrers);
                     }
                 }
             }
             for repo in shards(&sdists.join("git")) {
                 for commit in shards(&repo) {
                     if metadata_names(&commit, 1).contains(name) {
-                        b.add(&commit, why("git source"), Stage::Referrers);
+                        b.add(&commit, why(Part::GitSource), Stage::Referrers);
                     }
                 }
             }
@@ -495,18 +614,14 @@ fn select_clean(b: &mut Builder<'_>, names: &[String]) {
                     .map(|s| s.join(&file)),
             ) {
                 if p.symlink_metadata().is_ok() {
-                    b.add(&p, why("Simple API page"), Stage::Referrers);
+                    b.add(&p, why(Part::SimplePage), Stage::Referrers);
                 }
             }
         }
     }
     // uv cannot attribute flat-index pages to packages and drops them all.
     if let Some(flat) = b.bucket(BucketKind::FlatIndex) {
-        b.add(
-            &flat,
-            "clean: the flat-index bucket (pages are not attributable to a package)",
-            Stage::Referrers,
-        );
+        b.add(&flat, Reason::FlatIndexBucket, Stage::Referrers);
     }
     drop_released_archives(b);
     file_objects(b);
@@ -527,7 +642,7 @@ pub(crate) fn drop_released_archives(b: &mut Builder<'_>) {
         for id in ids {
             let p = archive.join(id);
             if p.is_dir() {
-                b.add(&p, "archive: its last referrer is removed", Stage::Archives);
+                b.add(&p, Reason::ReleasedArchive, Stage::Archives);
             }
         }
     }
@@ -576,7 +691,7 @@ fn select_prune(b: &mut Builder<'_>, version: UvVersion, ci: bool) {
             };
             for (name, path, is_dir) in entries {
                 if *is_dir && *name != current {
-                    b.add(path, "prune: dangling source revision", Stage::Data);
+                    b.add(path, Reason::DanglingRevision, Stage::Data);
                 }
             }
             Some(vec![])
@@ -593,20 +708,20 @@ fn select_prune(b: &mut Builder<'_>, version: UvVersion, ci: bool) {
             } else {
                 Stage::Referrers
             };
-            b.add(&path, "prune: not a bucket of this uv release", stage);
+            b.add(&path, Reason::ForeignBucket, stage);
         }
     }
     // 3 and 4. Cached environments and build environments.
     if let Some(envs) = b.bucket(BucketKind::Environments) {
         for (_, p, _) in list(&envs) {
-            b.add(&p, "prune: cached environment", Stage::Referrers);
+            b.add(&p, Reason::CachedEnvironment, Stage::Referrers);
         }
     }
     if version >= UvVersion(0, 13, 0)
         && let Some(builds) = b.bucket(BucketKind::Builds)
     {
         for (_, p, _) in list(&builds) {
-            b.add(&p, "prune: build environment", Stage::Referrers);
+            b.add(&p, Reason::BuildEnvironment, Stage::Referrers);
         }
     }
     // 5. CI: pre-built wheels go; built wheels and their metadata stay.
@@ -614,11 +729,7 @@ fn select_prune(b: &mut Builder<'_>, version: UvVersion, ci: bool) {
         if let Some(wheels) = b.bucket(BucketKind::Wheels) {
             for (_, p, is_dir) in list(&wheels) {
                 if is_dir {
-                    b.add(
-                        &p,
-                        "prune --ci: pre-built wheels (re-downloadable)",
-                        Stage::Referrers,
-                    );
+                    b.add(&p, Reason::CiPrebuiltWheels, Stage::Referrers);
                 }
             }
         }
@@ -638,11 +749,7 @@ fn select_prune(b: &mut Builder<'_>, version: UvVersion, ci: bool) {
                     if nested_shard {
                         nested.push(path.clone());
                     } else if !keep {
-                        b.add(
-                            path,
-                            "prune --ci: unpacked source and links (rebuildable)",
-                            Stage::Referrers,
-                        );
+                        b.add(path, Reason::CiRebuildable, Stage::Referrers);
                     }
                 }
                 Some(nested)
@@ -655,7 +762,7 @@ fn select_prune(b: &mut Builder<'_>, version: UvVersion, ci: bool) {
     if let Some(archive) = b.bucket(BucketKind::Archive) {
         for (name, p, _) in list(&archive) {
             if !refs.contains_key(&name) {
-                b.add(&p, "prune: archive nothing links to", Stage::Archives);
+                b.add(&p, Reason::UnusedArchive, Stage::Archives);
             }
         }
     }
@@ -673,13 +780,13 @@ pub(crate) fn file_objects(b: &mut Builder<'_>) {
         for (_, p, is_dir) in &objects {
             let single = !is_dir && std::fs::symlink_metadata(p).is_ok_and(|m| nlink(&m) == 1);
             if single {
-                b.add(p, "file object no archive uses", Stage::Objects);
+                b.add(p, Reason::UnusedFileObject, Stage::Objects);
             } else {
                 all = false;
             }
         }
         if all {
-            b.add(&shard, "empty file-object shard", Stage::Objects);
+            b.add(&shard, Reason::EmptyFileObjectShard, Stage::Objects);
         }
     }
 }
@@ -842,7 +949,7 @@ pub(crate) struct Seed {
     /// Which paths go with it.
     pub(crate) kind: SeedKind,
     /// Why it goes.
-    pub(crate) reason: String,
+    pub(crate) reason: Reason,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -862,18 +969,18 @@ pub(crate) fn select_seeds(b: &mut Builder<'_>, seeds: &[Seed]) {
         match seed.kind {
             SeedKind::WheelKey => {
                 for p in wheel_key_files(&seed.path) {
-                    b.add(&p, seed.reason.as_str(), Stage::Referrers);
+                    b.add(&p, seed.reason.clone(), Stage::Referrers);
                 }
             }
             // A source version (registry) or a shard (url, path, editable) goes whole.
             SeedKind::Shard => {
                 if let Some(shard) = seed.path.parent().filter(|s| s.symlink_metadata().is_ok()) {
-                    b.add(shard, seed.reason.as_str(), Stage::Referrers);
+                    b.add(shard, seed.reason.clone(), Stage::Referrers);
                 }
             }
             SeedKind::Itself => {
                 if seed.path.symlink_metadata().is_ok() {
-                    b.add(&seed.path, seed.reason.as_str(), Stage::Referrers)
+                    b.add(&seed.path, seed.reason.clone(), Stage::Referrers)
                 }
             }
         }

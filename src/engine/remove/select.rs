@@ -4,7 +4,7 @@
 //! an archive goes only when no remaining link uses it, so the cache stays
 //! consistent for uv.
 
-use super::plan::{Operation, Plan, Recipe, Seed, SeedKind, Target, plan};
+use super::plan::{Operation, Plan, Reason, Recipe, Seed, SeedKind, SelectorSpec, Target, plan};
 use crate::engine::layout::{BucketKind, TopLevel};
 use crate::engine::model::{Entry, EntryKind, Snapshot, Source};
 use crate::engine::names::normalize;
@@ -72,6 +72,12 @@ fn source_url(s: &Source) -> Option<&str> {
 
 /// Plans a surgical clean from a scanned snapshot.
 pub fn plan_select(snap: &Snapshot, sel: &Selector) -> Plan {
+    plan_select_many(snap, std::slice::from_ref(sel))
+}
+
+/// Plans one surgical clean of several selectors (`clean a==1 b==2`): an
+/// archive goes when no link left by all of them uses it.
+pub fn plan_select_many(snap: &Snapshot, selectors: &[Selector]) -> Plan {
     let target = Target::of(snap);
     let root = &snap.root.path;
     let current = |e: &Entry| {
@@ -85,36 +91,40 @@ pub fn plan_select(snap: &Snapshot, sel: &Selector) -> Plan {
             .and_then(|bk| bk.kind)
     };
     let mut seeds = Vec::new();
-    for e in snap.entries.iter().filter(|e| current(e) && sel.matches(e)) {
-        let reason = format!(
-            "clean {}: {} {}",
-            sel.package,
-            e.kind.as_str(),
-            e.version.as_deref().unwrap_or("")
-        )
-        .trim_end()
-        .to_string();
-        let kind = match (bucket_kind(e), e.kind) {
-            (Some(BucketKind::Wheels), EntryKind::Wheel | EntryKind::WheelMetadata) => {
-                SeedKind::WheelKey
-            }
-            (Some(BucketKind::Sdists), EntryKind::SdistRevision | EntryKind::SdistPointer) => {
-                SeedKind::Shard
-            }
-            (Some(BucketKind::Sdists), EntryKind::SdistGit) => SeedKind::Itself,
-            _ => continue,
-        };
-        seeds.push(Seed {
-            path: root.join(&e.path),
-            kind,
-            reason,
-        });
+    for sel in selectors {
+        for e in snap.entries.iter().filter(|e| current(e) && sel.matches(e)) {
+            let reason = Reason::Selected {
+                package: sel.package.clone(),
+                entry: e.kind.as_str().to_string(),
+                version: e.version.clone(),
+            };
+            let kind = match (bucket_kind(e), e.kind) {
+                (Some(BucketKind::Wheels), EntryKind::Wheel | EntryKind::WheelMetadata) => {
+                    SeedKind::WheelKey
+                }
+                (Some(BucketKind::Sdists), EntryKind::SdistRevision | EntryKind::SdistPointer) => {
+                    SeedKind::Shard
+                }
+                (Some(BucketKind::Sdists), EntryKind::SdistGit) => SeedKind::Itself,
+                _ => continue,
+            };
+            seeds.push(Seed {
+                path: root.join(&e.path),
+                kind,
+                reason,
+            });
+        }
     }
     let operation = Operation::Select {
-        package: normalize(&sel.package),
-        version: sel.version.clone(),
-        source: sel.source.clone(),
-        include_editable: sel.include_editable,
+        selectors: selectors
+            .iter()
+            .map(|sel| SelectorSpec {
+                package: normalize(&sel.package),
+                version: sel.version.clone(),
+                source: sel.source.clone(),
+                include_editable: sel.include_editable,
+            })
+            .collect(),
     };
     plan(&target, Recipe::Select(seeds), operation)
 }

@@ -5,7 +5,7 @@
 use ratatui::text::{Line, Span};
 
 use super::format::{bytes, count, truncate};
-use crate::engine::remove::plan::{Operation, Plan};
+use crate::engine::remove::plan::{Operation, Plan, Reason};
 use crate::text::{escape, escape_path};
 use crate::tui::app::State;
 use crate::tui::plans::PlanSet;
@@ -30,12 +30,16 @@ fn describe(op: &Operation) -> String {
     match op {
         Operation::CleanAll => "clean everything".into(),
         Operation::Clean { packages } => format!("clean {}", packages.join(" ")),
-        Operation::Select {
-            package, version, ..
-        } => match version {
-            Some(v) => format!("clean {package}=={v}"),
-            None => format!("clean {package} (some entries)"),
-        },
+        Operation::Select { selectors } => {
+            let specs: Vec<String> = selectors
+                .iter()
+                .map(|s| match &s.version {
+                    Some(v) => format!("{}=={v}", s.package),
+                    None => format!("{} (some entries)", s.package),
+                })
+                .collect();
+            format!("clean {}", specs.join(" "))
+        }
         Operation::Prune { ci: false } => "prune".into(),
         Operation::Prune { ci: true } => "prune --ci".into(),
     }
@@ -44,9 +48,9 @@ fn describe(op: &Operation) -> String {
 /// Group headings (reason, items, files) and their paths with bytes on disk.
 fn plan_lines(lines: &mut Vec<Line<'static>>, plan: &Plan, width: usize, state: &State) {
     let t = &state.theme;
-    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut groups: Vec<(&Reason, Vec<usize>)> = Vec::new();
     for (i, item) in plan.items.iter().enumerate() {
-        match groups.iter_mut().find(|g| g.0 == item.reason) {
+        match groups.iter_mut().find(|g| *g.0 == item.reason) {
             Some(g) => g.1.push(i),
             None => groups.push((&item.reason, vec![i])),
         }
@@ -62,7 +66,7 @@ fn plan_lines(lines: &mut Vec<Line<'static>>, plan: &Plan, width: usize, state: 
         );
         let room = width.saturating_sub(counts.chars().count()).max(8);
         lines.push(Line::from(vec![
-            Span::styled(truncate(&escape(reason), room), t.header),
+            Span::styled(truncate(&escape(&reason.to_string()), room), t.header),
             Span::styled(counts, t.dim),
         ]));
         for i in members {
