@@ -102,6 +102,25 @@ fn render(s: &Shape, indent: usize, out: &mut String) {
     }
 }
 
+/// Freshness is a tagged union whose fields depend on the time of the run
+/// (`fresh` until a second, `stale` since one): one key stands for both.
+fn timeless(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if map.contains_key("state") {
+                for key in ["since", "until"] {
+                    if let Some(t) = map.remove(key) {
+                        map.insert("since|until".into(), t);
+                    }
+                }
+            }
+            map.values_mut().for_each(timeless);
+        }
+        Value::Array(items) => items.iter_mut().for_each(timeless),
+        _ => {}
+    }
+}
+
 fn schema_of(cache: &std::path::Path, args: &[&str]) -> String {
     let out = uvcache_on(cache, UV_CURRENT)
         .args(args)
@@ -113,12 +132,13 @@ fn schema_of(cache: &std::path::Path, args: &[&str]) -> String {
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let value: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+    let mut value: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "{args:?}: not JSON ({e}): {}",
             String::from_utf8_lossy(&out.stdout)
         )
     });
+    timeless(&mut value);
     let mut text = String::new();
     render(&shape(&value), 0, &mut text);
     text.push('\n');

@@ -82,53 +82,66 @@ pub fn split_container(bytes: &[u8]) -> std::result::Result<HttpContainer<'_>, S
 
 /// Recognises the 0.13 layout by its CRC; `Ok(None)` means "not this layout".
 fn try_v13(bytes: &[u8], n: u64) -> std::result::Result<Option<HttpContainer<'_>>, String> {
-    let size = bytes.len();
-    let Some(crc_start) = size.checked_sub(LEN_SIZE + CRC_SIZE) else {
+    let Some(payload_len) = usize::try_from(n).ok().filter(|&p| p <= bytes.len()) else {
         return Ok(None);
     };
-    let Some(payload_len) = usize::try_from(n).ok().filter(|&p| p <= crc_start) else {
+    let Some(tail) = split_v13_tail(&bytes[payload_len..], n)? else {
         return Ok(None);
     };
-    let (Some(covered), Some(crc_bytes), Some(len_bytes)) = (
-        bytes.get(payload_len..crc_start),
-        bytes.get(crc_start..crc_start + CRC_SIZE),
-        bytes.get(crc_start + CRC_SIZE..),
-    ) else {
+    Ok(Some(HttpContainer {
+        format: ContainerFormat::V13,
+        payload: &bytes[..payload_len],
+        policy: tail.policy,
+        entry_id: Some(tail.entry_id),
+    }))
+}
+
+/// The parts of a 0.13 container after its payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct V13Tail<'a> {
+    /// The 16-byte entry id.
+    pub entry_id: &'a [u8],
+    /// The rkyv-archived cache policy.
+    pub policy: &'a [u8],
+}
+
+/// Splits what follows the payload of a 0.13 container (padding, entry id,
+/// policy, CRC32, payload length), given the payload's length. `Ok(None)`
+/// when the CRC does not match (not this layout); an error when it matches
+/// but the parts do not fit. Shared by [`split_container`] and readers that
+/// read only a file's tail (the payload of a Simple API page can be megabytes).
+pub fn split_v13_tail(
+    tail: &[u8],
+    payload_len: u64,
+) -> std::result::Result<Option<V13Tail<'_>>, String> {
+    let Some(crc_start) = tail.len().checked_sub(LEN_SIZE + CRC_SIZE) else {
         return Ok(None);
     };
+    let (covered, end) = tail.split_at(crc_start);
+    let (crc_bytes, len_bytes) = end.split_at(CRC_SIZE);
     let Ok(crc_arr) = <[u8; CRC_SIZE]>::try_from(crc_bytes) else {
         return Ok(None);
     };
-    let stored = u32::from_le_bytes(crc_arr);
+    if len_bytes != payload_len.to_le_bytes() {
+        return Ok(None);
+    }
     let mut hasher = crc32fast::Hasher::new();
     hasher.update(covered);
     hasher.update(len_bytes);
-    if hasher.finalize() != stored {
+    if hasher.finalize() != u32::from_le_bytes(crc_arr) {
         return Ok(None);
     }
-
     // The checksum matches: from here on, inconsistencies are errors, not a reason to fall back.
-    let pad = (ALIGN - payload_len % ALIGN) % ALIGN;
-    let id_start = payload_len + pad;
-    let policy_start = id_start + ENTRY_ID_SIZE;
+    let pad = usize::try_from(payload_len % ALIGN as u64).map_or(0, |r| (ALIGN - r) % ALIGN);
+    let policy_start = pad + ENTRY_ID_SIZE;
     if policy_start > crc_start {
         return Err(format!(
-            "0.13 container: {} bytes after the payload, too short for padding and entry id",
-            crc_start - payload_len
+            "0.13 container: {crc_start} bytes after the payload, too short for padding and entry id"
         ));
     }
-    let payload = bytes.get(..payload_len).ok_or("payload out of range")?;
-    let entry_id = bytes
-        .get(id_start..policy_start)
-        .ok_or("entry id out of range")?;
-    let policy = bytes
-        .get(policy_start..crc_start)
-        .ok_or("policy out of range")?;
-    Ok(Some(HttpContainer {
-        format: ContainerFormat::V13,
-        payload,
-        policy,
-        entry_id: Some(entry_id),
+    Ok(Some(V13Tail {
+        entry_id: &covered[pad..policy_start],
+        policy: &covered[policy_start..],
     }))
 }
 
@@ -167,6 +180,15 @@ mod tests {
         assert_eq!(c.payload, b"\x93\x01\x02\x03");
         assert_eq!(c.policy, &[7u8; 40][..]);
         assert_eq!(c.entry_id, Some(&b"ABCDEFGHIJKLMNOP"[..]));
+        // A reader of the tail alone finds the same parts.
+        let tail = split_v13_tail(&bytes[4..], 4).unwrap().unwrap();
+        assert_eq!(tail.policy, c.policy);
+        assert_eq!(Some(tail.entry_id), c.entry_id);
+        assert_eq!(
+            split_v13_tail(&bytes[3..], 3),
+            Ok(None),
+            "wrong payload length"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::PlanCtx;
-use crate::engine::formats::container::{ContainerFormat, split_container};
+use crate::engine::formats::container::{ContainerFormat, split_container, split_v13_tail};
 use crate::engine::formats::pointers::{
     ArchivePointer, LocalRevisionPointer, PathArchivePointer, ResolutionMetadata, Revision,
     decode_archive_pointer, decode_local_revision_pointer, decode_metadata,
@@ -134,8 +134,10 @@ fn read_policy_tail(path: &Path) -> Result<(Vec<u8>, ContainerFormat), TailError
         let mut tail = vec![0u8; usize::try_from(size - n).unwrap_or(0)];
         file.seek(SeekFrom::Start(n))?;
         file.read_exact(&mut tail)?;
-        if let Ok(c) = split_tail_13(&tail, n) {
-            return Ok((c, ContainerFormat::V13));
+        match split_v13_tail(&tail, n) {
+            Ok(Some(t)) => return Ok((t.policy.to_vec(), ContainerFormat::V13)),
+            Ok(None) => {}
+            Err(reason) => return Err(TailError::Format(reason)),
         }
     }
     // 0.12: `n` is the policy length, right before the last 8 bytes.
@@ -148,24 +150,4 @@ fn read_policy_tail(path: &Path) -> Result<(Vec<u8>, ContainerFormat), TailError
     Err(TailError::Format(
         "trailing length does not fit the file".into(),
     ))
-}
-
-/// Checks the CRC of a 0.13 tail (padding, entry id, policy, CRC, length) and
-/// returns the policy bytes.
-fn split_tail_13(tail: &[u8], payload_len: u64) -> Result<Vec<u8>, ()> {
-    let len = tail.len();
-    if len < 12 {
-        return Err(());
-    }
-    let (body, end) = tail.split_at(len - 12);
-    let (crc, length) = end.split_at(4);
-    let mut h = crc32fast::Hasher::new();
-    h.update(body);
-    h.update(length);
-    let stored = u32::from_le_bytes(crc.try_into().map_err(|_| ())?);
-    if h.finalize() != stored {
-        return Err(());
-    }
-    let pad = usize::try_from((16 - payload_len % 16) % 16).map_err(|_| ())?;
-    body.get(pad + 16..).map(<[u8]>::to_vec).ok_or(())
 }
