@@ -36,7 +36,7 @@ pub use fixture::{
 pub use packages::{
     ProjectSpec, build_project, copy_into, git, write_project, write_wheel_metadata,
 };
-pub use paths::{component_matches, glob, is_digest16, list_names, resolve_link};
+pub use paths::{glob, is_digest16, list_names, resolve_link};
 pub use provision::{
     BACKEND_FLIT_CORE_VERSION, UV_CURRENT, UV_OLD, build_backend_wheels, python_exe, target_dir,
     uv_bin,

@@ -3,43 +3,27 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Matches one path component against a pattern where `*` matches any run of characters
-/// (including none) and `?` exactly one character.
-pub fn component_matches(pattern: &str, name: &str) -> bool {
-    fn go(p: &[char], n: &[char]) -> bool {
-        match p.split_first() {
-            None => n.is_empty(),
-            Some(('*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
-            Some(('?', rest)) => !n.is_empty() && go(rest, &n[1..]),
-            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
-        }
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    go(&p, &n)
-}
-
-/// Paths below `root` matching a `/`-separated pattern of components (see
-/// [`component_matches`]; no `**`). Symlinks are matched but never followed, except that a
-/// symlink to a directory is not descended into. Sorted.
+/// Paths below `root` matching a `/`-separated glob pattern (the `glob` crate's
+/// syntax: `*`, `?`, `[...]` within a component), sorted. Symlinks are matched
+/// but never descended into: a link to a directory ends a match there.
 ///
 /// Example: `glob(cache, "wheels-v8/index/*/alpha/*.http")`.
 pub fn glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
     let mut current = vec![root.to_path_buf()];
     for part in pattern.split('/').filter(|p| !p.is_empty()) {
+        let Ok(pattern) = glob::Pattern::new(part) else {
+            return vec![];
+        };
         let mut next = Vec::new();
         for dir in &current {
-            let is_real_dir = fs::symlink_metadata(dir)
-                .map(|m| m.is_dir())
-                .unwrap_or(false);
-            if !is_real_dir {
+            if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
                 continue;
             }
             let Ok(entries) = fs::read_dir(dir) else {
                 continue;
             };
             for entry in entries.flatten() {
-                if component_matches(part, &entry.file_name().to_string_lossy()) {
+                if pattern.matches(&entry.file_name().to_string_lossy()) {
                     next.push(entry.path());
                 }
             }

@@ -533,23 +533,22 @@ pub fn save(path: &Path, index: &IndexFile) -> Result<u64, String> {
         .parent()
         .ok_or_else(|| format!("`{}` has no parent directory", path.display()))?;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let tmp = dir.join(format!(
-        ".{}.{}-{nanos}.tmp",
-        path.file_name()
-            .map_or("index".into(), |n| n.to_string_lossy()),
-        std::process::id()
-    ));
+    let name = path
+        .file_name()
+        .map_or("index".into(), |n| n.to_string_lossy());
+    // A temporary file next to the store, renamed over it once synced: a
+    // reader sees the old store or the new one, never a part.
     let written = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        tmp.write_all(&bytes)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
     })();
     if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
         return Err(format!("cannot write `{}`: {e}", path.display()));
     }
     remove_orphans(dir, path);
