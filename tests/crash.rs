@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::sync::atomic::AtomicBool;
 
-use support::{FixtureKind, UV_CURRENT, copy_fixture, fixture, try_run_uv};
+use support::{FixtureKind, UV_CURRENT, copy_fixture, fixture, install_offline, try_run_uv};
 use uvcache::engine::formats::container::split_container;
 use uvcache::engine::formats::pointers::{decode_local_revision_pointer, decode_revision};
 use uvcache::engine::locate::{CacheRoot, RootRule};
@@ -17,39 +17,23 @@ use uvcache::engine::progress::Silent;
 use uvcache::engine::scan::{ScanOptions, scan};
 use uvcache::engine::uv::resolve_release;
 
-fn planned_items(cache: &Path, args: &[&str]) -> usize {
-    let out = support::uvcache_command()
+/// The plan of `uvcache ARGS --dry-run --json` on `cache`.
+fn dry_run_plan(cache: &Path, args: &[&str]) -> serde_json::Value {
+    let out = support::uvcache_on(cache, UV_CURRENT)
         .args(args)
-        .args([
-            "--dry-run",
-            "--json",
-            "--uv-version",
-            UV_CURRENT,
-            "--cache-dir",
-        ])
-        .arg(cache)
+        .args(["--dry-run", "--json"])
         .output()
         .unwrap();
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    plan["items"].as_array().unwrap().len()
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn planned_items(cache: &Path, args: &[&str]) -> usize {
+    dry_run_plan(cache, args)["items"].as_array().unwrap().len()
 }
 
 /// Files and directories the plan removes: one unlink each.
 fn planned_unlinks(cache: &Path, args: &[&str]) -> usize {
-    let out = support::uvcache_command()
-        .args(args)
-        .args([
-            "--dry-run",
-            "--json",
-            "--uv-version",
-            UV_CURRENT,
-            "--cache-dir",
-        ])
-        .arg(cache)
-        .output()
-        .unwrap();
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let t = &plan["totals"];
+    let t = &dry_run_plan(cache, args)["totals"];
     (t["files"].as_u64().unwrap() + t["dirs"].as_u64().unwrap()) as usize
 }
 
@@ -146,42 +130,6 @@ fn assert_no_dangling_pointers(cache: &Path, context: &str) {
     }
 }
 
-fn install_offline(cache: &Path, index: &str, reqs: &[&str], context: &str) {
-    let work = tempfile::tempdir().unwrap();
-    let venv = work.path().join("venv");
-    let out = try_run_uv(
-        UV_CURRENT,
-        cache,
-        work.path(),
-        ["venv", "-q"]
-            .iter()
-            .copied()
-            .chain([venv.to_str().unwrap()]),
-    );
-    assert!(
-        out.status.success(),
-        "{context}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let python = venv.join("bin/python");
-    let mut args = vec![
-        "pip",
-        "install",
-        "--offline",
-        "--index-url",
-        index,
-        "-p",
-        python.to_str().unwrap(),
-    ];
-    args.extend(reqs);
-    let out = try_run_uv(UV_CURRENT, cache, work.path(), &args);
-    assert!(
-        out.status.success(),
-        "{context}: offline install of {reqs:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn crash_everywhere(args: &[&str], installable: &[&str]) {
     let f = fixture(FixtureKind::Current);
     let n = {
@@ -212,7 +160,9 @@ fn crash_at(args: &[&str], installable: &[&str], kills: impl Iterator<Item = Kil
         killed_run(&cache, args, kill);
         assert_consistent(&cache, &context);
         assert_no_dangling_pointers(&cache, &context);
-        install_offline(&cache, f.info("index_url"), installable, &context);
+        if let Err(e) = install_offline(UV_CURRENT, &cache, f.info("index_url"), installable) {
+            panic!("{context}: {e}");
+        }
         let work = tempfile::tempdir().unwrap();
         let prune = try_run_uv(UV_CURRENT, &cache, work.path(), ["cache", "prune"]);
         assert!(

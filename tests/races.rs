@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use support::{FixtureKind, UV_CURRENT, copy_fixture, fixture, try_run_uv, uvcache_on};
+use support::{FixtureKind, UV_CURRENT, copy_fixture, fixture, install_offline, uvcache_on};
 use uvcache::engine::layout::UvVersion;
 use uvcache::engine::progress::Silent;
 use uvcache::engine::remove::apply;
@@ -37,43 +37,6 @@ fn orphan_alpha(cache: &Path, keep: &Path) -> PathBuf {
     let archive = PathBuf::from("archive-v0").join(archive.file_name().unwrap());
     std::fs::rename(&link, keep).unwrap();
     archive
-}
-
-fn install_offline(cache: &Path, index: &str, req: &str) {
-    let work = tempfile::tempdir().unwrap();
-    let venv = work.path().join("venv");
-    let out = try_run_uv(
-        UV_CURRENT,
-        cache,
-        work.path(),
-        ["venv", "-q", venv.to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let python = venv.join("bin/python");
-    let out = try_run_uv(
-        UV_CURRENT,
-        cache,
-        work.path(),
-        [
-            "pip",
-            "install",
-            "--offline",
-            "--index-url",
-            index,
-            "-p",
-            python.to_str().unwrap(),
-            req,
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "offline install of {req}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]
@@ -112,7 +75,7 @@ fn a_plan_confirmed_before_the_lock_is_selected_again_under_it() {
             assert!(!cache.join(&item.path).exists(), "{}", item.path.display());
         }
     }
-    install_offline(&cache, f.info("index_url"), "alpha==1.0.0");
+    install_offline(UV_CURRENT, &cache, f.info("index_url"), &["alpha==1.0.0"]).unwrap();
 }
 
 #[test]
@@ -153,7 +116,7 @@ fn with_yes_the_lock_is_taken_before_anything_is_selected() {
         .collect();
     assert!(!planned.contains(&archive.to_str().unwrap()), "{planned:?}");
     assert!(!planned.is_empty(), "the rest of the prune went ahead");
-    install_offline(&cache, f.info("index_url"), "alpha==1.0.0");
+    install_offline(UV_CURRENT, &cache, f.info("index_url"), &["alpha==1.0.0"]).unwrap();
 }
 
 /// Path -> (is a directory, length) of every entry below `dir`.

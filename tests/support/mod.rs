@@ -47,4 +47,4 @@ pub use server::{
     project_of,
 };
 pub use sha256::{sha256_file, sha256_hex};
-pub use uv::{du_bytes, run_uv, try_run_uv, uv_cache_size, uv_command};
+pub use uv::{du_bytes, install_offline, run_uv, try_run_uv, uv_cache_size, uv_command};

@@ -128,6 +128,41 @@ where
     checked(cmd)
 }
 
+/// Installs `reqs` into a new virtual environment with `uv pip install
+/// --offline` from `index` (the fixture's index URL, which offline mode
+/// never contacts): what a cache must still serve after a removal.
+pub fn install_offline(
+    version: &str,
+    cache: &Path,
+    index: &str,
+    reqs: &[&str],
+) -> Result<(), String> {
+    let work = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let venv = work.path().join("venv");
+    let out = try_run_uv(
+        version,
+        cache,
+        work.path(),
+        [OsStr::new("venv"), OsStr::new("-q"), venv.as_os_str()],
+    );
+    if !out.status.success() {
+        return Err(format!("uv venv: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let python = venv.join("bin/python");
+    let fixed = ["pip", "install", "--offline", "--index-url", index, "-p"];
+    let mut args: Vec<&OsStr> = fixed.iter().map(OsStr::new).collect();
+    args.push(python.as_os_str());
+    args.extend(reqs.iter().map(OsStr::new));
+    let out = try_run_uv(version, cache, work.path(), args);
+    if !out.status.success() {
+        return Err(format!(
+            "offline install of {reqs:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}
+
 /// Disk usage of `path` in bytes as reported by `du -s -B1` (allocated blocks, hard links
 /// counted once, symlinks not followed).
 pub fn du_bytes(path: &Path) -> u64 {
