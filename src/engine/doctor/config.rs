@@ -200,4 +200,26 @@ mod tests {
         assert_eq!(c.project.source, "default");
         assert_eq!(LinkMode::parse("bogus"), LinkMode::Invalid("bogus".into()));
     }
+
+    #[test]
+    fn a_workspace_member_uses_the_workspace_roots_settings() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = tmp.path().join("ws");
+        let member = ws.join("packages/m");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(
+            ws.join("pyproject.toml"),
+            "[project]\nname='ws'\nversion='0'\n[tool.uv]\nlink-mode='copy'\n[tool.uv.workspace]\nmembers=['packages/*']\n",
+        )
+        .unwrap();
+        std::fs::write(
+            member.join("pyproject.toml"),
+            "[project]\nname='m'\nversion='0'\n[tool.uv]\nlink-mode='symlink'\n",
+        )
+        .unwrap();
+        // uv reads the workspace root's settings, ignoring the member's.
+        let c = link_mode_config(&member, &|_| None);
+        assert_eq!(c.project.mode, LinkMode::Copy);
+        assert_eq!(c.files.first(), Some(&ws.join("pyproject.toml")));
+    }
 }
