@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::error::{Error, Result};
 use super::layout::{BucketKind, is_known_bucket_name};
+use super::project::SettingsFiles;
 
 /// Which rule decided the cache root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -136,9 +137,7 @@ pub fn locate(opts: &LocateOptions) -> Result<CacheRoot> {
             rule: RootRule::Env,
         });
     }
-    if !is_truthy(opts.var("UV_NO_CONFIG").as_deref())
-        && let Some((file, dir)) = config_cache_dir(opts)?
-    {
+    if let Some((file, dir)) = config_cache_dir(opts)? {
         if dir.as_os_str().is_empty() {
             return Err(empty(RootRule::Config { file }));
         }
@@ -237,13 +236,6 @@ pub fn recognize(path: &Path) -> Result<RootVerdict> {
     })
 }
 
-fn is_truthy(v: Option<&str>) -> bool {
-    matches!(
-        v.map(str::to_ascii_lowercase).as_deref(),
-        Some("1" | "true" | "yes" | "on")
-    )
-}
-
 fn platform_default(opts: &LocateOptions) -> Option<PathBuf> {
     if cfg!(windows) {
         return dirs::cache_dir().map(|d| d.join("uv").join("cache"));
@@ -267,125 +259,30 @@ fn platform_default(opts: &LocateOptions) -> Option<PathBuf> {
     opts.home().map(|h| h.join(".cache").join("uv"))
 }
 
-/// The `cache-dir` setting from configuration files, in uv's precedence:
-/// project (found from the workspace root or the current directory), user, system.
+/// The `cache-dir` setting from configuration files, in uv's precedence: project (found from
+/// the workspace root or the current directory), user, system.
 fn config_cache_dir(opts: &LocateOptions) -> Result<Option<(PathBuf, PathBuf)>> {
-    let start = project_root(&opts.cwd).unwrap_or_else(|| opts.cwd.clone());
-    for dir in start.ancestors() {
-        if let Some(found) = settings_in_dir(dir)? {
-            if let Some(cache) = found.1 {
-                return Ok(Some((found.0, cache)));
-            }
-            break; // the project's settings file decides; it sets no cache-dir
-        }
-    }
-    let user = match opts
-        .var("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-    {
-        Some(x) => Some(x.join("uv").join("uv.toml")),
-        None => opts
-            .home()
-            .map(|h| h.join(".config").join("uv").join("uv.toml")),
-    };
-    let mut system = vec![];
-    if let Some(dirs) = opts.var("XDG_CONFIG_DIRS") {
-        system.extend(
-            dirs.split(':')
-                .filter(|d| !d.is_empty())
-                .map(|d| Path::new(d).join("uv/uv.toml")),
-        );
-    }
-    system.push(PathBuf::from("/etc/xdg/uv/uv.toml"));
-    system.push(PathBuf::from("/etc/uv/uv.toml"));
-    for file in user.into_iter().chain(system) {
-        if file.is_file()
-            && let Some(dir) = read_toml_cache_dir(&file, false)?
-        {
-            return Ok(Some((file, dir)));
-        }
-    }
-    Ok(None)
-}
-
-/// uv's settings in one directory: `uv.toml` wins over `pyproject.toml`, and a
-/// `pyproject.toml` counts only when it has a `[tool.uv]` table.
-fn settings_in_dir(dir: &Path) -> Result<Option<(PathBuf, Option<PathBuf>)>> {
-    let uv_toml = dir.join("uv.toml");
-    if uv_toml.is_file() {
-        return Ok(Some((
-            uv_toml.clone(),
-            read_toml_cache_dir(&uv_toml, false)?,
-        )));
-    }
-    let pyproject = dir.join("pyproject.toml");
-    if pyproject.is_file() {
-        let text =
-            fs_err::read_to_string(&pyproject).map_err(|e| Error::io("read", &pyproject, e))?;
-        let Ok(value) = text.parse::<toml::Table>() else {
-            // uv warns and ignores an unparsable pyproject.toml for settings.
-            return Ok(None);
-        };
-        if let Some(tool_uv) = value.get("tool").and_then(|t| t.get("uv")) {
-            let dir = tool_uv
-                .get("cache-dir")
-                .and_then(|v| v.as_str())
-                .map(PathBuf::from);
-            return Ok(Some((pyproject, dir)));
-        }
-    }
-    Ok(None)
-}
-
-fn read_toml_cache_dir(file: &Path, _pyproject: bool) -> Result<Option<PathBuf>> {
-    let text = fs_err::read_to_string(file).map_err(|e| Error::io("read", file, e))?;
-    let value: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::Config {
-        path: file.to_path_buf(),
-        reason: e.message().to_string(),
-    })?;
-    match value.get("cache-dir") {
-        None => Ok(None),
-        Some(toml::Value::String(dir)) => Ok(Some(PathBuf::from(dir))),
-        // uv fails on it: "invalid type: integer `5`, expected path string".
-        Some(other) => Err(Error::Config {
-            path: file.to_path_buf(),
-            reason: format!(
-                "cache-dir must be a path string, not {} `{other}`",
-                other.type_str()
-            ),
-        }),
-    }
-}
-
-/// The root of the project (or workspace) containing `cwd`: the nearest
-/// ancestor whose `pyproject.toml` has a `[project]` table, or a further
-/// ancestor declaring `[tool.uv.workspace]`.
-fn project_root(cwd: &Path) -> Option<PathBuf> {
-    let mut project = None;
-    for dir in cwd.ancestors() {
-        let Ok(text) = fs_err::read_to_string(dir.join("pyproject.toml")) else {
-            continue;
-        };
-        let Ok(value) = text.parse::<toml::Table>() else {
-            continue;
-        };
-        let is_workspace = value
-            .get("tool")
-            .and_then(|t| t.get("uv"))
-            .and_then(|u| u.get("workspace"))
-            .is_some();
-        if project.is_some() && is_workspace {
-            return Some(dir.to_path_buf());
-        }
-        if project.is_none() && (value.contains_key("project") || is_workspace) {
-            project = Some(dir.to_path_buf());
-            if is_workspace {
-                break;
+    let home = opts.home();
+    let files = SettingsFiles::discover(&opts.cwd, &|name| opts.var(name), home.as_deref())?;
+    for file in files.iter() {
+        match file.read()?.get("cache-dir") {
+            None => {}
+            Some(toml::Value::String(dir)) => return Ok(Some((file.path.clone(), dir.into()))),
+            // A pyproject.toml's `[tool.uv]` with a `cache-dir` that is not a string sets none.
+            Some(_) if file.is_pyproject() => {}
+            // uv fails on it: "invalid type: integer `5`, expected path string".
+            Some(other) => {
+                return Err(Error::Config {
+                    path: file.path.clone(),
+                    reason: format!(
+                        "cache-dir must be a path string, not {} `{other}`",
+                        other.type_str()
+                    ),
+                });
             }
         }
     }
-    project
+    Ok(None)
 }
 
 /// The installed uv's own answer to `uv cache dir`, to cross-check ours.

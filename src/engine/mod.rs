@@ -15,6 +15,7 @@ pub mod locate;
 pub mod model;
 pub mod names;
 pub mod progress;
+pub mod project;
 pub mod query;
 pub mod refresh;
 pub mod remove;

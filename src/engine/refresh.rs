@@ -21,7 +21,9 @@ use std::process::{Command, Stdio};
 use serde::Serialize;
 
 use super::names::{is_valid_name, normalize};
-use super::why::{EnvironmentChoice, file_url_to_path, find_environment};
+use super::project::{DistInfo, dist_infos, nearest_project};
+// Kept here for the callers that find refresh targets through this module.
+pub use super::project::{is_project, pip_environment};
 
 mod changes;
 
@@ -116,7 +118,7 @@ pub fn find_target(choice: &TargetChoice) -> Result<RefreshTarget, RefreshError>
         });
     }
     if choice.python.is_none()
-        && let Some(root) = choice.cwd.ancestors().find(|d| is_project(d))
+        && let Some(root) = nearest_project(&choice.cwd)
     {
         return Ok(RefreshTarget::Project {
             root: root.to_path_buf(),
@@ -134,40 +136,6 @@ pub fn find_target(choice: &TargetChoice) -> Result<RefreshTarget, RefreshError>
         found_by: env.found_by,
         site_packages: env.site_packages,
     })
-}
-
-/// The environment `uv pip` uses: `--python`, else `VIRTUAL_ENV`, else `.venv` in `cwd` or a
-/// parent.
-pub fn pip_environment(
-    cwd: &Path,
-    python: Option<&Path>,
-    virtual_env: Option<&Path>,
-) -> Result<super::why::Environment, String> {
-    let given = python.map(|p| (absolute(cwd, p), "--python"));
-    let given = given.or_else(|| virtual_env.map(|p| (absolute(cwd, p), "VIRTUAL_ENV")));
-    match given {
-        Some((path, found_by)) => {
-            let choice = EnvironmentChoice {
-                python: Some(path),
-                virtual_env: None,
-            };
-            let mut env = find_environment(cwd, &choice)?;
-            env.found_by = found_by.into();
-            Ok(env)
-        }
-        None => find_environment(cwd, &EnvironmentChoice::default()),
-    }
-}
-
-/// Whether `dir` is a uv project: a `pyproject.toml` with a `[project]` table, or a `uv.lock`.
-pub fn is_project(dir: &Path) -> bool {
-    if dir.join("uv.lock").is_file() {
-        return true;
-    }
-    std::fs::read_to_string(dir.join("pyproject.toml"))
-        .ok()
-        .and_then(|t| t.parse::<toml::Table>().ok())
-        .is_some_and(|t| t.contains_key("project"))
 }
 
 fn absolute(cwd: &Path, p: &Path) -> PathBuf {
@@ -314,41 +282,32 @@ fn locked_packages(project: &Path) -> Option<BTreeSet<String>> {
 /// The requirement that reinstalls what is installed for `name`: from its `.dist-info`'s
 /// `direct_url.json` (PEP 610) when it came from a URL, a path or a VCS, else `name==version`.
 fn installed_requirement(site_packages: &[PathBuf], name: &str) -> Option<Vec<String>> {
-    let dist_info = site_packages.iter().find_map(|sp| {
-        std::fs::read_dir(sp).ok()?.flatten().find_map(|e| {
-            let file = e.file_name().to_string_lossy().into_owned();
-            let stem = file.strip_suffix(".dist-info")?;
-            let (n, version) = stem.rsplit_once('-')?;
-            (normalize(n) == name).then(|| (e.path(), version.to_string()))
-        })
-    });
-    let (dir, version) = dist_info?;
-    let direct: Option<serde_json::Value> = std::fs::read_to_string(dir.join("direct_url.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
-    let Some(direct) = direct else {
+    let (info, version) = dist_infos(site_packages)
+        .into_iter()
+        .find_map(|info: DistInfo| {
+            let (n, version) = info.name_version_of_dir()?;
+            (normalize(&n) == name).then_some((info, version))
+        })?;
+    let Some(direct) = info.direct_url() else {
         return Some(vec![format!("{name}=={version}")]);
     };
-    let url = direct.get("url").and_then(|u| u.as_str())?;
-    let editable = direct
-        .get("dir_info")
-        .and_then(|d| d.get("editable"))
-        .and_then(|e| e.as_bool())
-        .unwrap_or(false);
-    if editable && let Some(path) = file_url_to_path(url) {
+    if direct.is_editable()
+        && let Some(path) = direct.local_path()
+    {
         return Some(vec!["-e".into(), path.to_string_lossy().into_owned()]);
     }
-    if let Some(vcs) = direct.get("vcs_info") {
-        let kind = vcs.get("vcs").and_then(|v| v.as_str()).unwrap_or("git");
+    let url = &direct.url;
+    if let Some(vcs) = &direct.vcs_info {
+        let kind = vcs.vcs.as_deref().unwrap_or("git");
         let mut spec = format!("{name} @ {kind}+{url}");
-        if let Some(commit) = vcs.get("commit_id").and_then(|c| c.as_str()) {
+        if let Some(commit) = &vcs.commit_id {
             spec.push('@');
             spec.push_str(commit);
         }
         return Some(vec![spec]);
     }
     let mut spec = format!("{name} @ {url}");
-    if let Some(sub) = direct.get("subdirectory").and_then(|s| s.as_str()) {
+    if let Some(sub) = &direct.subdirectory {
         spec.push_str("#subdirectory=");
         spec.push_str(sub);
     }

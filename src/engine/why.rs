@@ -16,10 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use env::{
-    Environment, EnvironmentChoice, InstalledLocal, LocalKind, file_url_to_path, find_environment,
-    installed_locals,
-};
+pub use env::{InstalledLocal, LocalKind, installed_locals};
 pub use explain::{
     Change, describe_cache_info, describe_key_value, diff, snippet, suggested_keys,
     untracked_changes, utc,
@@ -29,6 +26,7 @@ pub use lint::{Lint, Severity, generated_component, lint_install, lint_keys};
 use super::error::{Error, Result};
 use super::formats::CacheInfo;
 use super::keys::{self, Evaluation, FileStamp};
+pub use super::project::{Environment, EnvironmentChoice, file_url_to_path, find_environment};
 
 /// What the next `uv sync` / `uv pip install` (without reinstall or refresh flags) does with a
 /// package.

@@ -11,7 +11,7 @@ use super::super::{GlobalArgs, Printer};
 use super::open_snapshot;
 use crate::engine::ci::{CiReport, Part, SnippetOptions, ci_report, ci_snippets};
 use crate::engine::doctor::{filesystem, same_device};
-use crate::engine::refresh::pip_environment;
+use crate::engine::project::pip_environment;
 use crate::engine::remove::plan::{Target, plan_prune};
 use crate::text::{Escaped, escape};
 

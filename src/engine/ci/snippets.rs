@@ -5,6 +5,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::engine::project::lock_root;
+
 /// Inputs of the CI snippets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SnippetOptions {
@@ -19,11 +21,7 @@ impl SnippetOptions {
     /// Options for the project around `cwd` (the nearest directory with `uv.lock` or a
     /// `pyproject.toml`), relative to its Git repository root.
     pub fn for_dir(cwd: &Path, link_mode_copy: bool) -> SnippetOptions {
-        let project = cwd
-            .ancestors()
-            .find(|d| d.join("uv.lock").is_file())
-            .or_else(|| cwd.ancestors().find(|d| d.join("pyproject.toml").is_file()))
-            .unwrap_or(cwd);
+        let project = lock_root(cwd).unwrap_or(cwd);
         let repo = project.ancestors().find(|d| d.join(".git").exists());
         let rel = repo
             .and_then(|r| project.strip_prefix(r).ok())

@@ -7,6 +7,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::engine::project::dist_infos;
+
 /// Counts of installed files by how they are tied to the cache.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct FileCounts {
@@ -93,33 +95,17 @@ enum Kind {
 /// the files under `<cache>/archive-v0`.
 pub fn census(site_packages: &[PathBuf], cache: &Path) -> Census {
     let cache_canonical = cache.canonicalize().unwrap_or_else(|_| cache.to_path_buf());
-    let mut dists: Vec<(String, Vec<Kind>)> = Vec::new();
-    for sp in site_packages {
-        let Ok(rd) = std::fs::read_dir(sp) else {
-            continue;
-        };
-        let mut infos: Vec<PathBuf> = rd
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "dist-info") && p.is_dir())
-            .collect();
-        infos.sort();
-        for info in infos {
-            let Ok(record) = std::fs::read_to_string(info.join("RECORD")) else {
-                continue;
-            };
-            let kinds = record
-                .lines()
-                .filter_map(record_path)
-                .map(|rel| classify(&sp.join(rel), cache, &cache_canonical))
+    let dists: Vec<(String, Vec<Kind>)> = dist_infos(site_packages)
+        .into_iter()
+        .filter_map(|info| {
+            let kinds = info
+                .record_paths()?
+                .iter()
+                .map(|rel| classify(&info.site_packages.join(rel), cache, &cache_canonical))
                 .collect();
-            let name = info
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            dists.push((name, kinds));
-        }
-    }
+            Some((info.dir_name(), kinds))
+        })
+        .collect();
     let wanted: HashSet<(u64, u64)> = dists
         .iter()
         .flat_map(|(_, k)| k)
@@ -159,32 +145,6 @@ pub fn census(site_packages: &[PathBuf], cache: &Path) -> Census {
         });
     }
     out
-}
-
-/// The path of one `RECORD` line (CSV: `path,hash,size`; the path may be quoted).
-pub fn record_path(line: &str) -> Option<String> {
-    let line = line.trim_end_matches('\r');
-    if line.is_empty() {
-        return None;
-    }
-    if let Some(rest) = line.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = rest.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    out.push('"');
-                } else {
-                    return Some(out);
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        return None;
-    }
-    line.split(',').next().map(str::to_string)
 }
 
 fn classify(path: &Path, cache: &Path, cache_canonical: &Path) -> Kind {
@@ -288,20 +248,6 @@ fn device(p: &Path) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_record_lines() {
-        assert_eq!(record_path("a/b.py,sha256=x,12").as_deref(), Some("a/b.py"));
-        assert_eq!(
-            record_path("\"a,\"\"b\"\".py\",,").as_deref(),
-            Some("a,\"b\".py")
-        );
-        assert_eq!(
-            record_path("../../../bin/x,,").as_deref(),
-            Some("../../../bin/x")
-        );
-        assert_eq!(record_path(""), None);
-    }
 
     #[cfg(unix)]
     #[test]

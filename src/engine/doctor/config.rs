@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::engine::project::{SettingsFile, SettingsFiles};
+
 /// A link mode as uv spells it (in JSON: the name, or the rejected value as given).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkMode {
@@ -94,29 +96,14 @@ struct FileModes {
 
 /// Resolves the configured link modes for commands run in `dir`, reading variables through
 /// `env` (`UV_LINK_MODE`, `UV_NO_CONFIG`, `HOME`, `XDG_CONFIG_HOME`, `XDG_CONFIG_DIRS`).
+///
+/// The settings files are found as uv finds them (from the workspace root); a file that cannot
+/// be read or parsed is listed but sets nothing.
 pub fn link_mode_config(dir: &Path, env: &dyn Fn(&str) -> Option<String>) -> LinkModeConfig {
-    let mut files = Vec::new();
-    let no_config = env("UV_NO_CONFIG")
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"));
-    if !no_config {
-        if let Some(f) = dir.ancestors().find_map(settings_file) {
-            files.push(f);
-        }
-        let user = match env("XDG_CONFIG_HOME").map(PathBuf::from) {
-            Some(x) if x.is_absolute() => Some(x.join("uv/uv.toml")),
-            _ => env("HOME").map(|h| PathBuf::from(h).join(".config/uv/uv.toml")),
-        };
-        files.extend(user.filter(|f| f.is_file()));
-        let mut system: Vec<PathBuf> = env("XDG_CONFIG_DIRS")
-            .unwrap_or_default()
-            .split(':')
-            .filter(|d| !d.is_empty())
-            .map(|d| Path::new(d).join("uv/uv.toml"))
-            .collect();
-        system.push(PathBuf::from("/etc/uv/uv.toml"));
-        files.extend(system.into_iter().find(|f| f.is_file()));
-    }
-    let modes: Vec<FileModes> = files.iter().map(|f| read_modes(f)).collect();
+    let home = env("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+    let found = SettingsFiles::discover_lenient(dir, env, home.as_deref());
+    let files: Vec<PathBuf> = found.iter().map(|f| f.path.clone()).collect();
+    let modes: Vec<FileModes> = found.iter().map(read_modes).collect();
     let from_env = env("UV_LINK_MODE").map(|v| LinkModeSetting {
         mode: LinkMode::parse(&v),
         source: "UV_LINK_MODE".into(),
@@ -138,55 +125,21 @@ pub fn link_mode_config(dir: &Path, env: &dyn Fn(&str) -> Option<String>) -> Lin
     }
 }
 
-/// uv's settings file in one directory: `uv.toml`, else a `pyproject.toml` with `[tool.uv]`.
-fn settings_file(dir: &Path) -> Option<PathBuf> {
-    let uv_toml = dir.join("uv.toml");
-    if uv_toml.is_file() {
-        return Some(uv_toml);
-    }
-    let pyproject = dir.join("pyproject.toml");
-    let table: toml::Table = std::fs::read_to_string(&pyproject).ok()?.parse().ok()?;
-    table
-        .get("tool")
-        .and_then(|t| t.get("uv"))
-        .is_some()
-        .then_some(pyproject)
-}
-
-fn read_modes(file: &Path) -> FileModes {
-    let Some(table) = std::fs::read_to_string(file)
-        .ok()
-        .and_then(|t| t.parse::<toml::Table>().ok())
-    else {
-        return FileModes::default();
-    };
-    let is_pyproject = file.file_name().is_some_and(|n| n == "pyproject.toml");
-    let (settings, prefix) = if is_pyproject {
-        (
-            table.get("tool").and_then(|t| t.get("uv")).cloned(),
-            "[tool.uv]",
-        )
-    } else {
-        (Some(toml::Value::Table(table)), "top level")
-    };
-    let Some(settings) = settings else {
+fn read_modes(file: &SettingsFile) -> FileModes {
+    let Ok(settings) = file.read() else {
         return FileModes::default();
     };
     let read = |v: Option<&toml::Value>, section: &str| {
-        v.and_then(|v| v.as_str())
-            .map(|s| (LinkMode::parse(s), format!("{} {section}", file.display())))
-    };
-    let pip_section = if is_pyproject {
-        "[tool.uv.pip]"
-    } else {
-        "[pip]"
+        v.and_then(|v| v.as_str()).map(|s| {
+            (
+                LinkMode::parse(s),
+                format!("{} {section}", file.path.display()),
+            )
+        })
     };
     FileModes {
-        top: read(settings.get("link-mode"), prefix),
-        pip: read(
-            settings.get("pip").and_then(|p| p.get("link-mode")),
-            pip_section,
-        ),
+        top: read(settings.get("link-mode"), settings.section()),
+        pip: read(settings.pip("link-mode"), settings.pip_section()),
     }
 }
 
@@ -246,5 +199,27 @@ mod tests {
         assert_eq!(c.project.mode, LinkMode::platform_default());
         assert_eq!(c.project.source, "default");
         assert_eq!(LinkMode::parse("bogus"), LinkMode::Invalid("bogus".into()));
+    }
+
+    #[test]
+    fn a_workspace_member_uses_the_workspace_roots_settings() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = tmp.path().join("ws");
+        let member = ws.join("packages/m");
+        std::fs::create_dir_all(&member).unwrap();
+        std::fs::write(
+            ws.join("pyproject.toml"),
+            "[project]\nname='ws'\nversion='0'\n[tool.uv]\nlink-mode='copy'\n[tool.uv.workspace]\nmembers=['packages/*']\n",
+        )
+        .unwrap();
+        std::fs::write(
+            member.join("pyproject.toml"),
+            "[project]\nname='m'\nversion='0'\n[tool.uv]\nlink-mode='symlink'\n",
+        )
+        .unwrap();
+        // uv reads the workspace root's settings, ignoring the member's.
+        let c = link_mode_config(&member, &|_| None);
+        assert_eq!(c.project.mode, LinkMode::Copy);
+        assert_eq!(c.files.first(), Some(&ws.join("pyproject.toml")));
     }
 }

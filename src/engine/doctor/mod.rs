@@ -20,14 +20,13 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use advice::{Advice, Severity};
-pub use census::{Census, DistCensus, FileCounts, census, record_path};
+pub use census::{Census, DistCensus, FileCounts, census};
 pub use config::{LinkMode, LinkModeConfig, LinkModeSetting, link_mode_config};
 pub use fs::{FsFacts, Mount, filesystem, magic_name, parse_mountinfo, pick_mount, same_device};
 pub use probe::{LinkProbes, LockProbes, Outcome, Probe, probe_links, probe_locks};
 
 use super::locate::CacheRoot;
-use super::refresh::pip_environment;
-use super::why::{EnvironmentChoice, find_environment};
+use super::project::{Environment, EnvironmentChoice, find_environment, pip_environment};
 
 /// What to examine.
 #[derive(Debug, Clone)]
@@ -129,7 +128,7 @@ impl DoctorReport {
 
 /// Finds the environment to examine: `--python`, else the project's `.venv` with `--project`,
 /// else `VIRTUAL_ENV`, else `.venv` in the current directory or a parent.
-pub fn doctor_environment(opts: &DoctorOptions) -> Result<super::why::Environment, String> {
+pub fn doctor_environment(opts: &DoctorOptions) -> Result<Environment, String> {
     if opts.python.is_none()
         && let Some(project) = &opts.project
     {
