@@ -19,8 +19,15 @@ use uvcache::engine::remove::apply;
 use uvcache::engine::remove::lock::try_lock;
 use uvcache::engine::remove::plan::{Target, plan_prune};
 
-/// alpha 1.0.0's wheel link: the only referrer of its archive.
-const ALPHA_LINK: &str = "wheels-v8/index/390389ba6cf11b26/alpha/1.0.0-py3-none-any";
+/// alpha 1.0.0's wheel link (the only referrer of its archive), relative to
+/// the cache; its index shard is named by the fixture index's URL.
+fn alpha_link(cache: &Path) -> PathBuf {
+    let found = support::glob(cache, "wheels-v8/index/*/alpha/1.0.0-py3-none-any");
+    let [link] = &found[..] else {
+        panic!("one wheel link of alpha 1.0.0 expected: {found:?}");
+    };
+    link.strip_prefix(cache).unwrap().to_path_buf()
+}
 
 fn target(cache: &Path) -> Target {
     Target {
@@ -32,7 +39,7 @@ fn target(cache: &Path) -> Target {
 /// Takes alpha 1.0.0's link out of the cache, so that prune sees its archive
 /// as unused; returns the archive and where the link is kept.
 fn orphan_alpha(cache: &Path, keep: &Path) -> PathBuf {
-    let link = cache.join(ALPHA_LINK);
+    let link = cache.join(alpha_link(cache));
     let archive = std::fs::read_link(&link).unwrap();
     let archive = PathBuf::from("archive-v0").join(archive.file_name().unwrap());
     std::fs::rename(&link, keep).unwrap();
@@ -44,6 +51,7 @@ fn a_plan_confirmed_before_the_lock_is_selected_again_under_it() {
     let f = fixture(FixtureKind::Current);
     let (tmp, cache) = copy_fixture(f);
     let kept_link = tmp.path().join("kept-link");
+    let alpha = alpha_link(&cache);
     let archive = orphan_alpha(&cache, &kept_link);
     let confirmed = plan_prune(&target(&cache), false);
     assert!(
@@ -51,7 +59,7 @@ fn a_plan_confirmed_before_the_lock_is_selected_again_under_it() {
         "prune selects the archive nothing links to"
     );
     // While uvcache waits for the lock, uv links the archive again.
-    std::fs::rename(&kept_link, cache.join(ALPHA_LINK)).unwrap();
+    std::fs::rename(&kept_link, cache.join(&alpha)).unwrap();
     let lock = try_lock(&cache).unwrap();
     let applied = apply(&confirmed, &lock, &Silent);
     drop(lock);
@@ -83,6 +91,7 @@ fn with_yes_the_lock_is_taken_before_anything_is_selected() {
     let f = fixture(FixtureKind::Current);
     let (tmp, cache) = copy_fixture(f);
     let kept_link = tmp.path().join("kept-link");
+    let alpha = alpha_link(&cache);
     let archive = orphan_alpha(&cache, &kept_link);
     // A running uv holds its shared lock.
     let lock = std::fs::File::open(cache.join(".lock")).unwrap();
@@ -99,7 +108,7 @@ fn with_yes_the_lock_is_taken_before_anything_is_selected() {
     stderr.read_line(&mut line).unwrap();
     assert!(line.contains("in-use"), "waits for the lock: {line}");
     // uv installs alpha 1.0.0 again before it lets go.
-    std::fs::rename(&kept_link, cache.join(ALPHA_LINK)).unwrap();
+    std::fs::rename(&kept_link, cache.join(&alpha)).unwrap();
     drop(lock);
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
