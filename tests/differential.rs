@@ -164,6 +164,16 @@ fn same_as_uv_on_mixed_cache() {
     cases(FixtureKind::Mixed, support::UV_CURRENT);
 }
 
+/// The paths whose type, size or link target differ between two trees.
+fn differences(a: &Path, b: &Path) -> Vec<PathBuf> {
+    let (a, b) = (tree(a), tree(b));
+    a.iter()
+        .filter(|(k, v)| b.get(*k) != Some(v))
+        .chain(b.iter().filter(|(k, v)| a.get(*k) != Some(v)))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
 /// Copies a directory tree with `cp -a` (symlinks kept as links).
 fn cp_a(from: &Path, to: &Path) {
     let status = Command::new("cp")
@@ -219,18 +229,104 @@ fn prune_with_dangling_revisions_and_a_corrupt_pointer() {
             String::from_utf8_lossy(&out.stderr)
         );
         uvcache(&with_us, support::UV_CURRENT, args);
-        let (theirs, mine) = (tree(&with_uv), tree(&with_us));
-        let diff: Vec<_> = theirs
-            .iter()
-            .filter(|(k, v)| mine.get(*k) != Some(v))
-            .chain(mine.iter().filter(|(k, v)| theirs.get(*k) != Some(v)))
-            .map(|(k, _)| k)
-            .collect();
+        let diff = differences(&with_uv, &with_us);
         assert!(diff.is_empty(), "{args:?}: {diff:#?}");
         assert!(
-            mine.keys().any(|k| k.ends_with("OldRevision00001")),
+            tree(&with_us)
+                .keys()
+                .any(|k| k.ends_with("OldRevision00001")),
             "the corrupt shard keeps its revisions"
         );
+    }
+    drop(base_dir);
+}
+
+/// Older uv releases wrote absolute archive links. When the cache was reached
+/// through a symlinked directory then, and through its real path now, uv
+/// still sees those links as references (it compares canonical paths), so
+/// prune must keep their archives; uvcache too, through either path.
+#[test]
+fn prune_keeps_archives_behind_absolute_links_through_a_symlinked_root() {
+    let f = fixture(FixtureKind::Old);
+    let (base_dir, base) = copy_fixture(f);
+    let via = base_dir.path().join("via");
+    std::os::unix::fs::symlink(&base, &via).unwrap();
+    let mut rewritten = 0;
+    for entry in walkdir::WalkDir::new(&base).follow_links(false) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(&base).unwrap();
+        let bucket = rel
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy());
+        if !entry.path_is_symlink()
+            || !bucket.is_some_and(|b| b.starts_with("wheels-") || b.starts_with("sdists-"))
+        {
+            continue;
+        }
+        let target = std::fs::read_link(entry.path()).unwrap();
+        let Some(id) = target
+            .to_str()
+            .and_then(|t| t.split_once("archive-v0/"))
+            .map(|(_, id)| id.to_string())
+        else {
+            continue;
+        };
+        std::fs::remove_file(entry.path()).unwrap();
+        std::os::unix::fs::symlink(via.join("archive-v0").join(id), entry.path()).unwrap();
+        rewritten += 1;
+    }
+    assert!(
+        rewritten >= 5,
+        "only {rewritten} archive links in the fixture"
+    );
+    let archives = |root: &Path| std::fs::read_dir(root.join("archive-v0")).unwrap().count();
+    for args in [&["prune"][..], &["prune", "--ci"]] {
+        // The cache named by its real path, and by the symlinked one.
+        for named_via_link in [false, true] {
+            let work = tempfile::tempdir().unwrap();
+            let with_uv = work.path().join("uv");
+            let with_us = work.path().join("us");
+            cp_a(&base, &with_uv);
+            cp_a(&base, &with_us);
+            // Both copies' links point into `via`: aim it at each copy in turn.
+            let link_uv = work.path().join("link-uv");
+            let link_us = work.path().join("link-us");
+            std::os::unix::fs::symlink(&with_uv, &link_uv).unwrap();
+            std::os::unix::fs::symlink(&with_us, &link_us).unwrap();
+            let name = |copy: &Path, link: &Path| {
+                if named_via_link {
+                    link.to_path_buf()
+                } else {
+                    copy.to_path_buf()
+                }
+            };
+            std::fs::remove_file(&via).unwrap();
+            std::os::unix::fs::symlink(&with_uv, &via).unwrap();
+            let uv_args: Vec<&str> = ["cache"].iter().chain(args).copied().collect();
+            let out = try_run_uv(
+                support::UV_OLD,
+                &name(&with_uv, &link_uv),
+                work.path(),
+                &uv_args,
+            );
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::fs::remove_file(&via).unwrap();
+            std::os::unix::fs::symlink(&with_us, &via).unwrap();
+            uvcache(&name(&with_us, &link_us), support::UV_OLD, args);
+            let diff = differences(&with_uv, &with_us);
+            assert!(
+                diff.is_empty(),
+                "{args:?} via link {named_via_link}: {diff:#?}"
+            );
+            if *args == ["prune"] {
+                assert!(archives(&with_us) >= 5, "the referenced archives stay");
+            }
+        }
     }
     drop(base_dir);
 }

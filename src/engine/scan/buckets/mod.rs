@@ -239,16 +239,37 @@ impl<'a, 'b> PlanCtx<'a, 'b> {
     }
 }
 
-/// Resolves a symlink target lexically and returns the archive id it names,
-/// if it lies directly in `<root>/archive-v0`.
+/// The archive id a symlink target names, if it lies directly in
+/// `<root>/archive-v0`, decided as uv decides it: by the canonical path.
+///
+/// Relative targets (what current uv releases write) are resolved lexically,
+/// which is exact and costs no system call. An absolute target that does not
+/// lie lexically under `root` may still reach it through a symbolic link on
+/// the way (older releases wrote absolute links, and the cache may have been
+/// reached through a symlinked directory then and through its real path now):
+/// only then are both sides canonicalized. Nothing is opened or followed
+/// beyond path resolution.
 pub fn archive_id_of_target(root: &Path, link_dir: &Path, target: &Path) -> Option<String> {
-    let joined = if target.is_absolute() {
+    let resolved = lexical(&if target.is_absolute() {
         target.to_path_buf()
     } else {
         link_dir.join(target)
-    };
+    });
+    if let Some(id) = archive_id_in(root, &resolved) {
+        return Some(id);
+    }
+    if !target.is_absolute() {
+        return None;
+    }
+    let real_root = root.canonicalize().ok()?;
+    let real_target = resolved.canonicalize().ok()?;
+    archive_id_in(&real_root, &real_target)
+}
+
+/// `path` with `.` and `..` resolved textually.
+fn lexical(path: &Path) -> PathBuf {
     let mut resolved = PathBuf::new();
-    for c in joined.components() {
+    for c in path.components() {
         match c {
             Component::ParentDir => {
                 resolved.pop();
@@ -257,7 +278,12 @@ pub fn archive_id_of_target(root: &Path, link_dir: &Path, target: &Path) -> Opti
             other => resolved.push(other),
         }
     }
-    let rel = resolved.strip_prefix(root).ok()?;
+    resolved
+}
+
+/// The id of `path` if it is exactly `<root>/archive-v0/<id>`.
+fn archive_id_in(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
     let mut parts = rel.components();
     match (parts.next(), parts.next(), parts.next()) {
         (Some(Component::Normal(a)), Some(Component::Normal(id)), None) if a == "archive-v0" => {
@@ -370,6 +396,38 @@ mod tests {
             archive_id_of_target(root, dir, Path::new("../../../archive-v0/../x")),
             None
         );
+    }
+
+    #[test]
+    fn resolves_absolute_links_through_a_symlinked_root() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("real");
+        std::fs::create_dir_all(real.join("archive-v0/x")).unwrap();
+        std::fs::create_dir_all(real.join("wheels-v5/pypi/six")).unwrap();
+        let via = tmp.path().join("via");
+        std::os::unix::fs::symlink(&real, &via).unwrap();
+        let real = real.canonicalize().unwrap();
+        let dir = real.join("wheels-v5/pypi/six");
+        // Written through the link, read through the real path, and back.
+        assert_eq!(
+            archive_id_of_target(&real, &dir, &via.join("archive-v0/x")),
+            Some("x".into())
+        );
+        assert_eq!(
+            archive_id_of_target(
+                &via,
+                &via.join("wheels-v5/pypi/six"),
+                &real.join("archive-v0/x")
+            ),
+            Some("x".into())
+        );
+        // A target that does not exist names nothing (uv cannot canonicalize it).
+        assert_eq!(
+            archive_id_of_target(&real, &dir, &via.join("archive-v0/gone")),
+            None
+        );
+        // Outside the cache, even when it exists.
+        assert_eq!(archive_id_of_target(&real, &dir, tmp.path()), None);
     }
 
     #[test]
