@@ -1324,3 +1324,90 @@ fn an_index_that_is_not_a_regular_file_is_never_read_and_is_replaced() {
     );
     assert!(fs::symlink_metadata(cli_index).unwrap().is_file());
 }
+
+/// A package directory that cannot be read may hold the only links to some
+/// archives: uv stops with an error there. uvcache removes what it can but no
+/// archive as unused, says why, and leaves no link dangling.
+#[test]
+fn archives_linked_from_an_unreadable_directory_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    const NOBODY: u32 = 65534;
+    let root = running_as_root();
+    let f = fixture(FixtureKind::Old);
+    let work = tempfile::tempdir().unwrap();
+    fs::set_permissions(work.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    // Root reads anything: run the binary as `nobody`, from where it can reach it.
+    let bin = work.path().join("uvcache");
+    fs::copy(BIN, &bin).unwrap();
+    let home = work.path().join("home");
+    fs::create_dir(&home).unwrap();
+    for (i, args) in [&["prune"][..], &["clean", "alpha"]].iter().enumerate() {
+        let cache = work.path().join(format!("cache-{i}"));
+        let cp = Command::new("cp")
+            .arg("-a")
+            .arg(&f.cache)
+            .arg(&cache)
+            .status();
+        assert!(cp.unwrap().success());
+        if root {
+            for dir in [&cache, &home] {
+                let chown = Command::new("chown")
+                    .arg("-R")
+                    .arg(format!("{NOBODY}:{NOBODY}"))
+                    .arg(dir)
+                    .status();
+                assert!(chown.unwrap().success());
+            }
+        }
+        let alpha = support::glob(&cache, "wheels-v*/index/*/alpha");
+        assert_eq!(alpha.len(), 1, "{alpha:?}");
+        let alpha = &alpha[0];
+        let linked: Vec<PathBuf> = fs::read_dir(alpha)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_symlink())
+            .map(|p| p.canonicalize().unwrap())
+            .collect();
+        assert!(linked.len() >= 2, "alpha links to its archives: {linked:?}");
+        fs::set_permissions(alpha, fs::Permissions::from_mode(0o000)).unwrap();
+        let mut cmd = Command::new(&bin);
+        cmd.env_clear()
+            .env("HOME", &home)
+            .env("NO_COLOR", "1")
+            .args(*args)
+            .args([
+                "--yes",
+                "--no-index",
+                "--uv-version",
+                support::UV_OLD,
+                "--cache-dir",
+            ])
+            .arg(&cache);
+        if root {
+            cmd.uid(NOBODY).gid(NOBODY);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if alpha.exists() {
+            fs::set_permissions(alpha, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        assert!(
+            stderr.contains("1 directory could not be read") && stderr.contains("alpha"),
+            "{args:?}: {stderr}"
+        );
+        for archive in &linked {
+            assert!(archive.is_dir(), "{args:?} removed {archive:?}: {stderr}");
+        }
+        for link in walkdir::WalkDir::new(&cache).follow_links(false) {
+            let link = link.unwrap();
+            if link.path_is_symlink() && link.path().starts_with(cache.join("wheels-v6")) {
+                assert!(
+                    link.path().exists(),
+                    "{args:?} left {:?} dangling",
+                    link.path()
+                );
+            }
+        }
+    }
+}

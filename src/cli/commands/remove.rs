@@ -236,6 +236,12 @@ pub fn run_plan(
             "drift": applied.drift,
         }))?;
     } else {
+        if flags.yes {
+            // The plan was not shown: its warnings still are.
+            for w in &applied.plan.warnings {
+                printer.warn(w);
+            }
+        }
         report_drift(&applied.drift, printer);
         printer.out(&summary(
             outcome.removed_files,

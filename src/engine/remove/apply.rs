@@ -79,6 +79,7 @@ fn reconcile(confirmed: &Plan, fresh: Selection) -> (Selection, Drift) {
     let mut drift = Drift::default();
     let mut agreed = Selection {
         items: Default::default(),
+        unreadable: fresh.unreadable.clone(),
     };
     for (path, reason, stage) in fresh.outermost() {
         if confirmed.items.iter().any(|c| path.starts_with(&c.path)) {

@@ -340,6 +340,7 @@ pub fn holders(path: &Path) -> Vec<Holder> {
             return vec![];
         };
         let ino = meta.ino().to_string();
+        let (dev_major, dev_minor) = (rustix::fs::major(meta.dev()), rustix::fs::minor(meta.dev()));
         let mut pids: Vec<u32> = locks
             .lines()
             .filter_map(|line| {
@@ -351,8 +352,12 @@ pub fn holders(path: &Path) -> Vec<Holder> {
                 let i = fields
                     .iter()
                     .position(|f| f.matches(':').count() == 2 && f.contains(':'))?;
-                let inode = fields[i].rsplit(':').next()?;
-                (inode == ino)
+                // MAJOR:MINOR:INODE, the device numbers in hex.
+                let mut id = fields[i].split(':');
+                let (major, minor, inode) = (id.next()?, id.next()?, id.next()?);
+                let same_device = u32::from_str_radix(major, 16).ok() == Some(dev_major)
+                    && u32::from_str_radix(minor, 16).ok() == Some(dev_minor);
+                (same_device && inode == ino)
                     .then(|| fields.get(i.checked_sub(1)?)?.parse().ok())
                     .flatten()
             })

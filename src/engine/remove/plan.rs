@@ -332,6 +332,9 @@ impl Plan {
 #[derive(Debug)]
 pub(crate) struct Selection {
     pub(crate) items: BTreeMap<PathBuf, (Reason, Stage)>,
+    /// Directories the selection needed to read and could not (relative to
+    /// the root): archives are never released while links may hide there.
+    pub(crate) unreadable: BTreeSet<PathBuf>,
 }
 
 impl Selection {
@@ -360,13 +363,17 @@ pub(crate) fn select(target: &Target, recipe: &Recipe) -> Selection {
         Recipe::Prune { ci } => select_prune(&mut b, target.uv_version, *ci),
         Recipe::Select(seeds) => select_seeds(&mut b, seeds),
     }
-    Selection { items: b.items }
+    Selection {
+        items: b.items,
+        unreadable: b.unreadable.into_inner(),
+    }
 }
 
 pub(crate) struct Builder<'a> {
     root: &'a Path,
     release: &'a Release,
     items: BTreeMap<PathBuf, (Reason, Stage)>,
+    unreadable: std::cell::RefCell<BTreeSet<PathBuf>>,
 }
 
 impl<'a> Builder<'a> {
@@ -375,6 +382,7 @@ impl<'a> Builder<'a> {
             root,
             release,
             items: BTreeMap::new(),
+            unreadable: Default::default(),
         }
     }
 
@@ -390,10 +398,19 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Lists a directory's entries (name, path, is a real directory), sorted.
+/// Lists a directory's entries (name, path, is a real directory), sorted;
+/// nothing where it cannot be read.
 fn list(dir: &Path) -> Vec<(String, PathBuf, bool)> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return vec![];
+    list_or_error(dir).unwrap_or_default()
+}
+
+/// Lists a directory's entries, sorted; a directory that vanished is empty,
+/// one that cannot be read is an error.
+fn list_or_error(dir: &Path) -> std::io::Result<Vec<(String, PathBuf, bool)>> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) => return Err(e),
     };
     let mut v: Vec<_> = rd
         .filter_map(Result::ok)
@@ -407,11 +424,13 @@ fn list(dir: &Path) -> Vec<(String, PathBuf, bool)> {
         })
         .collect();
     v.sort();
-    v
+    Ok(v)
 }
 
 /// Collects archive ids referenced by symlinks (or Windows link files) in the
 /// wheels and sdists buckets, skipping unpacked sources, as uv's prune does.
+/// Directories that cannot be read are recorded in the builder: whatever
+/// they link to is unknown (uv stops with an error there).
 fn archive_refs(b: &Builder<'_>, removed: &BTreeSet<PathBuf>) -> FxHashMap<String, Vec<PathBuf>> {
     let mut refs: FxHashMap<String, Vec<PathBuf>> = FxHashMap::default();
     let mut stack: Vec<PathBuf> = [BucketKind::Wheels, BucketKind::Sdists]
@@ -419,7 +438,15 @@ fn archive_refs(b: &Builder<'_>, removed: &BTreeSet<PathBuf>) -> FxHashMap<Strin
         .filter_map(|k| b.bucket(*k))
         .collect();
     while let Some(dir) = stack.pop() {
-        for (name, path, is_dir) in list(&dir) {
+        let entries = match list_or_error(&dir) {
+            Ok(entries) => entries,
+            Err(_) => {
+                let rel = dir.strip_prefix(b.root).unwrap_or(&dir).to_path_buf();
+                b.unreadable.borrow_mut().insert(rel);
+                continue;
+            }
+        };
+        for (name, path, is_dir) in entries {
             let rel = path.strip_prefix(b.root).unwrap_or(&path).to_path_buf();
             if removed.iter().any(|r| rel.starts_with(r)) {
                 continue;
@@ -633,6 +660,9 @@ pub(crate) fn drop_released_archives(b: &mut Builder<'_>) {
     let before = archive_refs(b, &BTreeSet::new());
     let removed: BTreeSet<PathBuf> = b.items.keys().cloned().collect();
     let after = archive_refs(b, &removed);
+    if !b.unreadable.borrow().is_empty() {
+        return;
+    }
     if let Some(archive) = b.bucket(BucketKind::Archive) {
         let mut ids: Vec<&String> = before
             .keys()
@@ -759,7 +789,10 @@ fn select_prune(b: &mut Builder<'_>, version: UvVersion, ci: bool) {
     // 6. Archives no remaining link points at.
     let removed: BTreeSet<PathBuf> = b.items.keys().cloned().collect();
     let refs = archive_refs(b, &removed);
-    if let Some(archive) = b.bucket(BucketKind::Archive) {
+    if let Some(archive) = b
+        .bucket(BucketKind::Archive)
+        .filter(|_| b.unreadable.borrow().is_empty())
+    {
         for (name, p, _) in list(&archive) {
             if !refs.contains_key(&name) {
                 b.add(&p, Reason::UnusedArchive, Stage::Archives);
@@ -808,6 +841,7 @@ pub(crate) fn measure_plan(
     operation: Operation,
     recipe: Recipe,
 ) -> Plan {
+    let selection_unreadable: Vec<PathBuf> = selection.unreadable.iter().cloned().collect();
     let mut kept = selection.outermost();
     kept.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
     let root = snap.root.clone();
@@ -863,6 +897,22 @@ pub(crate) fn measure_plan(
         }
     }
     let mut warnings = stale_bucket_warnings(&items);
+    if let Some(first) = selection_unreadable.first() {
+        warnings.push(format!(
+            "{} could not be read ({}{}): links to archives inside cannot be seen, so no archive \
+             is removed as unused (uv stops with an error here); make it readable and run again",
+            match selection_unreadable.len() {
+                1 => "1 directory".to_string(),
+                n => format!("{n} directories"),
+            },
+            crate::text::Escaped(first),
+            if selection_unreadable.len() > 1 {
+                ", ..."
+            } else {
+                ""
+            },
+        ));
+    }
     if matches!(recipe, Recipe::CleanAll) && snap.uv_version < UvVersion(0, 13, 0) {
         warnings.push(format!(
             "uv {} removes the cache root and its `.lock` too; uvcache keeps both (uv processes \
