@@ -471,6 +471,26 @@ fn warns_when_the_uv_on_path_disagrees() {
     );
 }
 
+/// A uv on PATH outside the bucket table is named, for scans and removals.
+#[test]
+fn warns_when_the_uv_on_path_is_outside_the_bucket_table() {
+    let f = fixture(FixtureKind::Current);
+    for (version, words) in [("0.0.1", "older than"), ("99.0.0", "newer than")] {
+        let sb = Sandbox::new();
+        sb.fake_uv(&format!(
+            "#!/bin/sh\ncase \"$1\" in\n--version) echo 'uv {version}' ;;\n*) exit 2 ;;\nesac\n"
+        ));
+        for args in [&["size"][..], &["prune", "--dry-run"]] {
+            let run = Run::of(sb.uvcache().args(args).arg("--cache-dir").arg(&f.cache)).ok();
+            assert!(
+                run.stderr
+                    .contains(&format!("uv {version} is {words} uvcache's bucket table")),
+                "{args:?}: {run:#?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn no_warning_when_the_uv_on_path_agrees() {
     let sb = Sandbox::new();

@@ -318,6 +318,31 @@ pub struct UvRelease {
     pub from: String,
     /// Whether the version is newer than uvcache's bucket table.
     pub newer_than_table: bool,
+    /// Whether the version is older than uvcache's bucket table.
+    pub older_than_table: bool,
+}
+
+impl UvRelease {
+    /// What to tell the user when the version lies outside the bucket table.
+    pub fn table_warning(&self) -> Option<String> {
+        let table = crate::engine::layout::releases();
+        if self.newer_than_table {
+            Some(format!(
+                "uv {} is newer than uvcache's bucket table; assuming it uses the newest known \
+                 bucket names",
+                self.version
+            ))
+        } else if self.older_than_table {
+            Some(format!(
+                "uv {} is older than uvcache's bucket table (which starts at uv {}); assuming it \
+                 uses the oldest known bucket names",
+                self.version,
+                table.first().map_or(self.version, |r| r.first)
+            ))
+        } else {
+            None
+        }
+    }
 }
 
 /// A per-entry problem met during the scan.

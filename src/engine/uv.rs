@@ -62,9 +62,13 @@ pub fn resolve_release(
         )
     };
     let (_, newer_than_table) = release_for(version);
+    let older_than_table = super::layout::releases()
+        .first()
+        .is_some_and(|r| version < r.first);
     UvRelease {
         version,
         from,
         newer_than_table,
+        older_than_table,
     }
 }

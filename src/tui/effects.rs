@@ -377,14 +377,8 @@ fn scan_now(
     }
     let dirs = top_level_dirs(&req.root.path);
     let uv = resolve_release(req.uv_version, uv_path.as_deref(), &dirs);
-    if uv.newer_than_table {
-        log(
-            Level::Warn,
-            format!(
-                "uv {} is newer than uvcache's bucket table; assuming it uses the newest known bucket names",
-                uv.version
-            ),
-        );
+    if let Some(warning) = uv.table_warning() {
+        log(Level::Warn, warning);
     }
     let opts = ScanOptions {
         threads: req.threads,

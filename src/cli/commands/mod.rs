@@ -91,11 +91,8 @@ pub fn open_snapshot(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<S
     let root = locate_root(global, printer)?;
     let dirs = top_level_dirs(&root.path);
     let uv = resolve_release(global.uv_version, find_uv().as_deref(), &dirs);
-    if uv.newer_than_table {
-        printer.warn(&format!(
-            "uv {} is newer than uvcache's bucket table; assuming it uses the newest known bucket names",
-            uv.version
-        ));
+    if let Some(warning) = uv.table_warning() {
+        printer.warn(&warning);
     }
     let opts = ScanOptions {
         threads: global.threads.unwrap_or(0),

@@ -58,6 +58,9 @@ pub fn target(
     }
     let dirs = top_level_dirs(&root.path);
     let uv = resolve_release(global.uv_version, find_uv().as_deref(), &dirs);
+    if let Some(warning) = uv.table_warning() {
+        printer.warn(&warning);
+    }
     let root_path = root.path.canonicalize()?;
     Ok(Some(Target {
         root: root_path,
