@@ -139,6 +139,9 @@ enum Command {
     /// What `prune --ci` keeps and drops here, the cache size a CI job saves before and after,
     /// and cache configuration for GitHub Actions and GitLab CI.
     Ci(commands::ci::CiArgs),
+    /// The environments that install from this cache (tools, projects, venvs, cached
+    /// environments) and what each one uses; `roots add|remove` registers and forgets.
+    Roots(commands::roots::RootsArgs),
     /// Browse the cache interactively: overview, packages, entries, and
     /// previews of clean / prune (the default on a terminal).
     #[cfg(feature = "tui")]
@@ -169,6 +172,7 @@ pub fn main() -> ExitCode {
         Some(Command::Refresh(args)) => commands::refresh::run(&cli.global, &args, &printer),
         Some(Command::Doctor(args)) => commands::doctor::run(&cli.global, &args, &printer),
         Some(Command::Ci(args)) => commands::ci::run(&cli.global, &args, &printer),
+        Some(Command::Roots(args)) => commands::roots::run(&cli.global, &args, &printer),
         #[cfg(feature = "tui")]
         Some(Command::Tui(args)) => commands::tui::run(&cli.global, &args, &printer),
         #[cfg(feature = "tui")]

@@ -161,6 +161,11 @@ impl Printer {
         paint(self.color_err, tone, text)
     }
 
+    /// Whether progress lines are drawn (stderr is a terminal, not `--quiet`).
+    pub fn progress_enabled(&self) -> bool {
+        self.progress
+    }
+
     /// A progress reporter for scans (draws on stderr when it is a terminal).
     pub fn scan_reporter(&self) -> ScanLine {
         ScanLine {

@@ -20,6 +20,7 @@ pub mod query;
 pub mod refresh;
 pub mod remove;
 pub mod report;
+pub mod roots;
 pub mod scan;
 pub mod uv;
 pub mod why;

@@ -8,6 +8,7 @@ pub mod list;
 pub mod prune;
 pub mod refresh;
 pub mod remove;
+pub mod roots;
 pub mod show;
 pub mod size;
 #[cfg(feature = "tui")]

@@ -10,17 +10,23 @@ use super::super::output::{Tone, bytes};
 use super::super::{GlobalArgs, Printer};
 use super::list::{age, age_secs};
 use super::open_snapshot;
+use super::roots::{SearchArgs, known_roots, report_known};
 use crate::engine::freshness::{EntryFreshness, FreshnessState, of_entry, unix_seconds};
 use crate::engine::model::{Entry, EntryKind, EntryState, Sizes, Snapshot};
 use crate::engine::names::{is_valid_name, normalize};
 use crate::engine::query::package_entries;
+use crate::engine::roots::{Usage, usage};
 use crate::text::{Escaped, escape};
+use std::path::{Path, PathBuf};
 
 /// Arguments of `uvcache show`.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Package name (any spelling: `Pkg_B` and `pkg-b` are the same).
     package: String,
+    /// Where to look for the environments using each entry (see `uvcache roots`).
+    #[command(flatten)]
+    search: SearchArgs,
 }
 
 #[derive(Serialize)]
@@ -28,6 +34,9 @@ struct EntryJson<'a> {
     bucket: Option<&'a str>,
     archive_paths: Vec<String>,
     freshness: Option<EntryFreshness>,
+    /// The known roots (environments) that use the entry.
+    #[serde(serialize_with = "crate::engine::json::ser_paths")]
+    used_by: Vec<PathBuf>,
     #[serde(flatten)]
     entry: &'a Entry,
 }
@@ -42,8 +51,20 @@ pub fn run(global: &GlobalArgs, args: &ShowArgs, printer: &Printer) -> anyhow::R
     let entries = package_entries(&snap, &name);
     let ids: std::collections::HashSet<u32> = entries.iter().map(|e| e.id).collect();
     let sizes = snap.sizes_of(|id| ids.contains(&id));
+    let usage = if entries.is_empty() {
+        Usage::default()
+    } else {
+        let known = known_roots(&snap, &args.search, printer);
+        if !global.json {
+            report_known(&known, printer);
+        }
+        usage(&snap, known.roots)
+    };
     if global.json {
-        let list: Vec<EntryJson<'_>> = entries.iter().map(|e| entry_json(&snap, e)).collect();
+        let list: Vec<EntryJson<'_>> = entries
+            .iter()
+            .map(|e| entry_json(&snap, e, &usage))
+            .collect();
         printer.json(&serde_json::json!({ "package": name, "sizes": sizes, "entries": list }))?;
     } else if entries.is_empty() {
         printer.out(&format!(
@@ -51,7 +72,7 @@ pub fn run(global: &GlobalArgs, args: &ShowArgs, printer: &Printer) -> anyhow::R
             Escaped(&snap.root.path)
         ))?;
     } else {
-        for line in render(&snap, &name, &entries, &sizes, printer) {
+        for line in render(&snap, &name, &entries, &sizes, &usage, printer) {
             printer.out(&line)?;
         }
     }
@@ -68,8 +89,13 @@ fn bucket_name<'a>(snap: &'a Snapshot, e: &Entry) -> Option<&'a str> {
         .map(|b| b.name.as_str())
 }
 
-fn entry_json<'a>(snap: &'a Snapshot, e: &'a Entry) -> EntryJson<'a> {
+fn entry_json<'a>(snap: &'a Snapshot, e: &'a Entry, usage: &Usage) -> EntryJson<'a> {
     EntryJson {
+        used_by: usage
+            .users_of(e.id)
+            .into_iter()
+            .map(Path::to_path_buf)
+            .collect(),
         bucket: bucket_name(snap, e),
         archive_paths: e
             .detail
@@ -87,6 +113,7 @@ fn render(
     name: &str,
     entries: &[&Entry],
     sizes: &Sizes,
+    usage: &Usage,
     printer: &Printer,
 ) -> Vec<String> {
     let now = SystemTime::now();
@@ -152,6 +179,13 @@ fn render(
         }
         for a in &e.detail.archives {
             lines.push(format!("    links to: archive-v0/{}", Escaped(a)));
+        }
+        let users = usage.users_of(e.id);
+        if !users.is_empty() {
+            let users: Vec<String> = users.iter().map(|p| Escaped(p).to_string()).collect();
+            lines.push(format!("    used by: {}", users.join(", ")));
+        } else if matches!(e.kind, EntryKind::Archive | EntryKind::Wheel) {
+            lines.push(printer.paint(Tone::Dim, "    used by: no known root (`uvcache roots`)"));
         }
         if !e.detail.referrers.is_empty() {
             let refs: Vec<String> = e

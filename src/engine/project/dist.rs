@@ -102,28 +102,39 @@ pub fn dist_infos(site_packages: &[PathBuf]) -> Vec<DistInfo> {
 
 /// The path of one `RECORD` line (CSV: `path,hash,size`; the path may be quoted).
 pub fn record_path(line: &str) -> Option<String> {
+    record_fields(line).map(|(path, _)| path)
+}
+
+/// The path and the hash (`sha256=...`, empty for files the installer wrote) of one `RECORD`
+/// line (CSV: `path,hash,size`; fields may be quoted, `""` inside quotes is a quote).
+pub fn record_fields(line: &str) -> Option<(String, String)> {
     let line = line.trim_end_matches('\r');
     if line.is_empty() {
         return None;
     }
-    if let Some(rest) = line.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = rest.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    out.push('"');
-                } else {
-                    return Some(out);
-                }
-            } else {
-                out.push(c);
+    let mut fields = Vec::with_capacity(3);
+    let mut field = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
             }
+            '"' if quoted => quoted = false,
+            '"' if field.is_empty() => quoted = true,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
         }
+    }
+    if quoted {
         return None;
     }
-    line.split(',').next().map(str::to_string)
+    fields.push(field);
+    let mut fields = fields.into_iter();
+    let path = fields.next().filter(|p| !p.is_empty())?;
+    Some((path, fields.next().unwrap_or_default()))
 }
 
 /// PEP 610's `direct_url.json`: where a distribution installed from a URL, a path or a VCS
@@ -256,6 +267,12 @@ mod tests {
             Some("../../../bin/x")
         );
         assert_eq!(record_path(""), None);
+        assert_eq!(
+            record_fields("\"a,b.py\",sha256=x,3"),
+            Some(("a,b.py".into(), "sha256=x".into()))
+        );
+        assert_eq!(record_fields("a.py"), Some(("a.py".into(), String::new())));
+        assert_eq!(record_fields("\"open,,"), None);
     }
 
     #[test]

@@ -1,0 +1,174 @@
+//! Roots: environments installed by the real uv in each link mode are found, tied to the
+//! archives they were installed from, named by `show`, and forgotten when they vanish.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use support::{FixtureKind, UV_CURRENT, copy_fixture, fixture, run_uv, uvcache_on};
+
+fn json(cache: &Path, state: &Path, args: &[&str]) -> Value {
+    let out = uvcache_on(cache, UV_CURRENT)
+        .args(args)
+        .args(["--json", "--no-index"])
+        .env("UVCACHE_STATE_DIR", state)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The archive id the wheel link of `alpha` `version` points at.
+fn alpha_archive(cache: &Path, version: &str) -> String {
+    let links = support::glob(
+        cache,
+        &format!("wheels-v*/index/*/alpha/{version}-py3-none-any"),
+    );
+    assert_eq!(links.len(), 1, "{links:?}");
+    let target = std::fs::read_link(&links[0]).unwrap();
+    target.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+#[test]
+fn environments_in_every_link_mode_are_tied_to_their_archives() {
+    let f = fixture(FixtureKind::Current);
+    let (tmp, cache) = copy_fixture(f);
+    let work = tmp.path().join("envs");
+    let state = tmp.path().join("state");
+    let modes = ["copy", "hardlink", "symlink"];
+    for mode in modes {
+        let venv = work.join(mode);
+        let (venv, python) = (venv.to_str().unwrap(), python_of(&venv));
+        run_uv(UV_CURRENT, &cache, tmp.path(), ["venv", "-q", venv]);
+        run_uv(
+            UV_CURRENT,
+            &cache,
+            tmp.path(),
+            [
+                "pip",
+                "install",
+                "--offline",
+                "--link-mode",
+                mode,
+                "--index-url",
+                &f.index_url,
+                "-p",
+                &python,
+                "alpha==1.0.0",
+            ],
+        );
+    }
+    let old = alpha_archive(&cache, "1.0.0");
+    let new = alpha_archive(&cache, "2.0.0");
+    let search = work.to_str().unwrap();
+    let v = json(&cache, &state, &["roots", "--search", search]);
+    let roots = v["roots"].as_array().unwrap();
+    for mode in modes {
+        let path = work.join(mode);
+        let root = roots
+            .iter()
+            .find(|r| Path::new(r["path"].as_str().unwrap()) == path)
+            .unwrap_or_else(|| panic!("{mode} not found: {v:#}"));
+        assert_eq!(root["kind"], "venv");
+        assert_eq!(root["exists"], true);
+        let alpha = root["distributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == "alpha")
+            .unwrap();
+        assert_eq!(alpha["version"], "1.0.0");
+        assert_eq!(
+            alpha["archives"],
+            serde_json::json!([old]),
+            "{mode}: {root:#}"
+        );
+        assert!(root["uses_disk_bytes"].as_u64().unwrap() > 0);
+    }
+
+    // `show` names the environments using each version's entries.
+    let v = json(&cache, &state, &["show", "alpha"]);
+    let used_by = |path: &str| -> Vec<PathBuf> {
+        let e = v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["path"] == path)
+            .unwrap_or_else(|| panic!("no entry {path}: {v:#}"));
+        e["used_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| PathBuf::from(p.as_str().unwrap()))
+            .collect()
+    };
+    let mine: Vec<PathBuf> = modes.iter().map(|m| work.join(m)).collect();
+    let users = used_by(&format!("archive-v0/{old}"));
+    for m in &mine {
+        assert!(users.contains(m), "{m:?} uses alpha 1.0.0: {users:?}");
+    }
+    let users = used_by(&format!("archive-v0/{new}"));
+    assert!(mine.iter().all(|m| !users.contains(m)), "{users:?}");
+
+    // A removed environment is reported once, then forgotten; a registered one is kept.
+    std::fs::remove_dir_all(work.join("copy")).unwrap();
+    let out = uvcache_on(&cache, UV_CURRENT)
+        .args(["roots", "--no-index"])
+        .env("UVCACHE_STATE_DIR", &state)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 environment gone since last time") && stderr.contains("copy"),
+        "{stderr}"
+    );
+    let v = json(&cache, &state, &["roots"]);
+    let paths: Vec<&str> = v["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert!(!paths.iter().any(|p| p.ends_with("/copy")), "{paths:?}");
+    assert!(paths.iter().any(|p| p.ends_with("/hardlink")), "{paths:?}");
+
+    let added = uvcache_on(&cache, UV_CURRENT)
+        .args(["roots", "add"])
+        .arg(work.join("symlink"))
+        .env("UVCACHE_STATE_DIR", &state)
+        .output()
+        .unwrap();
+    assert!(added.status.success());
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(state.join("roots.json")).unwrap()).unwrap();
+    let registered: Vec<&Value> = file["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["registered"] == true)
+        .collect();
+    assert_eq!(registered.len(), 1, "{file:#}");
+    let not_env = uvcache_on(&cache, UV_CURRENT)
+        .args(["roots", "add"])
+        .arg(tmp.path())
+        .env("UVCACHE_STATE_DIR", &state)
+        .output()
+        .unwrap();
+    assert_eq!(not_env.status.code(), Some(2));
+    let removed = uvcache_on(&cache, UV_CURRENT)
+        .args(["roots", "remove"])
+        .arg(work.join("symlink"))
+        .env("UVCACHE_STATE_DIR", &state)
+        .output()
+        .unwrap();
+    assert!(removed.status.success());
+}
+
+fn python_of(venv: &Path) -> String {
+    venv.join("bin/python").to_str().unwrap().to_string()
+}
