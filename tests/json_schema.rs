@@ -154,6 +154,11 @@ fn every_command_keeps_its_json_schema() {
         ("size", &["size", "--no-index"]),
         ("list", &["list", "--no-index"]),
         ("show", &["show", "alpha", "--no-index"]),
+        ("roots", &["roots", "--no-index"]),
+        (
+            "prune_unused_dry_run",
+            &["prune", "--unused", "--dry-run", "--no-index"],
+        ),
         ("clean_dry_run", &["clean", "alpha", "--dry-run"]),
         (
             "clean_version_dry_run",

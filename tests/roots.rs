@@ -25,9 +25,14 @@ fn json(cache: &Path, state: &Path, args: &[&str]) -> Value {
 
 /// The archive id the wheel link of `alpha` `version` points at.
 fn alpha_archive(cache: &Path, version: &str) -> String {
+    archive_of(cache, "alpha", version)
+}
+
+/// The archive id the index wheel link of `package` `version` points at.
+fn archive_of(cache: &Path, package: &str, version: &str) -> String {
     let links = support::glob(
         cache,
-        &format!("wheels-v*/index/*/alpha/{version}-py3-none-any"),
+        &format!("wheels-v*/index/*/{package}/{version}-py3-none-any"),
     );
     assert_eq!(links.len(), 1, "{links:?}");
     let target = std::fs::read_link(&links[0]).unwrap();
@@ -171,4 +176,79 @@ fn environments_in_every_link_mode_are_tied_to_their_archives() {
 
 fn python_of(venv: &Path) -> String {
     venv.join("bin/python").to_str().unwrap().to_string()
+}
+
+/// `prune --unused` keeps what the known environments were installed from, removes the
+/// rest as whole entries, and refuses when no environment is known.
+#[test]
+fn prune_unused_keeps_what_known_environments_use() {
+    let f = fixture(FixtureKind::Current);
+    let (tmp, cache) = copy_fixture(f);
+    let state = tmp.path().join("state");
+    let venv = tmp.path().join("envs/app");
+    let venv_s = venv.to_str().unwrap();
+    run_uv(UV_CURRENT, &cache, tmp.path(), ["venv", "-q", venv_s]);
+    let python = python_of(&venv);
+    run_uv(
+        UV_CURRENT,
+        &cache,
+        tmp.path(),
+        [
+            "pip",
+            "install",
+            "--offline",
+            "--link-mode",
+            "copy",
+            "--index-url",
+            &f.index_url,
+        ]
+        .into_iter()
+        .chain(["-p", &python, "alpha==1.0.0"]),
+    );
+    let old = alpha_archive(&cache, "1.0.0");
+    let unused = archive_of(&cache, "toolpkg", "1.0.0");
+    let search = tmp.path().join("envs");
+    let out = uvcache_on(&cache, UV_CURRENT)
+        .args(["prune", "--unused", "--yes", "--no-index", "--search"])
+        .arg(&search)
+        .env("UVCACHE_STATE_DIR", &state)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("Keeping everything used by"), "{stderr}");
+    assert!(
+        cache.join("archive-v0").join(&old).is_dir(),
+        "the used archive stays"
+    );
+    assert!(
+        !cache.join("archive-v0").join(&unused).exists(),
+        "the unused archive goes"
+    );
+    assert!(
+        support::glob(&cache, "wheels-v*/index/*/toolpkg/1.0.0-py3-none-any*").is_empty(),
+        "the unused wheel goes whole"
+    );
+    // What the environment has still installs offline, and uv's prune finds a valid cache.
+    support::install_offline(UV_CURRENT, &cache, &f.index_url, &["alpha==1.0.0"]).unwrap();
+    run_uv(UV_CURRENT, &cache, tmp.path(), ["cache", "prune"]);
+
+    // No environment known: refused, nothing removed.
+    let (_t2, bare) = copy_fixture(f);
+    for envs in support::glob(&bare, "environments-v*") {
+        std::fs::remove_dir_all(envs).unwrap();
+    }
+    let before = support::du_bytes(&bare);
+    let out = uvcache_on(&bare, UV_CURRENT)
+        .args(["prune", "--unused", "--yes", "--no-index"])
+        .env("UVCACHE_STATE_DIR", tmp.path().join("empty-state"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no environment using this cache is known"),
+        "{stderr}"
+    );
+    assert_eq!(support::du_bytes(&bare), before);
 }

@@ -46,6 +46,11 @@ pub enum Operation {
         /// With uv's CI rules.
         ci: bool,
     },
+    /// `prune --unused`: entries no known root (environment) uses.
+    PruneUnused {
+        /// The roots considered, by kind (`project`, `venv`, `tool`, `cached`) and count.
+        roots: BTreeMap<String, usize>,
+    },
 }
 
 /// One selector of a surgical clean, as the plan reports it.
@@ -112,6 +117,15 @@ pub enum Reason {
     UnusedFileObject,
     /// A file-object shard left empty.
     EmptyFileObjectShard,
+    /// `prune --unused`: an entry no known root uses.
+    NotUsed {
+        /// Its package, where it has one.
+        package: Option<String>,
+        /// The entry's kind (`wheel`, `sdist-revision`, `archive`).
+        entry: String,
+        /// Its version, where it has one.
+        version: Option<String>,
+    },
     /// A surgical clean: one entry of the package.
     Selected {
         /// The package as given.
@@ -173,6 +187,20 @@ impl std::fmt::Display for Reason {
             Reason::UnusedArchive => f.write_str("prune: archive nothing links to"),
             Reason::UnusedFileObject => f.write_str("file object no archive uses"),
             Reason::EmptyFileObjectShard => f.write_str("empty file-object shard"),
+            Reason::NotUsed {
+                package,
+                entry,
+                version,
+            } => {
+                write!(f, "unused {entry}")?;
+                if let Some(p) = package {
+                    write!(f, " {p}")?;
+                }
+                if let Some(v) = version {
+                    write!(f, " {v}")?;
+                }
+                f.write_str(" (no known root uses it)")
+            }
             Reason::Selected {
                 package,
                 entry,
@@ -1010,6 +1038,8 @@ pub(crate) enum SeedKind {
     Shard,
     /// The entry's own path (a git checkout).
     Itself,
+    /// An archive directory, removed with the archives.
+    Archive,
 }
 
 /// Adds the paths of each seed still on disk, then the archives and file
@@ -1031,6 +1061,11 @@ pub(crate) fn select_seeds(b: &mut Builder<'_>, seeds: &[Seed]) {
             SeedKind::Itself => {
                 if seed.path.symlink_metadata().is_ok() {
                     b.add(&seed.path, seed.reason.clone(), Stage::Referrers)
+                }
+            }
+            SeedKind::Archive => {
+                if seed.path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+                    b.add(&seed.path, seed.reason.clone(), Stage::Archives)
                 }
             }
         }

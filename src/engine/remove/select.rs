@@ -128,3 +128,75 @@ pub fn plan_select_many(snap: &Snapshot, selectors: &[Selector]) -> Plan {
     };
     plan(&target, Recipe::Select(seeds), operation)
 }
+
+/// Plans `prune --unused`: the wheels, built source revisions and orphan archives of this
+/// release's buckets that no root in `usage` uses, as whole entries; an archive goes only
+/// with its last referrer (or when nothing refers to it).
+pub fn plan_unused(snap: &Snapshot, usage: &crate::engine::roots::Usage) -> Plan {
+    let target = Target::of(snap);
+    let root = &snap.root.path;
+    let mut seeds = Vec::new();
+    for e in &snap.entries {
+        let bucket = e.bucket.and_then(|i| snap.buckets.get(usize::from(i)));
+        if !bucket.is_some_and(|b| b.class == TopLevel::Current)
+            || usage.used_by.contains_key(&e.id)
+        {
+            continue;
+        }
+        let kind = match (bucket.and_then(|b| b.kind), e.kind) {
+            (Some(BucketKind::Wheels), EntryKind::Wheel) => SeedKind::WheelKey,
+            // A source revision with built wheels: a dangling one alone; the current one with
+            // its version (or shard), unless something else in there is used.
+            (Some(BucketKind::Sdists), EntryKind::SdistRevision)
+                if !e.detail.archives.is_empty() =>
+            {
+                if e.state == crate::engine::model::EntryState::Dangling {
+                    SeedKind::Itself
+                } else if e
+                    .path
+                    .parent()
+                    .is_some_and(|shard| shard_in_use(snap, usage, shard))
+                {
+                    continue;
+                } else {
+                    SeedKind::Shard
+                }
+            }
+            (Some(BucketKind::Archive), EntryKind::Archive) if e.detail.referrers.is_empty() => {
+                SeedKind::Archive
+            }
+            _ => continue,
+        };
+        seeds.push(Seed {
+            path: root.join(&e.path),
+            kind,
+            reason: Reason::NotUsed {
+                package: e.package.clone(),
+                entry: e.kind.as_str().to_string(),
+                version: e.version.clone(),
+            },
+        });
+    }
+    let mut roots = std::collections::BTreeMap::new();
+    for r in usage.roots.iter().filter(|r| r.exists) {
+        *roots.entry(r.root.kind.as_str().to_string()).or_insert(0) += 1;
+    }
+    plan(
+        &target,
+        Recipe::Select(seeds),
+        Operation::PruneUnused { roots },
+    )
+}
+
+/// Whether a root uses any entry inside `shard`.
+fn shard_in_use(
+    snap: &Snapshot,
+    usage: &crate::engine::roots::Usage,
+    shard: &std::path::Path,
+) -> bool {
+    usage
+        .used_by
+        .keys()
+        .filter_map(|id| snap.entries.get(*id as usize))
+        .any(|e| e.path.starts_with(shard))
+}

@@ -42,6 +42,7 @@ fn describe(op: &Operation) -> String {
         }
         Operation::Prune { ci: false } => "prune".into(),
         Operation::Prune { ci: true } => "prune --ci".into(),
+        Operation::PruneUnused { .. } => "prune --unused".into(),
     }
 }
 
