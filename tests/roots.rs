@@ -120,6 +120,22 @@ fn environments_in_every_link_mode_are_tied_to_their_archives() {
     let users = used_by(&format!("archive-v0/{new}"));
     assert!(mine.iter().all(|m| !users.contains(m)), "{users:?}");
 
+    // `list` counts the roots using each package.
+    let v = json(&cache, &state, &["list"]);
+    let alpha = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "alpha")
+        .unwrap();
+    let users: Vec<PathBuf> = alpha["used_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| PathBuf::from(p.as_str().unwrap()))
+        .collect();
+    assert!(mine.iter().all(|m| users.contains(m)), "{users:?}");
+
     // A removed environment is reported once, then forgotten; a registered one is kept.
     std::fs::remove_dir_all(work.join("copy")).unwrap();
     let out = uvcache_on(&cache, UV_CURRENT)

@@ -9,10 +9,13 @@ use serde_json::json;
 use super::super::output::{Table, Tone, bytes};
 use super::super::{GlobalArgs, Printer};
 use super::open_snapshot;
+use super::roots::{SearchArgs, known_roots};
 use crate::engine::freshness::{FreshnessState, newest_index_page, unix_seconds};
 use crate::engine::layout::BucketKind;
 use crate::engine::query::{SortKey, packages, sort_packages};
+use crate::engine::roots::usage;
 use crate::text::escape;
+use std::path::Path;
 
 /// Arguments of `uvcache list`.
 #[derive(Debug, Args)]
@@ -56,13 +59,27 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
         .iter()
         .map(|p| newest_index_page(&snap, &p.ids, now))
         .collect();
+    // The known roots (no discovery walk: `uvcache roots --discover` finds more).
+    let known = known_roots(&snap, &SearchArgs::default(), printer);
+    let usage = usage(&snap, known.roots);
+    let users: Vec<Vec<&Path>> = pkgs
+        .iter()
+        .map(|p| {
+            let mut u: Vec<&Path> = p.ids.iter().flat_map(|id| usage.users_of(*id)).collect();
+            u.sort();
+            u.dedup();
+            u
+        })
+        .collect();
     if global.json {
         let rows: Vec<serde_json::Value> = pkgs
             .iter()
             .zip(&index_pages)
-            .map(|(p, f)| {
+            .zip(&users)
+            .map(|((p, f), u)| {
                 let mut v = serde_json::to_value(p).unwrap_or_default();
                 v["index_page"] = serde_json::to_value(f).unwrap_or_default();
+                v["used_by"] = json!(u.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>());
                 v
             })
             .collect();
@@ -80,10 +97,13 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
             "NEWEST",
             "OLDEST",
             "INDEX PAGE",
+            "USED BY",
         ],
-        &[false, false, false, true, true, true, true, true, false],
+        &[
+            false, false, false, true, true, true, true, true, false, true,
+        ],
     );
-    for (p, page) in pkgs.iter().zip(&index_pages) {
+    for ((p, page), u) in pkgs.iter().zip(&index_pages).zip(&users) {
         let versions = match p.versions.len() {
             0 => "-".to_string(),
             1..=3 => p.versions.join(", "),
@@ -99,6 +119,7 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
             age(now, p.newest),
             age(now, p.oldest),
             page_label(page.as_ref(), now),
+            u.len().to_string(),
         ]);
     }
     for line in t.render(printer) {
