@@ -10,6 +10,7 @@ pub mod execute;
 mod fsops;
 pub mod lock;
 pub mod plan;
+pub mod policy;
 pub mod select;
 
 pub use apply::{Applied, Drift, apply};

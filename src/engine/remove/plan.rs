@@ -46,8 +46,11 @@ pub enum Operation {
         /// With uv's CI rules.
         ci: bool,
     },
-    /// `prune --unused`: entries no known root (environment) uses.
-    PruneUnused {
+    /// `prune` with a policy (`--unused`, `--max-age`, `--keep-versions`, `--max-size`,
+    /// `--min-free`): entries no known root uses, chosen by the policy's rules.
+    Policy {
+        /// The rules.
+        policy: super::policy::Policy,
         /// The roots considered, by kind (`project`, `venv`, `tool`, `cached`) and count.
         roots: BTreeMap<String, usize>,
     },
@@ -117,14 +120,18 @@ pub enum Reason {
     UnusedFileObject,
     /// A file-object shard left empty.
     EmptyFileObjectShard,
-    /// `prune --unused`: an entry no known root uses.
-    NotUsed {
+    /// A policy: an entry no known root uses, selected by one of the policy's rules.
+    Policy {
+        /// The rule.
+        rule: super::policy::Rule,
         /// Its package, where it has one.
         package: Option<String>,
         /// The entry's kind (`wheel`, `sdist-revision`, `archive`).
         entry: String,
         /// Its version, where it has one.
         version: Option<String>,
+        /// How long ago it was last used (written or fetched by uv).
+        last_use: Option<String>,
     },
     /// A surgical clean: one entry of the package.
     Selected {
@@ -187,19 +194,24 @@ impl std::fmt::Display for Reason {
             Reason::UnusedArchive => f.write_str("prune: archive nothing links to"),
             Reason::UnusedFileObject => f.write_str("file object no archive uses"),
             Reason::EmptyFileObjectShard => f.write_str("empty file-object shard"),
-            Reason::NotUsed {
+            Reason::Policy {
+                rule,
                 package,
                 entry,
                 version,
+                last_use,
             } => {
-                write!(f, "unused {entry}")?;
+                write!(f, "{}: {entry}", rule.flag())?;
                 if let Some(p) = package {
                     write!(f, " {p}")?;
                 }
                 if let Some(v) = version {
                     write!(f, " {v}")?;
                 }
-                f.write_str(" (no known root uses it)")
+                match last_use {
+                    Some(age) => write!(f, " (no known root uses it; last used {age} ago)"),
+                    None => f.write_str(" (no known root uses it)"),
+                }
             }
             Reason::Selected {
                 package,

@@ -42,7 +42,25 @@ fn describe(op: &Operation) -> String {
         }
         Operation::Prune { ci: false } => "prune".into(),
         Operation::Prune { ci: true } => "prune --ci".into(),
-        Operation::PruneUnused { .. } => "prune --unused".into(),
+        Operation::Policy { policy, .. } => {
+            let mut flags = vec!["prune".to_string()];
+            if policy.unused {
+                flags.push("--unused".into());
+            }
+            if policy.max_age.is_some() {
+                flags.push("--max-age".into());
+            }
+            if let Some(n) = policy.keep_versions {
+                flags.push(format!("--keep-versions {n}"));
+            }
+            if policy.max_size.is_some() {
+                flags.push("--max-size".into());
+            }
+            if policy.min_free.is_some() {
+                flags.push("--min-free".into());
+            }
+            flags.join(" ")
+        }
     }
 }
 

@@ -1,0 +1,473 @@
+//! Policies: keep the cache within a budget (unused entries, age, versions kept per package,
+//! total size, free space), as plans like any other removal, never touching an entry a known
+//! root (environment) uses.
+//!
+//! What a policy may remove are whole entries of this release's buckets: a wheel (its link,
+//! pointer and lock files), a source revision with built wheels (with its version or shard when
+//! it is the current one), and an archive nothing refers to; an archive that a removed entry
+//! linked goes with its last referrer. Each plan item names the rule that selected it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use super::plan::{Operation, Plan, Reason, Recipe, Seed, SeedKind, Target, plan};
+use crate::engine::layout::{BucketKind, TopLevel};
+use crate::engine::model::{Entry, EntryId, EntryKind, EntryState, Snapshot};
+use crate::engine::roots::Usage;
+
+/// What to remove. Rules add up: an entry goes when any rule selects it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    /// Everything no known root uses.
+    pub unused: bool,
+    /// Entries last used longer ago than this.
+    #[serde(serialize_with = "ser_secs")]
+    pub max_age: Option<Duration>,
+    /// Per package and source, keep the newest N versions (and every version a root uses).
+    pub keep_versions: Option<usize>,
+    /// Evict least recently used entries until the cache's on-disk size (as `uv cache size`
+    /// counts it) is at most this.
+    pub max_size: Option<u64>,
+    /// Evict until the filesystem has this many bytes free (counting what removal frees).
+    pub min_free: Option<u64>,
+    /// Packages never removed (normalized names).
+    pub keep: Vec<String>,
+}
+
+fn ser_secs<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_some(&d.as_secs()),
+        None => s.serialize_none(),
+    }
+}
+
+impl Policy {
+    /// Whether any rule is set.
+    pub fn is_set(&self) -> bool {
+        self.unused
+            || self.max_age.is_some()
+            || self.keep_versions.is_some()
+            || self.max_size.is_some()
+            || self.min_free.is_some()
+    }
+}
+
+/// The rule that selected an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// `--unused`.
+    Unused,
+    /// `--max-age`.
+    MaxAge,
+    /// `--keep-versions`.
+    KeepVersions,
+    /// `--max-size`.
+    MaxSize,
+    /// `--min-free`.
+    MinFree,
+}
+
+impl Rule {
+    /// The flag's name.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Rule::Unused => "--unused",
+            Rule::MaxAge => "--max-age",
+            Rule::KeepVersions => "--keep-versions",
+            Rule::MaxSize => "--max-size",
+            Rule::MinFree => "--min-free",
+        }
+    }
+}
+
+/// How a size budget came out, as predicted from the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Budget {
+    /// The rule (`--max-size` or `--min-free`).
+    pub rule: Rule,
+    /// The limit asked for, in bytes.
+    pub limit: u64,
+    /// The measure now (cache size, or free bytes).
+    pub before: u64,
+    /// The measure after the plan, as predicted.
+    pub after: u64,
+    /// Whether the limit is met.
+    pub met: bool,
+    /// On-disk bytes of entries kept because a root uses them.
+    pub in_use_bytes: u64,
+}
+
+/// A policy's plan, with how its budgets come out.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyPlan {
+    /// The removal.
+    pub plan: Plan,
+    /// `--max-size` / `--min-free`, when set.
+    pub budgets: Vec<Budget>,
+}
+
+/// An entry a policy may remove.
+#[derive(Debug, Clone)]
+struct Candidate {
+    id: EntryId,
+    seed: SeedKind,
+    last_use: Option<SystemTime>,
+    built: bool,
+    /// On-disk bytes (as `uv cache size` counts them) its removal takes out of the cache.
+    disk: u64,
+    /// Bytes its removal frees on the filesystem.
+    reclaimable: u64,
+}
+
+/// Plans `policy` for `snap`, with `usage` telling what roots use; `free_bytes` is the space
+/// free on the cache's filesystem now (for `--min-free`).
+pub fn plan_policy(
+    snap: &Snapshot,
+    usage: &Usage,
+    policy: &Policy,
+    now: SystemTime,
+    free_bytes: u64,
+) -> PolicyPlan {
+    let target = Target::of(snap);
+    let candidates = candidates(snap, usage, &policy.keep);
+    let mut chosen: BTreeMap<EntryId, Rule> = BTreeMap::new();
+    if policy.unused {
+        for c in &candidates {
+            chosen.entry(c.id).or_insert(Rule::Unused);
+        }
+    }
+    if let Some(max_age) = policy.max_age {
+        let cutoff = now.checked_sub(max_age).unwrap_or(SystemTime::UNIX_EPOCH);
+        for c in &candidates {
+            if c.last_use.is_none_or(|t| t < cutoff) {
+                chosen.entry(c.id).or_insert(Rule::MaxAge);
+            }
+        }
+    }
+    if let Some(n) = policy.keep_versions {
+        for id in beyond_newest(snap, usage, n) {
+            if candidates.iter().any(|c| c.id == id) {
+                chosen.entry(id).or_insert(Rule::KeepVersions);
+            }
+        }
+    }
+    // Budgets: least recently used first, downloads (cheap to get back) before builds.
+    let mut order: Vec<&Candidate> = candidates.iter().collect();
+    order.sort_by(|a, b| {
+        a.built
+            .cmp(&b.built)
+            .then(a.last_use.cmp(&b.last_use))
+            .then(b.disk.cmp(&a.disk))
+    });
+    let in_use_bytes: u64 = usage
+        .used_by
+        .keys()
+        .filter_map(|id| snap.entries.get(*id as usize))
+        .map(|e| e.sizes.disk_bytes)
+        .sum();
+    let mut budgets = Vec::new();
+    let size_now = snap.total.disk_bytes;
+    if let Some(limit) = policy.max_size {
+        let removed = |chosen: &BTreeMap<EntryId, Rule>| -> u64 {
+            candidates
+                .iter()
+                .filter(|c| chosen.contains_key(&c.id))
+                .map(|c| c.disk)
+                .sum()
+        };
+        let mut after = size_now.saturating_sub(removed(&chosen));
+        for c in &order {
+            if after <= limit {
+                break;
+            }
+            if chosen.contains_key(&c.id) {
+                continue;
+            }
+            chosen.insert(c.id, Rule::MaxSize);
+            after = after.saturating_sub(c.disk);
+        }
+        budgets.push(Budget {
+            rule: Rule::MaxSize,
+            limit,
+            before: size_now,
+            after,
+            met: after <= limit,
+            in_use_bytes,
+        });
+    }
+    if let Some(limit) = policy.min_free {
+        let freed = |chosen: &BTreeMap<EntryId, Rule>| -> u64 {
+            candidates
+                .iter()
+                .filter(|c| chosen.contains_key(&c.id))
+                .map(|c| c.reclaimable)
+                .sum()
+        };
+        let mut after = free_bytes + freed(&chosen);
+        for c in &order {
+            if after >= limit {
+                break;
+            }
+            if chosen.contains_key(&c.id) {
+                continue;
+            }
+            chosen.insert(c.id, Rule::MinFree);
+            after += c.reclaimable;
+        }
+        budgets.push(Budget {
+            rule: Rule::MinFree,
+            limit,
+            before: free_bytes,
+            after,
+            met: after >= limit,
+            in_use_bytes,
+        });
+    }
+    let seeds: Vec<Seed> = candidates
+        .iter()
+        .filter_map(|c| {
+            let rule = *chosen.get(&c.id)?;
+            let e = snap.entries.get(c.id as usize)?;
+            Some(Seed {
+                path: snap.root.path.join(&e.path),
+                kind: c.seed,
+                reason: Reason::Policy {
+                    rule,
+                    package: e.package.clone(),
+                    entry: e.kind.as_str().to_string(),
+                    version: e.version.clone(),
+                    last_use: c.last_use.map(|t| crate::engine::report::age(now, Some(t))),
+                },
+            })
+        })
+        .collect();
+    let mut roots = BTreeMap::new();
+    for r in usage.roots.iter().filter(|r| r.exists) {
+        *roots.entry(r.root.kind.as_str().to_string()).or_insert(0) += 1;
+    }
+    let plan = plan(
+        &target,
+        Recipe::Select(seeds),
+        Operation::Policy {
+            policy: policy.clone(),
+            roots,
+        },
+    );
+    // The plan measured what really goes: correct the predictions with it.
+    for b in &mut budgets {
+        b.after = match b.rule {
+            Rule::MaxSize => size_now.saturating_sub(plan.totals.disk_bytes),
+            _ => free_bytes + plan.totals.reclaimable_bytes,
+        };
+        b.met = match b.rule {
+            Rule::MaxSize => b.after <= b.limit,
+            _ => b.after >= b.limit,
+        };
+    }
+    PolicyPlan { plan, budgets }
+}
+
+/// The entries a policy may remove: whole entries of this release's buckets that no root
+/// uses and that are not of a kept package.
+fn candidates(snap: &Snapshot, usage: &Usage, keep: &[String]) -> Vec<Candidate> {
+    let by_archive: HashMap<&str, &Entry> = snap
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Archive)
+        .filter_map(|e| Some((e.detail.revision.as_deref()?, e)))
+        .collect();
+    let mut out = Vec::new();
+    for e in &snap.entries {
+        let bucket = e.bucket.and_then(|i| snap.buckets.get(usize::from(i)));
+        if !bucket.is_some_and(|b| b.class == TopLevel::Current)
+            || usage.used_by.contains_key(&e.id)
+            || e.package.as_ref().is_some_and(|p| keep.contains(p))
+        {
+            continue;
+        }
+        let seed = match (bucket.and_then(|b| b.kind), e.kind) {
+            (Some(BucketKind::Wheels), EntryKind::Wheel) => SeedKind::WheelKey,
+            // A source revision with built wheels: a dangling one alone; the current one with
+            // its version (or shard), unless something else in there is used.
+            (Some(BucketKind::Sdists), EntryKind::SdistRevision)
+                if !e.detail.archives.is_empty() =>
+            {
+                if e.state == EntryState::Dangling {
+                    SeedKind::Itself
+                } else if e
+                    .path
+                    .parent()
+                    .is_some_and(|shard| shard_in_use(snap, usage, shard))
+                {
+                    continue;
+                } else {
+                    SeedKind::Shard
+                }
+            }
+            (Some(BucketKind::Archive), EntryKind::Archive) if e.detail.referrers.is_empty() => {
+                SeedKind::Archive
+            }
+            _ => continue,
+        };
+        // Archives this entry alone refers to go with it.
+        let released: Vec<&Entry> = e
+            .detail
+            .archives
+            .iter()
+            .filter_map(|a| by_archive.get(a.as_str()).copied())
+            .filter(|a| a.detail.referrers.iter().all(|r| *r == e.id))
+            .collect();
+        let last_use = released
+            .iter()
+            .filter_map(|a| a.modified)
+            .chain(e.modified)
+            .max();
+        out.push(Candidate {
+            id: e.id,
+            seed,
+            last_use,
+            built: e.detail.built == Some(true) || matches!(e.kind, EntryKind::SdistRevision),
+            disk: e.sizes.disk_bytes + released.iter().map(|a| a.sizes.disk_bytes).sum::<u64>(),
+            reclaimable: e.sizes.reclaimable_bytes
+                + released
+                    .iter()
+                    .map(|a| a.sizes.reclaimable_bytes)
+                    .sum::<u64>(),
+        });
+    }
+    out
+}
+
+/// Whether a root uses any entry inside `shard`.
+fn shard_in_use(snap: &Snapshot, usage: &Usage, shard: &std::path::Path) -> bool {
+    usage
+        .used_by
+        .keys()
+        .filter_map(|id| snap.entries.get(*id as usize))
+        .any(|e| e.path.starts_with(shard))
+}
+
+/// Entries of versions beyond the newest `n` of their package and source (by PEP 440
+/// order), except versions a root uses.
+fn beyond_newest(snap: &Snapshot, usage: &Usage, n: usize) -> Vec<EntryId> {
+    let mut groups: BTreeMap<(String, String), Vec<&Entry>> = BTreeMap::new();
+    for e in &snap.entries {
+        let bucket = e.bucket.and_then(|i| snap.buckets.get(usize::from(i)));
+        let versioned = matches!(e.kind, EntryKind::Wheel | EntryKind::SdistRevision);
+        if let (true, Some(p), Some(_), true) = (
+            versioned,
+            &e.package,
+            &e.version,
+            bucket.is_some_and(|b| b.class == TopLevel::Current),
+        ) {
+            groups
+                .entry((p.clone(), e.source.describe()))
+                .or_default()
+                .push(e);
+        }
+    }
+    let mut out = Vec::new();
+    for entries in groups.values() {
+        let mut versions: Vec<&str> = entries
+            .iter()
+            .filter_map(|e| e.version.as_deref())
+            .collect();
+        versions.sort_by(|a, b| version_order(b, a));
+        versions.dedup();
+        let used: Vec<&str> = entries
+            .iter()
+            .filter(|e| usage.used_by.contains_key(&e.id))
+            .filter_map(|e| e.version.as_deref())
+            .collect();
+        let kept: Vec<&str> = versions.iter().take(n).copied().collect();
+        for e in entries {
+            let v = e.version.as_deref().unwrap_or_default();
+            if !kept.contains(&v) && !used.contains(&v) {
+                out.push(e.id);
+            }
+        }
+    }
+    out
+}
+
+/// PEP 440 order where both parse, else the display order.
+fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (
+        pep440_rs::Version::from_str(a),
+        pep440_rs::Version::from_str(b),
+    ) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        _ => crate::engine::query::compare_versions(a, b),
+    }
+}
+
+/// Parses a size: a number with an optional unit, `B`, `K`/`KiB` (1024), `KB` (1000), and
+/// likewise `M`, `G`, `T` (`20GiB`, `500MB`, `1.5G`).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 20GiB, 500MB, 1.5G)"))?;
+    let unit = unit.trim();
+    let (power, base) = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => (0, 1024.0),
+        "k" | "kib" => (1, 1024.0),
+        "kb" => (1, 1000.0),
+        "m" | "mib" => (2, 1024.0),
+        "mb" => (2, 1000.0),
+        "g" | "gib" => (3, 1024.0),
+        "gb" => (3, 1000.0),
+        "t" | "tib" => (4, 1024.0),
+        "tb" => (4, 1000.0),
+        _ => {
+            return Err(format!(
+                "`{text}`: unknown unit `{unit}` (use B, KiB, MiB, GiB, TiB, or KB, MB, GB, TB)"
+            ));
+        }
+    };
+    let bytes = n * f64::powi(base, power);
+    if !bytes.is_finite() || bytes < 0.0 || bytes > u64::MAX as f64 {
+        return Err(format!("`{text}` is out of range"));
+    }
+    Ok(bytes as u64)
+}
+
+/// Parses an age: `90d`, `12h`, `2w`, `6months` (humantime's units).
+pub fn parse_age(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("`{text}` is not a duration (e.g. 90d, 12h, 2w): {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_ages_parse() {
+        assert_eq!(parse_size("20GiB"), Ok(20 << 30));
+        assert_eq!(parse_size("20G"), Ok(20 << 30));
+        assert_eq!(parse_size("500MB"), Ok(500_000_000));
+        assert_eq!(parse_size("1.5k"), Ok(1536));
+        assert_eq!(parse_size("123"), Ok(123));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+        assert_eq!(parse_age("90d"), Ok(Duration::from_secs(90 * 86400)));
+        assert_eq!(parse_age("2w"), Ok(Duration::from_secs(14 * 86400)));
+        assert!(parse_age("soon").is_err());
+    }
+
+    #[test]
+    fn versions_follow_pep_440() {
+        let mut v = vec!["1.0.0rc1", "1.0.0", "1.0.0.post1", "0.9", "1.0.0a2"];
+        v.sort_by(|a, b| version_order(a, b));
+        assert_eq!(v, ["0.9", "1.0.0a2", "1.0.0rc1", "1.0.0", "1.0.0.post1"]);
+    }
+}
