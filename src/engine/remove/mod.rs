@@ -11,6 +11,7 @@ mod fsops;
 pub mod lock;
 pub mod plan;
 pub mod policy;
+pub mod rules;
 pub mod select;
 
 pub use apply::{Applied, Drift, apply};

@@ -50,7 +50,7 @@ pub enum Operation {
     /// `--min-free`): entries no known root uses, chosen by the policy's rules.
     Policy {
         /// The rules.
-        policy: super::policy::Policy,
+        policy: super::rules::Policy,
         /// The roots considered, by kind (`project`, `venv`, `tool`, `cached`) and count.
         roots: BTreeMap<String, usize>,
     },
@@ -123,7 +123,7 @@ pub enum Reason {
     /// A policy: an entry no known root uses, selected by one of the policy's rules.
     Policy {
         /// The rule.
-        rule: super::policy::Rule,
+        rule: super::rules::Rule,
         /// Its package, where it has one.
         package: Option<String>,
         /// The entry's kind (`wheel`, `sdist-revision`, `archive`).
