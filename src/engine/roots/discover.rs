@@ -88,12 +88,24 @@ pub fn discover(d: &Discovery, progress: &dyn Fn(u64)) -> Discovered {
             }
         }
     }
+    // Environments inside the cache: in `environments-vN` (directories, or links to an
+    // environment unpacked in `archive-v0`), and unpacked in `archive-v0` itself.
+    let cache = d.cache_root.canonicalize().unwrap_or(d.cache_root.clone());
     for bucket in subdirs(&d.cache_root) {
-        let is_envs = bucket
+        let name = bucket
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("environments-v"));
-        if is_envs {
+            .unwrap_or_default();
+        if name.starts_with("environments-v") {
+            for dir in entries_in(&bucket) {
+                let inside = dir
+                    .canonicalize()
+                    .is_ok_and(|real| real.starts_with(&cache));
+                if inside && is_environment(&dir) {
+                    push(dir, RootKind::Cached, FoundBy::Cache);
+                }
+            }
+        } else if name == "archive-v0" {
             for dir in subdirs(&bucket) {
                 if is_environment(&dir) {
                     push(dir, RootKind::Cached, FoundBy::Cache);
@@ -110,7 +122,6 @@ pub fn discover(d: &Discovery, progress: &dyn Fn(u64)) -> Discovered {
         }
     }
     let started = Instant::now();
-    let cache = d.cache_root.canonicalize().unwrap_or(d.cache_root.clone());
     let mut searched = 0u64;
     let mut timed_out = false;
     let mut found = Vec::new();
@@ -172,6 +183,16 @@ pub fn dedup(roots: &mut Vec<Root>) {
     roots.sort_by(|a, b| a.path.cmp(&b.path));
 }
 
+/// Every entry of `dir` (directories and symbolic links alike), sorted.
+fn entries_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    let mut v: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    v.sort();
+    v
+}
+
 /// The real sub-directories of `dir`, sorted (none when it cannot be read).
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -201,6 +222,17 @@ mod tests {
         let t = tmp.path();
         let cache = t.join("cache");
         venv(&cache.join("environments-v2/with-abc"));
+        venv(&cache.join("archive-v0/EnvArchive000001"));
+        venv(&cache.join("archive-v0/EnvArchive000002"));
+        std::fs::create_dir_all(cache.join("archive-v0/NotAnEnv00000003")).unwrap();
+        std::os::unix::fs::symlink(
+            "../archive-v0/EnvArchive000002",
+            cache.join("environments-v2/tool-x"),
+        )
+        .unwrap();
+        // A link out of the cache is not followed.
+        venv(&t.join("outside"));
+        std::os::unix::fs::symlink(t.join("outside"), cache.join("environments-v2/out")).unwrap();
         venv(&t.join("tools/ruff"));
         std::fs::create_dir_all(t.join("tools/not-an-env")).unwrap();
         let home = t.join("home");
@@ -234,6 +266,17 @@ mod tests {
         assert_eq!(
             got,
             [
+                (
+                    PathBuf::from("cache/archive-v0/EnvArchive000001"),
+                    RootKind::Cached,
+                    FoundBy::Cache
+                ),
+                // Also linked from environments-v2/tool-x: listed once.
+                (
+                    PathBuf::from("cache/archive-v0/EnvArchive000002"),
+                    RootKind::Cached,
+                    FoundBy::Cache
+                ),
                 (
                     PathBuf::from("cache/environments-v2/with-abc"),
                     RootKind::Cached,
