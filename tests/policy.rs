@@ -195,8 +195,8 @@ fn keep_versions_keeps_the_newest_and_what_environments_use() {
 #[test]
 fn max_age_follows_the_last_use() {
     let s = setup();
-    // toolpkg's wheel was last written 200 days ago; everything else is recent.
-    let wheel = wheel_of(&s.cache, "toolpkg", "1.0.0");
+    // remoteflat's wheel (in a venv no search finds) was last written 200 days ago; everything else is recent.
+    let wheel = wheel_of(&s.cache, "remoteflat", "1.0.0");
     assert_eq!(wheel.len(), 1);
     let dir = wheel[0].parent().unwrap();
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -212,13 +212,13 @@ fn max_age_follows_the_last_use() {
     assert!(touch.success());
     let (removed, _) = apply(&s, &["--max-age", "90d"]);
     assert!(
-        wheel_of(&s.cache, "toolpkg", "1.0.0").is_empty(),
+        wheel_of(&s.cache, "remoteflat", "1.0.0").is_empty(),
         "{removed:?}"
     );
     assert!(
         removed
             .iter()
-            .all(|p| p.contains("toolpkg") || p.starts_with("archive-v0/")),
+            .all(|p| p.contains("remoteflat") || p.starts_with("archive-v0/")),
         "{removed:?}"
     );
     assert!(!wheel_of(&s.cache, "alpha", "2.0.0").is_empty());

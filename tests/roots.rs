@@ -222,7 +222,8 @@ fn prune_unused_keeps_what_known_environments_use() {
         .chain(["-p", &python, "alpha==1.0.0"]),
     );
     let old = alpha_archive(&cache, "1.0.0");
-    let unused = archive_of(&cache, "toolpkg", "1.0.0");
+    // Installed into a venv no search finds (the cached `uvx` environment uses toolpkg).
+    let unused = archive_of(&cache, "remoteflat", "1.0.0");
     let search = tmp.path().join("envs");
     let out = uvcache_on(&cache, UV_CURRENT)
         .args(["prune", "--unused", "--yes", "--no-index", "--search"])
@@ -242,7 +243,7 @@ fn prune_unused_keeps_what_known_environments_use() {
         "the unused archive goes"
     );
     assert!(
-        support::glob(&cache, "wheels-v*/index/*/toolpkg/1.0.0-py3-none-any*").is_empty(),
+        support::glob(&cache, "wheels-v*/index/*/remoteflat/1.0.0-py3-none-any*").is_empty(),
         "the unused wheel goes whole"
     );
     // What the environment has still installs offline, and uv's prune finds a valid cache.
@@ -253,6 +254,10 @@ fn prune_unused_keeps_what_known_environments_use() {
     let (_t2, bare) = copy_fixture(f);
     for envs in support::glob(&bare, "environments-v*") {
         std::fs::remove_dir_all(envs).unwrap();
+    }
+    // Environments unpacked in archive-v0 (the cached `uvx` one) are roots too.
+    for env in support::glob(&bare, "archive-v0/*/pyvenv.cfg") {
+        std::fs::remove_dir_all(env.parent().unwrap()).unwrap();
     }
     let before = support::du_bytes(&bare);
     let out = uvcache_on(&bare, UV_CURRENT)
