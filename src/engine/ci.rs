@@ -284,6 +284,7 @@ pub fn remaining_size(root: &Path, removed: &BTreeSet<PathBuf>) -> CacheSize {
         cancel: &cancel,
         counters: &counters,
         errors: &errors,
+        clones: crate::engine::scan::extents::Clones::Impossible,
     };
     let mut acc = Measured::default();
     keep(&ctx, root, Path::new(""), removed, &mut acc);

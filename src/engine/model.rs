@@ -252,6 +252,9 @@ pub struct Entry {
     pub sizes: Sizes,
     /// Bytes of files also hard-linked outside the cache (not freed by a removal).
     pub linked_out_bytes: u64,
+    /// Bytes of single-link files whose data extents other files share (clones
+    /// on a copy-on-write filesystem): not freed by a removal either.
+    pub cloned_bytes: u64,
     /// Latest modification time among the entry's own top-level items
     /// (seconds since the epoch in JSON).
     #[serde(serialize_with = "ser_time")]

@@ -210,10 +210,15 @@ fn render(r: &DoctorReport, printer: &Printer) -> Vec<String> {
                 &format!("    of which broken        {:>6}", t.broken_symlinks),
             ));
         }
-        let clones = r.probes.as_ref().is_some_and(|p| p.clone.works());
+        if t.clones > 0 {
+            out.push(format!(
+                "  clones (shared extents)    {:>6}  ({} shared)",
+                t.clones,
+                bytes(t.cloned_bytes)
+            ));
+        }
         out.push(format!(
-            "  {:<26} {:>6}  (includes RECORD, INSTALLER and scripts uv writes itself)",
-            if clones { "copies or clones" } else { "copies" },
+            "  copies                     {:>6}  (includes RECORD, INSTALLER and scripts uv writes itself)",
             t.independent
         ));
         if t.hardlinks_elsewhere + t.symlinks_elsewhere > 0 {

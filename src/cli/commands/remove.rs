@@ -251,7 +251,15 @@ pub fn run_plan(
             outcome.removed_dirs,
             outcome.uv_reported_bytes,
         ))?;
-        printer.out(&format!("Freed {} on disk", bytes(outcome.reclaimed_bytes)))?;
+        if outcome.cloned_bytes > 0 {
+            printer.out(&format!(
+                "Freed {} on disk ({} stays: shared with clones)",
+                bytes(outcome.reclaimed_bytes),
+                bytes(outcome.cloned_bytes)
+            ))?;
+        } else {
+            printer.out(&format!("Freed {} on disk", bytes(outcome.reclaimed_bytes)))?;
+        }
         if outcome.vanished > 0 {
             printer.warn(&format!(
                 "{} already gone when its turn came (removed by another process)",

@@ -217,6 +217,12 @@ fn render(
                 bytes(e.linked_out_bytes)
             ));
         }
+        if e.cloned_bytes > 0 {
+            lines.push(format!(
+                "    {} shared with clones (its data stays on disk while they do)",
+                bytes(e.cloned_bytes)
+            ));
+        }
         for n in &e.detail.notes {
             lines.push(printer.paint(Tone::Dim, &format!("    note: {}", Escaped(n))));
         }

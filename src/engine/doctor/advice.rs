@@ -215,6 +215,22 @@ pub fn advise(r: &DoctorReport, cache_here: Option<&Path>) -> Vec<Advice> {
         ));
     }
 
+    let cloned = r.census.as_ref().map_or(0, |c| c.totals.clones);
+    if cloned > 0 {
+        let bytes = r.census.as_ref().map_or(0, |c| c.totals.cloned_bytes);
+        out.push(advice(
+            Severity::Info,
+            "cloned",
+            format!(
+                "{cloned} installed files of {env_name} are copy-on-write clones sharing {} with \
+                 other files (the cache's, as uv's clone link mode makes them): removing the \
+                 cache's copies frees those bytes only once the environment is gone too",
+                human(bytes)
+            ),
+            vec![],
+        ));
+    }
+
     let hardlinked = r
         .census
         .as_ref()

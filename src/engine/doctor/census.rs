@@ -1,6 +1,6 @@
 //! How an environment's installed files relate to the cache: hard links to files in
-//! `archive-v0`, symlinks into the cache, or independent files (copies or clones), counted from
-//! each distribution's `RECORD`.
+//! `archive-v0`, symlinks into the cache, clones (single-link files sharing data extents, on a
+//! copy-on-write filesystem), or independent copies, counted from each distribution's `RECORD`.
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
@@ -8,6 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::Serialize;
 
 use crate::engine::project::dist_infos;
+use crate::engine::scan::extents::Clones;
 
 /// Counts of installed files by how they are tied to the cache.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -24,9 +25,14 @@ pub struct FileCounts {
     pub broken_symlinks: u64,
     /// Symbolic links pointing elsewhere.
     pub symlinks_elsewhere: u64,
-    /// Files with a single link: copies, reflink clones, or files the installer wrote itself
-    /// (`RECORD`, `INSTALLER`, entry-point scripts).
+    /// Files with a single link and data of their own: copies, or files the installer wrote
+    /// itself (`RECORD`, `INSTALLER`, entry-point scripts).
     pub independent: u64,
+    /// Files with a single link whose data extents another file shares (reflink clones, as uv's
+    /// default link mode makes them on btrfs, XFS, APFS).
+    pub clones: u64,
+    /// Allocated bytes the clones share.
+    pub cloned_bytes: u64,
     /// Files listed in `RECORD` that do not exist.
     pub missing: u64,
     /// Apparent bytes of the files hard-linked into the cache.
@@ -42,6 +48,8 @@ impl FileCounts {
         self.broken_symlinks += o.broken_symlinks;
         self.symlinks_elsewhere += o.symlinks_elsewhere;
         self.independent += o.independent;
+        self.clones += o.clones;
+        self.cloned_bytes += o.cloned_bytes;
         self.missing += o.missing;
         self.hardlinked_bytes += o.hardlinked_bytes;
     }
@@ -88,6 +96,8 @@ enum Kind {
     },
     SymlinkElsewhere,
     Single,
+    /// A single-link file sharing this many allocated bytes with other files.
+    Clone(u64),
     Missing,
 }
 
@@ -95,13 +105,24 @@ enum Kind {
 /// the files under `<cache>/archive-v0`.
 pub fn census(site_packages: &[PathBuf], cache: &Path) -> Census {
     let cache_canonical = cache.canonicalize().unwrap_or_else(|_| cache.to_path_buf());
+    let clones = site_packages
+        .first()
+        .map(|sp| Clones::of(sp))
+        .unwrap_or_default();
     let dists: Vec<(String, Vec<Kind>)> = dist_infos(site_packages)
         .into_iter()
         .filter_map(|info| {
             let kinds = info
                 .record_paths()?
                 .iter()
-                .map(|rel| classify(&info.site_packages.join(rel), cache, &cache_canonical))
+                .map(|rel| {
+                    classify(
+                        &info.site_packages.join(rel),
+                        cache,
+                        &cache_canonical,
+                        clones,
+                    )
+                })
                 .collect();
             Some((info.dir_name(), kinds))
         })
@@ -134,6 +155,10 @@ pub fn census(site_packages: &[PathBuf], cache: &Path) -> Census {
                 }
                 Kind::SymlinkElsewhere => c.symlinks_elsewhere += 1,
                 Kind::Single => c.independent += 1,
+                Kind::Clone(shared) => {
+                    c.clones += 1;
+                    c.cloned_bytes += shared;
+                }
                 Kind::Missing => c.missing += 1,
             }
         }
@@ -147,7 +172,7 @@ pub fn census(site_packages: &[PathBuf], cache: &Path) -> Census {
     out
 }
 
-fn classify(path: &Path, cache: &Path, cache_canonical: &Path) -> Kind {
+fn classify(path: &Path, cache: &Path, cache_canonical: &Path, clones: Clones) -> Kind {
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Kind::Missing;
     };
@@ -163,7 +188,37 @@ fn classify(path: &Path, cache: &Path, cache_canonical: &Path) -> Kind {
         }
         return Kind::SymlinkElsewhere;
     }
-    linked(&meta).map_or(Kind::Single, |(id, size)| Kind::Linked(id, size))
+    match linked(&meta) {
+        Some((id, size)) => Kind::Linked(id, size),
+        None => match shared_of(path, &meta, clones) {
+            0 => Kind::Single,
+            shared => Kind::Clone(shared),
+        },
+    }
+}
+
+/// Allocated bytes a single-link regular file shares with other files (0 where the filesystem
+/// cannot share extents, or the file's map cannot be read).
+#[cfg(target_os = "linux")]
+fn shared_of(path: &Path, meta: &std::fs::Metadata, clones: Clones) -> u64 {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    if !meta.is_file() || !clones.applies_to(meta.dev()) || meta.blocks() == 0 {
+        return 0;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    match file {
+        Ok(f) => crate::engine::scan::extents::shared_bytes_exact(f.as_fd()).unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn shared_of(_: &Path, _: &std::fs::Metadata, _: Clones) -> u64 {
+    0
 }
 
 #[cfg(unix)]

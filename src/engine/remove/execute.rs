@@ -24,8 +24,11 @@ pub struct Outcome {
     pub removed_dirs: u64,
     /// Bytes as uv 0.13 reports them (single-link files' allocated blocks).
     pub uv_reported_bytes: u64,
-    /// On-disk bytes freed (inodes with no link left).
+    /// On-disk bytes freed (inodes with no link left), less data shared with
+    /// clones.
     pub reclaimed_bytes: u64,
+    /// On-disk bytes of removed files whose data clones still hold.
+    pub cloned_bytes: u64,
     /// Items already gone when their turn came.
     pub vanished: u64,
     /// Items refused or not removed whole, with the reason.
@@ -54,7 +57,10 @@ pub fn execute(plan: &Plan, _lock: &CacheLock, reporter: &dyn Reporter) -> Outco
     };
     let total = plan.items.len() as u64;
     let abort_after = fault_injection();
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        clones: crate::engine::scan::extents::Clones::of(&plan.root),
+        ..Tally::default()
+    };
     for (done, item) in plan.items.iter().enumerate() {
         reporter.removal(done as u64, total);
         if let Err(message) = check_plain(&item.path) {
@@ -89,7 +95,8 @@ pub fn execute(plan: &Plan, _lock: &CacheLock, reporter: &dyn Reporter) -> Outco
     out.removed_files = tally.files;
     out.removed_dirs = tally.dirs;
     out.uv_reported_bytes = tally.file_bytes;
-    out.reclaimed_bytes = tally.file_bytes + tally.dir_bytes;
+    out.reclaimed_bytes = (tally.file_bytes + tally.dir_bytes).saturating_sub(tally.cloned_bytes);
+    out.cloned_bytes = tally.cloned_bytes;
     out
 }
 

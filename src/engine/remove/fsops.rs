@@ -29,6 +29,11 @@ pub(super) struct Tally {
     pub file_bytes: u64,
     /// Allocated bytes of removed directories.
     pub dir_bytes: u64,
+    /// Allocated bytes (in `file_bytes`) of removed files whose data extents
+    /// other files share: they stay on disk.
+    pub cloned_bytes: u64,
+    /// Whether removed files are asked for their extents first.
+    pub clones: crate::engine::scan::extents::Clones,
 }
 
 /// How one item went.
@@ -302,10 +307,22 @@ fn unlink_file(
     st: &Stat,
     tally: &mut Tally,
 ) -> Result<(), Errno> {
+    let disk = st.st_blocks as u64 * 512;
+    let last_link = st.st_nlink <= 1;
+    let cloned = if last_link
+        && disk > 0
+        && FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+        && tally.clones.applies_to(st.st_dev)
+    {
+        crate::engine::scan::walk::cloned_bytes(dir, name, disk)
+    } else {
+        0
+    };
     retry_writable(dir, || rustix::fs::unlinkat(dir, name, AtFlags::empty()))?;
     tally.files += 1;
-    if st.st_nlink <= 1 {
-        tally.file_bytes += st.st_blocks as u64 * 512;
+    if last_link {
+        tally.file_bytes += disk;
+        tally.cloned_bytes += cloned;
     }
     fault_point();
     Ok(())

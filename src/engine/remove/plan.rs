@@ -256,8 +256,12 @@ pub struct PlanTotals {
     pub logical_bytes: u64,
     /// On-disk bytes, hard links counted once.
     pub disk_bytes: u64,
-    /// On-disk bytes freed: inodes with no link left anywhere afterwards.
+    /// On-disk bytes freed: inodes with no link left anywhere afterwards,
+    /// less data extents shared with clones.
     pub reclaimable_bytes: u64,
+    /// On-disk bytes of removed single-link files whose data other files share
+    /// (clones on a copy-on-write filesystem): they stay on disk.
+    pub cloned_bytes: u64,
     /// What uv 0.13 reports: allocated bytes of removed files with a single link.
     pub uv_reported_bytes: u64,
 }
@@ -893,6 +897,7 @@ pub(crate) fn measure_plan(
         cancel: &cancel,
         counters: &counters,
         errors: &errors,
+        clones: crate::engine::scan::extents::Clones::of(&root),
     };
     let mut totals = PlanTotals::default();
     let mut inodes: FxHashMap<(u64, u64), (u64, u64, u64, u64)> = FxHashMap::default();
@@ -912,7 +917,8 @@ pub(crate) fn measure_plan(
             totals.files += m.files;
             totals.dirs += m.dirs;
             totals.uv_reported_bytes += m.disk - m.dirs_disk;
-            totals.reclaimable_bytes += m.disk;
+            totals.reclaimable_bytes += m.disk.saturating_sub(m.cloned);
+            totals.cloned_bytes += m.cloned;
             for l in &m.linked {
                 let e = inodes
                     .entry((l.dev, l.ino))
@@ -937,6 +943,14 @@ pub(crate) fn measure_plan(
         }
     }
     let mut warnings = stale_bucket_warnings(&items);
+    if totals.cloned_bytes > 0 {
+        warnings.push(format!(
+            "{} of it stays on disk: its data is shared with clones (environments uv linked by \
+             cloning on {}), and is freed only when those go too",
+            crate::engine::report::human_bytes(totals.cloned_bytes),
+            ctx.clones.filesystem().unwrap_or("this filesystem"),
+        ));
+    }
     if let Some(first) = selection_unreadable.first() {
         warnings.push(format!(
             "{} could not be read ({}{}): links to archives inside cannot be seen, so no archive \

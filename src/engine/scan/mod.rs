@@ -12,6 +12,7 @@
 //! - [`size`]: hard links counted once; [`links`]: archives tied to their referrers.
 
 pub mod buckets;
+pub mod extents;
 mod links;
 mod reuse;
 mod root;
@@ -102,6 +103,7 @@ pub fn scan(
         cancel,
         counters: &counters,
         errors: &errors,
+        clones: extents::Clones::of(&dir),
     };
     let (mut buckets, mut measured) = plan_and_measure(&ctx, &uv, opts, &reuse, reporter)?;
     reporter.phase("linking");
@@ -264,6 +266,7 @@ fn measure_unit(ctx: &WalkCtx<'_>, reuse: &Reuse, mut unit: Unit) -> MeasuredUni
             && walk::problems_on_this_thread() == problems
             && m.linked.is_empty()
             && m.linked_out == 0
+            && m.cloned == 0
             && !m.incomplete
             && m.dist_infos.is_empty()
             && !m.is_venv;
@@ -305,11 +308,12 @@ fn assemble(measured: Vec<MeasuredUnit>) -> Result<Assembled> {
         entry.sizes = Sizes {
             logical_bytes: m.logical,
             disk_bytes: m.disk,
-            reclaimable_bytes: m.disk - m.linked_out,
+            reclaimable_bytes: m.disk.saturating_sub(m.linked_out + m.cloned),
             files: m.files,
             dirs: m.dirs,
         };
         entry.linked_out_bytes = m.linked_out;
+        entry.cloned_bytes = m.cloned;
         entry.modified = m.modified;
         if indexed {
             inodes.add_indexed_entry(&mut entry, &linked);

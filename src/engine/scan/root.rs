@@ -134,6 +134,7 @@ fn root_unit(root: &Path, kind: EntryKind, path: &Path, note: &str, recurse: boo
             state: EntryState::Current,
             sizes: Sizes::default(),
             linked_out_bytes: 0,
+            cloned_bytes: 0,
             modified: None,
             detail: Detail {
                 notes: vec![note.to_string()],

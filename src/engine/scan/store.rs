@@ -53,7 +53,7 @@ pub enum IndexMode {
 /// First bytes of an index file.
 const MAGIC: &[u8; 14] = b"uvcache-index\n";
 /// Format number; a file with another number is ignored and rewritten.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 /// Magic, format, CRC-32, body length.
 const HEADER_LEN: usize = MAGIC.len() + 4 + 4 + 8;
 
@@ -78,6 +78,9 @@ pub struct ArchiveRecord {
     pub disk: u64,
     /// Allocated bytes (in `disk`) of own files with links outside the cache.
     pub linked_out: u64,
+    /// Allocated bytes (in `disk`) of own single-link files whose data extents
+    /// other files shared when walked (clones).
+    pub cloned: u64,
     /// Files and symlinks.
     pub files: u64,
     /// Directories.
@@ -143,6 +146,7 @@ impl ArchiveRecord {
             logical: m.logical,
             disk: m.disk,
             linked_out: 0,
+            cloned: m.cloned,
             files: m.files,
             dirs: m.dirs,
             dirs_disk: m.dirs_disk,
@@ -207,6 +211,7 @@ impl ArchiveRecord {
             is_venv: self.is_venv,
             singles: None,
             linked_out: self.linked_out,
+            cloned: self.cloned,
             incomplete: false,
             top: Some(self.id),
         };
@@ -670,6 +675,7 @@ mod tests {
             logical: 1000,
             disk: 8192,
             linked_out: 4096,
+            cloned: 0,
             files: 3,
             dirs: 2,
             dirs_disk: 8192,

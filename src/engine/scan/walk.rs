@@ -65,6 +65,9 @@ pub struct Measured {
     /// Allocated bytes, already in `disk`, of files known to have links
     /// outside the cache (measurements taken from the index).
     pub linked_out: u64,
+    /// Allocated bytes, already in `disk`, of singly-linked files whose data
+    /// extents other files share (see [`super::extents`]).
+    pub cloned: u64,
     /// Something below could not be read (the measurement is partial).
     pub incomplete: bool,
     /// Identity of the measured item itself, stat'ed before anything below it.
@@ -133,6 +136,7 @@ impl Measured {
         self.is_venv |= other.is_venv;
         self.incomplete |= other.incomplete;
         self.linked_out += other.linked_out;
+        self.cloned += other.cloned;
         match (&mut self.singles, other.singles) {
             (Some(mine), Some(mut theirs)) => mine.append(&mut theirs),
             (mine @ None, Some(theirs)) => *mine = Some(theirs),
@@ -202,6 +206,8 @@ pub struct WalkCtx<'a> {
     pub counters: &'a Counters,
     /// Problems met.
     pub errors: &'a Mutex<ScanErrors>,
+    /// Whether files may share data extents (asked for their maps).
+    pub clones: super::extents::Clones,
 }
 
 impl WalkCtx<'_> {
@@ -434,17 +440,23 @@ fn walk_fd(
             }
         };
         let is_dir = u32::from(st.stx_mode) & 0o170000 == 0o040000;
+        let dev = rustix::fs::makedev(st.stx_dev_major, st.stx_dev_minor);
+        let disk = st.stx_blocks * 512;
         account(
             out,
             &Stat {
                 is_dir,
                 size: st.stx_size,
-                disk: st.stx_blocks * 512,
+                disk,
                 nlink: u64::from(st.stx_nlink),
-                dev: rustix::fs::makedev(st.stx_dev_major, st.stx_dev_minor),
+                dev,
                 ino: st.stx_ino,
             },
         );
+        let is_file = u32::from(st.stx_mode) & 0o170000 == 0o100000;
+        if is_file && st.stx_nlink == 1 && disk > 0 && ctx.clones.applies_to(dev) {
+            out.cloned += cloned_bytes(dir_fd, name, disk);
+        }
         let bytes = name.to_bytes();
         if is_dir {
             if level != Level::Other && bytes.ends_with(b".dist-info") {
@@ -489,6 +501,29 @@ fn walk_fd(
         for (n, l) in &subdirs {
             visit(n, *l, out);
         }
+    }
+}
+
+/// Allocated bytes of the file `name` in `dir` that other files share (a file
+/// that cannot be opened counts as shared: removing it is not promised to free
+/// anything). Opened without following links and without updating its access
+/// time where permitted.
+#[cfg(target_os = "linux")]
+pub(crate) fn cloned_bytes(
+    dir: rustix::fd::BorrowedFd<'_>,
+    name: &std::ffi::CStr,
+    disk: u64,
+) -> u64 {
+    use rustix::fd::AsFd;
+    use rustix::fs::{Mode, OFlags, openat};
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+    let fd = match openat(dir, name, flags | OFlags::NOATIME, Mode::empty()) {
+        Err(rustix::io::Errno::PERM) => openat(dir, name, flags, Mode::empty()),
+        other => other,
+    };
+    match fd {
+        Ok(fd) => super::extents::shared_bytes(fd.as_fd(), disk),
+        Err(_) => disk,
     }
 }
 

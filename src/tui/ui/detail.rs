@@ -271,6 +271,9 @@ fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &Sta
             bytes(e.linked_out_bytes)
         ));
     }
+    if e.cloned_bytes > 0 {
+        when.push(format!("{} shared with clones", bytes(e.cloned_bytes)));
+    }
     for facts in [what, when] {
         if !facts.is_empty() {
             out.push(Line::styled(

@@ -180,6 +180,7 @@ impl MemoUnit {
                 state: self.state,
                 sizes: Sizes::default(),
                 linked_out_bytes: 0,
+                cloned_bytes: 0,
                 modified: None,
                 detail: Detail {
                     filename: d.filename.clone(),
@@ -309,6 +310,7 @@ pub(crate) mod tests {
             state: EntryState::Current,
             sizes: Sizes::default(),
             linked_out_bytes: 0,
+            cloned_bytes: 0,
             modified: None,
             detail: Detail {
                 filename: Some("six-1.16.0-py2.py3-none-any.whl".into()),

@@ -161,6 +161,7 @@ impl<'a, 'b> PlanCtx<'a, 'b> {
                 state: EntryState::Current,
                 sizes: Sizes::default(),
                 linked_out_bytes: 0,
+                cloned_bytes: 0,
                 modified: None,
                 detail: Detail::default(),
             },
