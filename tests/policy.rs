@@ -14,6 +14,7 @@ struct Setup {
     cache: PathBuf,
     state: PathBuf,
     index: String,
+    flat: String,
 }
 
 /// A copy of the fixture cache and a venv that installed `alpha==1.0.0` from it (copy mode).
@@ -66,6 +67,7 @@ fn setup() -> Setup {
         cache,
         state,
         index: f.index_url.clone(),
+        flat: f.info("flat_url").to_string(),
     }
 }
 
@@ -192,10 +194,9 @@ fn keep_versions_keeps_the_newest_and_what_environments_use() {
     assert!(!wheel_of(&s.cache, "alpha", "2.0.0").is_empty());
 }
 
-#[test]
-fn max_age_follows_the_last_use() {
-    let s = setup();
-    // remoteflat's wheel (in a venv no search finds) was last written 200 days ago; everything else is recent.
+/// Makes remoteflat's wheel (installed only in a venv no search finds) look written and last
+/// read 200 days ago: its pointer files and its archive directory.
+fn age_remoteflat(s: &Setup) -> PathBuf {
     let wheel = wheel_of(&s.cache, "remoteflat", "1.0.0");
     assert_eq!(wheel.len(), 1);
     let dir = wheel[0].parent().unwrap();
@@ -210,6 +211,17 @@ fn max_age_follows_the_last_use() {
         .status()
         .unwrap();
     assert!(touch.success());
+    wheel[0].clone()
+}
+
+fn atime(path: &Path) -> std::time::SystemTime {
+    std::fs::symlink_metadata(path).unwrap().accessed().unwrap()
+}
+
+#[test]
+fn max_age_follows_the_last_use() {
+    let s = setup();
+    age_remoteflat(&s);
     let (removed, _) = apply(&s, &["--max-age", "90d"]);
     assert!(
         wheel_of(&s.cache, "remoteflat", "1.0.0").is_empty(),
@@ -250,4 +262,88 @@ fn max_size_ends_under_the_budget_or_says_it_cannot() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be met"));
     assert!(!wheel_of(&s.cache, "alpha", "1.0.0").is_empty());
     support::install_offline(UV_CURRENT, &s.cache, &s.index, &["alpha==1.0.0"]).unwrap();
+}
+
+/// What uv installed from since it was written is in use, however old: `--max-age` follows the
+/// access time of the wheel's pointer, which uv's reads move and uvcache's own reads do not.
+#[test]
+fn max_age_spares_what_uv_read_since() {
+    let s = setup();
+    let wheel = age_remoteflat(&s);
+    let mut pointer = wheel.clone().into_os_string();
+    pointer.push(".http");
+    let pointer = PathBuf::from(pointer);
+    let aged = atime(&pointer);
+    let show = |s: &Setup| -> Value {
+        let out = uvcache_on(&s.cache, UV_CURRENT)
+            .args(["show", "remoteflat", "--json", "--no-index"])
+            .env("UVCACHE_STATE_DIR", &s.state)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "wheel")
+            .unwrap_or_else(|| panic!("no wheel entry: {v}"))
+            .clone()
+    };
+    let before = show(&s);
+    assert_eq!(before["last_used"]["signal"], "written", "{before}");
+    assert_eq!(
+        atime(&pointer),
+        aged,
+        "uvcache's reads leave access times alone"
+    );
+    // uv installs remoteflat from the cache (offline, from the cached find-links page).
+    let tmp = tempfile::tempdir().unwrap();
+    let venv = tmp.path().join("venv");
+    run_uv(
+        UV_CURRENT,
+        &s.cache,
+        tmp.path(),
+        ["venv", "-q", venv.to_str().unwrap()],
+    );
+    let python = venv.join("bin/python");
+    run_uv(
+        UV_CURRENT,
+        &s.cache,
+        tmp.path(),
+        [
+            "pip",
+            "install",
+            "--offline",
+            "--no-index",
+            "--find-links",
+            &s.flat,
+            "-p",
+        ]
+        .into_iter()
+        .chain([python.to_str().unwrap(), "remoteflat"]),
+    );
+    let after = show(&s);
+    assert_eq!(after["last_used"]["signal"], "read", "{after}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let at = after["last_used"]["at"].as_u64().unwrap();
+    assert!(now.abs_diff(at) < 3600, "read {at}, now {now}");
+    let preview = prune(&s, &["--max-age", "90d", "--dry-run"]);
+    assert!(
+        preview.status.success(),
+        "{}",
+        String::from_utf8_lossy(&preview.stderr)
+    );
+    let planned = items(&preview);
+    assert!(
+        planned.iter().all(|p| !p.contains("remoteflat")),
+        "{planned:?}"
+    );
 }

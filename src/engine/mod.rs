@@ -17,6 +17,7 @@ pub mod names;
 pub mod progress;
 pub mod project;
 pub mod query;
+pub mod read;
 pub mod refresh;
 pub mod remove;
 pub mod report;

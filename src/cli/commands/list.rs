@@ -13,7 +13,7 @@ use super::roots::{SearchArgs, known_roots};
 use crate::engine::freshness::{FreshnessState, newest_index_page, unix_seconds};
 use crate::engine::layout::BucketKind;
 use crate::engine::query::{SortKey, packages, sort_packages};
-use crate::engine::roots::usage;
+use crate::engine::roots::{LastUse, last_uses, usage};
 use crate::text::escape;
 use std::path::Path;
 
@@ -62,6 +62,11 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
     // The known roots (no discovery walk: `uvcache roots --discover` finds more).
     let known = known_roots(&snap, &SearchArgs::default(), printer);
     let usage = usage(&snap, known.roots);
+    let uses = last_uses(&snap, &usage);
+    let last: Vec<Option<LastUse>> = pkgs
+        .iter()
+        .map(|p| uses.newest(p.ids.iter().copied()))
+        .collect();
     let users: Vec<Vec<&Path>> = pkgs
         .iter()
         .map(|p| {
@@ -76,8 +81,10 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
             .iter()
             .zip(&index_pages)
             .zip(&users)
-            .map(|((p, f), u)| {
+            .zip(&last)
+            .map(|(((p, f), u), l)| {
                 let mut v = serde_json::to_value(p).unwrap_or_default();
+                v["last_used"] = serde_json::to_value(l).unwrap_or_default();
                 v["index_page"] = serde_json::to_value(f).unwrap_or_default();
                 v["used_by"] = json!(u.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>());
                 v
@@ -96,14 +103,15 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
             "RECLAIMABLE",
             "NEWEST",
             "OLDEST",
+            "LAST USED",
             "INDEX PAGE",
             "USED BY",
         ],
         &[
-            false, false, false, true, true, true, true, true, false, true,
+            false, false, false, true, true, true, true, true, false, false, true,
         ],
     );
-    for ((p, page), u) in pkgs.iter().zip(&index_pages).zip(&users) {
+    for (((p, page), u), l) in pkgs.iter().zip(&index_pages).zip(&users).zip(&last) {
         let versions = match p.versions.len() {
             0 => "-".to_string(),
             1..=3 => p.versions.join(", "),
@@ -118,6 +126,10 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: &Printer) -> anyhow::R
             bytes(p.sizes.reclaimable_bytes),
             age(now, p.newest),
             age(now, p.oldest),
+            l.map_or_else(
+                || "-".to_string(),
+                |l| format!("{} {}", age(now, Some(l.at)), l.signal.label()),
+            ),
             page_label(page.as_ref(), now),
             u.len().to_string(),
         ]);

@@ -31,7 +31,7 @@ pub struct PruneArgs {
     #[arg(long, help_heading = "Policy (instead of uv's prune)")]
     unused: bool,
     /// Policy: remove entries no known environment uses that were last used
-    /// (written or fetched by uv) longer ago than this: `90d`, `12h`, `2w`.
+    /// (installed from, read or written by uv) longer ago than this: `90d`, `12h`, `2w`.
     #[arg(long, value_name = "AGE", value_parser = parse_age, help_heading = "Policy (instead of uv's prune)")]
     max_age: Option<Duration>,
     /// Policy: per package and source, keep the newest N versions (and every

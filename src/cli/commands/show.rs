@@ -15,7 +15,7 @@ use crate::engine::freshness::{EntryFreshness, FreshnessState, of_entry, unix_se
 use crate::engine::model::{Entry, EntryKind, EntryState, Sizes, Snapshot};
 use crate::engine::names::{is_valid_name, normalize};
 use crate::engine::query::package_entries;
-use crate::engine::roots::{Usage, usage};
+use crate::engine::roots::{LastUse, LastUses, Signal, Usage, last_uses, usage};
 use crate::text::{Escaped, escape};
 use std::path::{Path, PathBuf};
 
@@ -37,6 +37,8 @@ struct EntryJson<'a> {
     /// The known roots (environments) that use the entry.
     #[serde(serialize_with = "crate::engine::json::ser_paths")]
     used_by: Vec<PathBuf>,
+    /// When it was last used, and by which signal.
+    last_used: Option<LastUse>,
     #[serde(flatten)]
     entry: &'a Entry,
 }
@@ -60,10 +62,11 @@ pub fn run(global: &GlobalArgs, args: &ShowArgs, printer: &Printer) -> anyhow::R
         }
         usage(&snap, known.roots)
     };
+    let uses = last_uses(&snap, &usage);
     if global.json {
         let list: Vec<EntryJson<'_>> = entries
             .iter()
-            .map(|e| entry_json(&snap, e, &usage))
+            .map(|e| entry_json(&snap, e, &usage, &uses))
             .collect();
         printer.json(&serde_json::json!({ "package": name, "sizes": sizes, "entries": list }))?;
     } else if entries.is_empty() {
@@ -72,7 +75,7 @@ pub fn run(global: &GlobalArgs, args: &ShowArgs, printer: &Printer) -> anyhow::R
             Escaped(&snap.root.path)
         ))?;
     } else {
-        for line in render(&snap, &name, &entries, &sizes, &usage, printer) {
+        for line in render(&snap, &name, &entries, &sizes, (&usage, &uses), printer) {
             printer.out(&line)?;
         }
     }
@@ -89,8 +92,14 @@ fn bucket_name<'a>(snap: &'a Snapshot, e: &Entry) -> Option<&'a str> {
         .map(|b| b.name.as_str())
 }
 
-fn entry_json<'a>(snap: &'a Snapshot, e: &'a Entry, usage: &Usage) -> EntryJson<'a> {
+fn entry_json<'a>(
+    snap: &'a Snapshot,
+    e: &'a Entry,
+    usage: &Usage,
+    uses: &LastUses,
+) -> EntryJson<'a> {
     EntryJson {
+        last_used: uses.of(e.id),
         used_by: usage
             .users_of(e.id)
             .into_iter()
@@ -113,7 +122,7 @@ fn render(
     name: &str,
     entries: &[&Entry],
     sizes: &Sizes,
-    usage: &Usage,
+    (usage, uses): (&Usage, &LastUses),
     printer: &Printer,
 ) -> Vec<String> {
     let now = SystemTime::now();
@@ -163,8 +172,18 @@ fn render(
         ));
         lines.push(format!("    path: {}", Escaped(&e.path)));
         if let Some(b) = bucket_name(snap, e) {
+            let last = match uses.of(e.id) {
+                Some(u) if u.signal != Signal::Written => {
+                    format!(
+                        "   last used: {} ago ({})",
+                        age(now, Some(u.at)),
+                        u.signal.label()
+                    )
+                }
+                _ => String::new(),
+            };
             lines.push(format!(
-                "    bucket: {b}   written: {} ago",
+                "    bucket: {b}   written: {} ago{last}",
                 age(now, e.modified)
             ));
         }

@@ -238,7 +238,8 @@ pub fn decode_interpreter(bytes: &[u8]) -> std::result::Result<InterpreterInfo, 
 
 /// Reads an HTTP cache container file and returns its decoded policy and a copy of its payload.
 pub fn read_http_file(path: &Path) -> Result<(CachePolicy, Vec<u8>)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    let bytes = crate::engine::read::read_regular(path, 64 << 20)
+        .map_err(|e| Error::io("read", path, e))?;
     let container = split_container(&bytes).map_err(|reason| Error::decode(path, reason))?;
     let policy = decode_policy(container.policy, container.format)
         .map_err(|reason| Error::decode(path, format!("cache policy: {reason}")))?;

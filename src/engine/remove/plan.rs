@@ -209,7 +209,7 @@ impl std::fmt::Display for Reason {
                     write!(f, " {v}")?;
                 }
                 match last_use {
-                    Some(age) => write!(f, " (no known root uses it; last used {age} ago)"),
+                    Some(when) => write!(f, " (no known root uses it; last used {when})"),
                     None => f.write_str(" (no known root uses it)"),
                 }
             }

@@ -17,7 +17,7 @@ use super::plan::{Operation, Plan, Reason, Recipe, Seed, SeedKind, Target, plan}
 pub use super::rules::{Policy, Rule, parse_age, parse_size};
 use crate::engine::layout::{BucketKind, TopLevel};
 use crate::engine::model::{Entry, EntryId, EntryKind, EntryState, Snapshot};
-use crate::engine::roots::Usage;
+use crate::engine::roots::{LastUse, LastUses, Usage, last_uses};
 
 /// How a size budget came out, as predicted from the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,7 +50,7 @@ pub struct PolicyPlan {
 struct Candidate {
     id: EntryId,
     seed: SeedKind,
-    last_use: Option<SystemTime>,
+    last_use: Option<LastUse>,
     built: bool,
     /// On-disk bytes (as `uv cache size` counts them) its removal takes out of the cache.
     disk: u64,
@@ -68,7 +68,8 @@ pub fn plan_policy(
     free_bytes: u64,
 ) -> PolicyPlan {
     let target = Target::of(snap);
-    let candidates = candidates(snap, usage, &policy.keep);
+    let uses = last_uses(snap, usage);
+    let candidates = candidates(snap, usage, &uses, &policy.keep);
     let mut chosen: BTreeMap<EntryId, Rule> = BTreeMap::new();
     if policy.unused {
         for c in &candidates {
@@ -78,7 +79,7 @@ pub fn plan_policy(
     if let Some(max_age) = policy.max_age {
         let cutoff = now.checked_sub(max_age).unwrap_or(SystemTime::UNIX_EPOCH);
         for c in &candidates {
-            if c.last_use.is_none_or(|t| t < cutoff) {
+            if c.last_use.is_none_or(|u| u.at < cutoff) {
                 chosen.entry(c.id).or_insert(Rule::MaxAge);
             }
         }
@@ -95,7 +96,7 @@ pub fn plan_policy(
     order.sort_by(|a, b| {
         a.built
             .cmp(&b.built)
-            .then(a.last_use.cmp(&b.last_use))
+            .then(a.last_use.map(|u| u.at).cmp(&b.last_use.map(|u| u.at)))
             .then(b.disk.cmp(&a.disk))
     });
     let in_use_bytes: u64 = usage
@@ -175,7 +176,13 @@ pub fn plan_policy(
                     package: e.package.clone(),
                     entry: e.kind.as_str().to_string(),
                     version: e.version.clone(),
-                    last_use: c.last_use.map(|t| crate::engine::report::age(now, Some(t))),
+                    last_use: c.last_use.map(|u| {
+                        format!(
+                            "{} ago ({})",
+                            crate::engine::report::age(now, Some(u.at)),
+                            u.signal.label()
+                        )
+                    }),
                 },
             })
         })
@@ -208,7 +215,7 @@ pub fn plan_policy(
 
 /// The entries a policy may remove: whole entries of this release's buckets that no root
 /// uses and that are not of a kept package.
-fn candidates(snap: &Snapshot, usage: &Usage, keep: &[String]) -> Vec<Candidate> {
+fn candidates(snap: &Snapshot, usage: &Usage, uses: &LastUses, keep: &[String]) -> Vec<Candidate> {
     let by_archive: HashMap<&str, &Entry> = snap
         .entries
         .iter()
@@ -256,11 +263,7 @@ fn candidates(snap: &Snapshot, usage: &Usage, keep: &[String]) -> Vec<Candidate>
             .filter_map(|a| by_archive.get(a.as_str()).copied())
             .filter(|a| a.detail.referrers.iter().all(|r| *r == e.id))
             .collect();
-        let last_use = released
-            .iter()
-            .filter_map(|a| a.modified)
-            .chain(e.modified)
-            .max();
+        let last_use = uses.newest(released.iter().map(|a| a.id).chain([e.id]));
         out.push(Candidate {
             id: e.id,
             seed,

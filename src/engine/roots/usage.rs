@@ -54,6 +54,8 @@ pub struct Usage {
     pub used_by: FxHashMap<EntryId, Vec<usize>>,
     /// Archives identified by their `RECORD`.
     pub archives_identified: usize,
+    /// For each used entry, when a root last had a distribution installed from it.
+    pub installed: FxHashMap<EntryId, std::time::SystemTime>,
 }
 
 impl Usage {
@@ -100,6 +102,17 @@ pub fn usage(snap: &Snapshot, roots: Vec<Root>) -> Usage {
         } else {
             vec![]
         };
+        for d in &distributions {
+            let Some(at) = d.installed_at else { continue };
+            let ids = d
+                .archives
+                .iter()
+                .flat_map(|id| by_archive.get(id.as_str()).into_iter().flatten());
+            for id in ids {
+                let slot = out.installed.entry(*id).or_insert(at);
+                *slot = (*slot).max(at);
+            }
+        }
         let mut entries: Vec<EntryId> = distributions
             .iter()
             .flat_map(|d| &d.archives)

@@ -154,44 +154,7 @@ impl Measured {
     }
 }
 
-/// Reads a regular file of at most `max` bytes without following a symlink
-/// and without blocking on special files (FIFOs, devices): uv's pointer
-/// files are small regular files, anything else is not read.
-pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    // Look before opening: opening a FIFO or a device has effects of its own.
-    if !std::fs::symlink_metadata(path)?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "not a regular file",
-        ));
-    }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-        opts.custom_flags(flags.bits() as i32);
-    }
-    let file = opts.open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "not a regular file",
-        ));
-    }
-    if meta.len() > max {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("{} bytes is too large", meta.len()),
-        ));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(max).read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
+pub use crate::engine::read::read_regular;
 
 /// Largest pointer, metadata or lock-adjacent file read while attributing.
 pub const MAX_SMALL_FILE: u64 = 16 << 20;

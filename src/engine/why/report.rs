@@ -163,7 +163,7 @@ fn cached_builds(
     for (_, bucket) in buckets {
         for digest in &digests {
             let pointer = bucket.join(shard_kind).join(digest).join("revision.rev");
-            let Ok(bytes) = std::fs::read(&pointer) else {
+            let Ok(bytes) = crate::engine::read::read_regular(&pointer, 1 << 20) else {
                 continue;
             };
             let Ok(p) = decode_local_revision_pointer(&bytes) else {

@@ -103,22 +103,14 @@ impl From<std::io::Error> for TailError {
 /// Reads the policy region at the end of an HTTP container without reading its
 /// payload, for both container formats.
 fn read_policy_tail(path: &Path) -> Result<(Vec<u8>, ContainerFormat), TailError> {
-    if !std::fs::symlink_metadata(path)?.is_file() {
-        return Err(TailError::Format("not a regular file".into()));
-    }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-        opts.custom_flags(flags.bits() as i32);
-    }
-    let mut file: File = opts.open(path)?;
+    let mut file: File = crate::engine::read::open_regular(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            TailError::Format(e.to_string())
+        } else {
+            TailError::Io(e)
+        }
+    })?;
     let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(TailError::Format("not a regular file".into()));
-    }
     let size = meta.len();
     if size < 8 {
         return Err(TailError::Format(format!(
