@@ -268,21 +268,14 @@ pub fn is_known_bucket_name(dir: &str) -> bool {
 pub fn infer_release<'a>(
     dirs: impl IntoIterator<Item = &'a str> + Clone,
 ) -> Option<&'static Release> {
+    // The newest release with a bucket of its own present: a cache keeps the buckets of the
+    // releases that used it before (until `uv cache prune`), so the newest is the one in use.
+    // Buckets every release shares (`archive-v0`, ...) say nothing.
+    let shared = |d: &str| releases().iter().all(|r| r.owns(d));
     releases()
         .iter()
         .rev()
-        .map(|r| {
-            (
-                r,
-                dirs.clone()
-                    .into_iter()
-                    .filter(|d| r.owns(d) && *d != "archive-v0")
-                    .count(),
-            )
-        })
-        .filter(|(_, n)| *n > 0)
-        .max_by_key(|(_, n)| *n)
-        .map(|(r, _)| r)
+        .find(|r| dirs.clone().into_iter().any(|d| r.owns(d) && !shared(d)))
 }
 
 /// Files uv keeps at the cache root and never treats as garbage.
@@ -413,5 +406,28 @@ mod tests {
         let r = infer_release(["wheels-v8", "sdists-v11", "archive-v0", "wheels-v6"]).unwrap();
         assert!(r.owns("wheels-v8"));
         assert_eq!(r.first.to_string(), "0.13.9");
+        // A cache three releases used: the newest wins, not the one with most buckets.
+        let mixed = [
+            "archive-v0",
+            "builds-v0",
+            "environments-v1",
+            "environments-v2",
+            "git-v0",
+            "git-v2",
+            "interpreter-v4",
+            "interpreter-v5",
+            "sdists-v11",
+            "sdists-v7",
+            "sdists-v9",
+            "simple-v15",
+            "simple-v18",
+            "simple-v28",
+            "wheels-v3",
+            "wheels-v5",
+            "wheels-v8",
+        ];
+        let r = infer_release(mixed).unwrap();
+        assert!(r.owns("wheels-v8") && r.owns("simple-v28"), "{r:?}");
+        assert_eq!(infer_release(["archive-v0"]).map(|r| r.first), None);
     }
 }
