@@ -203,7 +203,7 @@ fn classify(path: &Path, cache: &Path, cache_canonical: &Path, clones: Clones) -
 fn shared_of(path: &Path, meta: &std::fs::Metadata, clones: Clones) -> u64 {
     use std::os::fd::AsFd;
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-    if !meta.is_file() || !clones.applies_to(meta.dev()) || meta.blocks() == 0 {
+    if !meta.is_file() || !clones.may_share(meta.dev(), meta.len()) || meta.blocks() == 0 {
         return 0;
     }
     let file = std::fs::OpenOptions::new()

@@ -32,6 +32,9 @@ pub(super) struct Tally {
     /// Allocated bytes (in `file_bytes`) of removed files whose data extents
     /// other files share: they stay on disk.
     pub cloned_bytes: u64,
+    /// Allocated bytes (in `file_bytes`) of removed small files whose data was inline in
+    /// the filesystem's metadata.
+    pub inline_bytes: u64,
     /// Whether removed files are asked for their extents first.
     pub clones: crate::engine::scan::extents::Clones,
 }
@@ -309,12 +312,16 @@ fn unlink_file(
 ) -> Result<(), Errno> {
     let disk = st.st_blocks as u64 * 512;
     let last_link = st.st_nlink <= 1;
-    let cloned = if last_link
-        && disk > 0
-        && FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
-        && tally.clones.applies_to(st.st_dev)
-    {
+    let regular = FileType::from_raw_mode(st.st_mode) == FileType::RegularFile;
+    let size = st.st_size as u64;
+    let cloned = if last_link && disk > 0 && regular && tally.clones.may_share(st.st_dev, size) {
         crate::engine::scan::walk::cloned_bytes(dir, name, disk)
+    } else {
+        0
+    };
+    // Inline data frees metadata space, not space `df` shows.
+    let inline = if last_link && regular && tally.clones.inline(st.st_dev, size) {
+        disk
     } else {
         0
     };
@@ -323,6 +330,7 @@ fn unlink_file(
     if last_link {
         tally.file_bytes += disk;
         tally.cloned_bytes += cloned;
+        tally.inline_bytes += inline;
     }
     fault_point();
     Ok(())

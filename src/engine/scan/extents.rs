@@ -36,6 +36,10 @@ pub enum Clones {
         dev: u64,
         /// The filesystem's name, for reports.
         fs: &'static str,
+        /// Files of at most this many bytes keep their data inline in the filesystem's
+        /// metadata, where it is never shared (btrfs' `max_inline`, 2048 by default): their
+        /// maps are not read.
+        inline_max: u64,
     },
 }
 
@@ -56,6 +60,18 @@ impl Clones {
     /// Whether a file on device `dev` must be asked for its extents.
     pub fn applies_to(self, dev: u64) -> bool {
         matches!(self, Clones::Possible { dev: d, .. } if d == dev)
+    }
+
+    /// Whether a regular file of `size` bytes on device `dev` keeps its data inline in the
+    /// filesystem's metadata (btrfs): removing it frees metadata space, which `df` does not
+    /// show as free, so its blocks are not counted as reclaimable.
+    pub fn inline(self, dev: u64, size: u64) -> bool {
+        matches!(self, Clones::Possible { dev: d, inline_max, .. } if d == dev && size <= inline_max)
+    }
+
+    /// Whether a regular file of `size` bytes on device `dev` may share extents.
+    pub fn may_share(self, dev: u64, size: u64) -> bool {
+        matches!(self, Clones::Possible { dev: d, inline_max, .. } if d == dev && size > inline_max)
     }
 }
 
@@ -135,11 +151,51 @@ mod imp {
                 Some(fs) => Clones::Possible {
                     dev: meta.dev(),
                     fs,
+                    inline_max: if fs == "btrfs" {
+                        btrfs_max_inline(meta.dev()).unwrap_or(DEFAULT_BTRFS_MAX_INLINE)
+                    } else {
+                        0
+                    },
                 },
                 None => Clones::Impossible,
             },
             Err(_) => Clones::Impossible,
         }
+    }
+
+    /// btrfs' default `max_inline` (bytes).
+    const DEFAULT_BTRFS_MAX_INLINE: u64 = 2048;
+
+    /// The `max_inline=` mount option of the btrfs mount of device `dev`, when set.
+    fn btrfs_max_inline(dev: u64) -> Option<u64> {
+        let text = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+        let id = format!("{}:{}", rustix::fs::major(dev), rustix::fs::minor(dev));
+        max_inline_of(&text, &id)
+    }
+
+    /// `max_inline=` among the super-block options of the mount of device `id` (`major:minor`)
+    /// in a `/proc/self/mountinfo` text.
+    pub(super) fn max_inline_of(mountinfo: &str, id: &str) -> Option<u64> {
+        let line = mountinfo
+            .lines()
+            .find(|l| l.split(' ').nth(2) == Some(id))?;
+        let (_, tail) = line.split_once(" - ")?;
+        let options = tail.split(' ').nth(2)?;
+        options
+            .split(',')
+            .find_map(|o| o.strip_prefix("max_inline="))
+            .and_then(parse_size_option)
+    }
+
+    /// A mount option size: bytes, or with a `k`/`m`/`g` suffix.
+    fn parse_size_option(v: &str) -> Option<u64> {
+        let (num, mult) = match v.chars().last()? {
+            'k' | 'K' => (&v[..v.len() - 1], 1 << 10),
+            'm' | 'M' => (&v[..v.len() - 1], 1 << 20),
+            'g' | 'G' => (&v[..v.len() - 1], 1 << 30),
+            _ => (v, 1),
+        };
+        num.parse::<u64>().ok().map(|n| n * mult)
     }
 
     pub(super) fn shared_bytes(fd: BorrowedFd<'_>) -> std::io::Result<u64> {
@@ -207,6 +263,17 @@ mod tests {
         assert_eq!(sharing_filesystem(0x5846_5342), Some("xfs"));
         assert_eq!(sharing_filesystem(0xef53), None); // ext4
         assert_eq!(sharing_filesystem(0x0102_1994), None); // tmpfs
+    }
+
+    #[test]
+    fn btrfs_max_inline_from_mountinfo() {
+        let info = "46 27 0:40 / /mnt/b rw,relatime - btrfs /dev/loop0 rw,space_cache=v2,subvol=/\n\
+                    48 27 0:42 / /mnt/c rw,relatime - btrfs /dev/loop2 rw,max_inline=0,subvol=/\n\
+                    49 27 0:43 / /mnt/d rw - btrfs /dev/loop3 rw,max_inline=4k\n";
+        assert_eq!(imp::max_inline_of(info, "0:40"), None);
+        assert_eq!(imp::max_inline_of(info, "0:42"), Some(0));
+        assert_eq!(imp::max_inline_of(info, "0:43"), Some(4096));
+        assert_eq!(imp::max_inline_of(info, "9:9"), None);
     }
 
     #[test]
