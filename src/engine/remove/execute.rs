@@ -95,8 +95,7 @@ pub fn execute(plan: &Plan, _lock: &CacheLock, reporter: &dyn Reporter) -> Outco
     out.removed_files = tally.files;
     out.removed_dirs = tally.dirs;
     out.uv_reported_bytes = tally.file_bytes;
-    out.reclaimed_bytes = (tally.file_bytes + tally.dir_bytes)
-        .saturating_sub(tally.cloned_bytes + tally.inline_bytes);
+    out.reclaimed_bytes = (tally.file_bytes + tally.dir_bytes).saturating_sub(tally.cloned_bytes);
     out.cloned_bytes = tally.cloned_bytes;
     out
 }

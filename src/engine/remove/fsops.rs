@@ -32,9 +32,6 @@ pub(super) struct Tally {
     /// Allocated bytes (in `file_bytes`) of removed files whose data extents
     /// other files share: they stay on disk.
     pub cloned_bytes: u64,
-    /// Allocated bytes (in `file_bytes`) of removed small files whose data was inline in
-    /// the filesystem's metadata.
-    pub inline_bytes: u64,
     /// Whether removed files are asked for their extents first.
     pub clones: crate::engine::scan::extents::Clones,
 }
@@ -319,18 +316,12 @@ fn unlink_file(
     } else {
         0
     };
-    // Inline data frees metadata space, not space `df` shows.
-    let inline = if last_link && regular && tally.clones.inline(st.st_dev, size) {
-        disk
-    } else {
-        0
-    };
+
     retry_writable(dir, || rustix::fs::unlinkat(dir, name, AtFlags::empty()))?;
     tally.files += 1;
     if last_link {
         tally.file_bytes += disk;
         tally.cloned_bytes += cloned;
-        tally.inline_bytes += inline;
     }
     fault_point();
     Ok(())

@@ -917,7 +917,7 @@ pub(crate) fn measure_plan(
             totals.files += m.files;
             totals.dirs += m.dirs;
             totals.uv_reported_bytes += m.disk - m.dirs_disk;
-            totals.reclaimable_bytes += m.disk.saturating_sub(m.cloned + m.inline);
+            totals.reclaimable_bytes += m.disk.saturating_sub(m.cloned);
             totals.cloned_bytes += m.cloned;
             for l in &m.linked {
                 let e = inodes

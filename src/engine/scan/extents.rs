@@ -62,13 +62,6 @@ impl Clones {
         matches!(self, Clones::Possible { dev: d, .. } if d == dev)
     }
 
-    /// Whether a regular file of `size` bytes on device `dev` keeps its data inline in the
-    /// filesystem's metadata (btrfs): removing it frees metadata space, which `df` does not
-    /// show as free, so its blocks are not counted as reclaimable.
-    pub fn inline(self, dev: u64, size: u64) -> bool {
-        matches!(self, Clones::Possible { dev: d, inline_max, .. } if d == dev && size <= inline_max)
-    }
-
     /// Whether a regular file of `size` bytes on device `dev` may share extents.
     pub fn may_share(self, dev: u64, size: u64) -> bool {
         matches!(self, Clones::Possible { dev: d, inline_max, .. } if d == dev && size > inline_max)

@@ -267,7 +267,6 @@ fn measure_unit(ctx: &WalkCtx<'_>, reuse: &Reuse, mut unit: Unit) -> MeasuredUni
             && m.linked.is_empty()
             && m.linked_out == 0
             && m.cloned == 0
-            && m.inline == 0
             && !m.incomplete
             && m.dist_infos.is_empty()
             && !m.is_venv;
@@ -309,7 +308,7 @@ fn assemble(measured: Vec<MeasuredUnit>) -> Result<Assembled> {
         entry.sizes = Sizes {
             logical_bytes: m.logical,
             disk_bytes: m.disk,
-            reclaimable_bytes: m.disk.saturating_sub(m.linked_out + m.cloned + m.inline),
+            reclaimable_bytes: m.disk.saturating_sub(m.linked_out + m.cloned),
             files: m.files,
             dirs: m.dirs,
         };

@@ -81,8 +81,6 @@ pub struct ArchiveRecord {
     /// Allocated bytes (in `disk`) of own single-link files whose data extents
     /// other files shared when walked (clones).
     pub cloned: u64,
-    /// Allocated bytes (in `disk`) of own small files kept inline in metadata (btrfs).
-    pub inline: u64,
     /// Files and symlinks.
     pub files: u64,
     /// Directories.
@@ -149,7 +147,6 @@ impl ArchiveRecord {
             disk: m.disk,
             linked_out: 0,
             cloned: m.cloned,
-            inline: m.inline,
             files: m.files,
             dirs: m.dirs,
             dirs_disk: m.dirs_disk,
@@ -215,7 +212,6 @@ impl ArchiveRecord {
             singles: None,
             linked_out: self.linked_out,
             cloned: self.cloned,
-            inline: self.inline,
             incomplete: false,
             top: Some(self.id),
         };
@@ -680,7 +676,6 @@ mod tests {
             disk: 8192,
             linked_out: 4096,
             cloned: 0,
-            inline: 0,
             files: 3,
             dirs: 2,
             dirs_disk: 8192,

@@ -68,9 +68,6 @@ pub struct Measured {
     /// Allocated bytes, already in `disk`, of singly-linked files whose data
     /// extents other files share (see [`super::extents`]).
     pub cloned: u64,
-    /// Allocated bytes, already in `disk`, of singly-linked files whose data the filesystem
-    /// keeps inline in its metadata (btrfs): not freed as space `df` shows.
-    pub inline: u64,
     /// Something below could not be read (the measurement is partial).
     pub incomplete: bool,
     /// Identity of the measured item itself, stat'ed before anything below it.
@@ -140,7 +137,6 @@ impl Measured {
         self.incomplete |= other.incomplete;
         self.linked_out += other.linked_out;
         self.cloned += other.cloned;
-        self.inline += other.inline;
         match (&mut self.singles, other.singles) {
             (Some(mine), Some(mut theirs)) => mine.append(&mut theirs),
             (mine @ None, Some(theirs)) => *mine = Some(theirs),
@@ -421,12 +417,8 @@ fn walk_fd(
             },
         );
         let is_file = u32::from(st.stx_mode) & 0o170000 == 0o100000;
-        if is_file && st.stx_nlink == 1 && disk > 0 {
-            if ctx.clones.may_share(dev, st.stx_size) {
-                out.cloned += cloned_bytes(dir_fd, name, disk);
-            } else if ctx.clones.inline(dev, st.stx_size) {
-                out.inline += disk;
-            }
+        if is_file && st.stx_nlink == 1 && disk > 0 && ctx.clones.may_share(dev, st.stx_size) {
+            out.cloned += cloned_bytes(dir_fd, name, disk);
         }
         let bytes = name.to_bytes();
         if is_dir {
