@@ -50,13 +50,13 @@ impl LoopFs {
             _ => ("mkfs.ext4", &["-q", "-F"]),
         };
         run(
-            Command::new(mkfs).args(args).arg(&image),
+            Command::new(tool(mkfs)).args(args).arg(&image),
             &format!(
                 "making a {kind} filesystem needs `{mkfs}` (Debian: btrfs-progs, xfsprogs, e2fsprogs)"
             ),
         );
         run(
-            Command::new("mount")
+            Command::new(tool("mount"))
                 .args(["-o", "loop"])
                 .arg(&image)
                 .arg(&mount),
@@ -69,26 +69,54 @@ impl LoopFs {
         }
     }
 
-    /// Bytes in use, once everything is written out (on btrfs: committed).
+    /// Bytes in use, once everything is written out and freed: filesystems free the blocks of
+    /// unlinked files in the background (XFS' inode inactivation, btrfs' transaction commit),
+    /// so this syncs and reads until two readings agree.
     fn used(&self) -> u64 {
-        run(&mut Command::new("sync"), "sync");
-        if self.kind == "btrfs" {
-            run(
-                Command::new("btrfs")
-                    .args(["filesystem", "sync"])
-                    .arg(&self.mount),
-                "btrfs filesystem sync",
-            );
+        let read = || {
+            run(&mut Command::new("sync"), "sync");
+            if self.kind == "btrfs" {
+                run(
+                    Command::new(tool("btrfs"))
+                        .args(["filesystem", "sync"])
+                        .arg(&self.mount),
+                    "btrfs filesystem sync",
+                );
+            }
+            let st = rustix::fs::statvfs(&self.mount).unwrap();
+            (st.f_blocks - st.f_bfree) * st.f_frsize
+        };
+        let mut last = read();
+        for _ in 0..50 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let now = read();
+            if now == last {
+                return now;
+            }
+            last = now;
         }
-        let st = rustix::fs::statvfs(&self.mount).unwrap();
-        (st.f_blocks - st.f_bfree) * st.f_frsize
+        last
     }
 }
 
 impl Drop for LoopFs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.mount).status();
+        let _ = Command::new(tool("umount"))
+            .arg("-l")
+            .arg(&self.mount)
+            .status();
     }
+}
+
+/// A system tool by name: from `PATH`, else from the sbin directories (where Debian puts
+/// `mkfs.*`, which a non-login `PATH` may lack).
+fn tool(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from(name))
 }
 
 fn run(cmd: &mut Command, what: &str) {
@@ -258,6 +286,42 @@ fn freed_matches_the_prediction(kind: &'static str, link_mode: Option<&str>) {
             case("doctor")
         ),
     }
+
+    // The environments are tied to the archives they came from whatever the link mode: by
+    // inode for hard links, by the content of RECORD for clones and copies.
+    let state = tempfile::tempdir().unwrap();
+    let roots = |args: &[&str]| -> Value {
+        let out = uvcache_on(&cache, UV_CURRENT)
+            .args(["--json", "--no-index"])
+            .args(args)
+            .env("UVCACHE_STATE_DIR", state.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    };
+    roots(&["roots", "add", work.join("one").to_str().unwrap()]);
+    let show = roots(&["show", "bigone"]);
+    let users_of = |version: &str| -> Vec<String> {
+        show["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "wheel" && e["version"] == version)
+            .flat_map(|e| e["used_by"].as_array().unwrap().clone())
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        users_of("1.0.0").iter().any(|p| p.ends_with("/work/one")),
+        "{}: {show}",
+        case("used by")
+    );
+    assert!(users_of("2.0.0").is_empty(), "{}: {show}", case("used by"));
 
     // One version, then one package: the plan's prediction and the report of what was freed.
     for spec in ["bigone==1.0.0", "bigtwo"] {
