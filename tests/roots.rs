@@ -273,3 +273,98 @@ fn prune_unused_keeps_what_known_environments_use() {
     );
     assert_eq!(support::du_bytes(&bare), before);
 }
+
+/// A `uv tool install` is a root while it exists; after `uv tool uninstall` it is reported
+/// gone and no longer uses the package. An environment `doctor` looked at is remembered.
+#[test]
+fn tools_come_and_go_and_checked_environments_are_remembered() {
+    let f = fixture(FixtureKind::Current);
+    let (tmp, cache) = copy_fixture(f);
+    let state = tmp.path().join("state");
+    let tools = tmp.path().join("tools");
+    let roots = |args: &[&str]| -> (Value, String) {
+        let out = uvcache_on(&cache, UV_CURRENT)
+            .args(args)
+            .args(["--json", "--no-index"])
+            .env("UVCACHE_STATE_DIR", &state)
+            .env("UV_TOOL_DIR", &tools)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        (
+            serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+            stderr,
+        )
+    };
+    let users = |v: &Value| -> Vec<String> {
+        v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "wheel")
+            .flat_map(|e| e["used_by"].as_array().unwrap().clone())
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
+    };
+    run_uv(
+        UV_CURRENT,
+        &cache,
+        tmp.path(),
+        [
+            "tool",
+            "install",
+            "--offline",
+            "--default-index",
+            &f.index_url,
+            "toolpkg",
+        ],
+    );
+    let tool_env = tools.join("toolpkg");
+    let (listed, _) = roots(&["roots"]);
+    assert!(
+        listed.to_string().contains(tool_env.to_str().unwrap()),
+        "{listed}"
+    );
+    let (shown, _) = roots(&["show", "toolpkg"]);
+    assert!(
+        users(&shown).iter().any(|p| Path::new(p) == tool_env),
+        "{shown}"
+    );
+    run_uv(
+        UV_CURRENT,
+        &cache,
+        tmp.path(),
+        ["tool", "uninstall", "toolpkg"],
+    );
+    assert!(!tool_env.exists());
+    let out = uvcache_on(&cache, UV_CURRENT)
+        .args(["roots", "--no-index"])
+        .env("UVCACHE_STATE_DIR", &state)
+        .env("UV_TOOL_DIR", &tools)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("gone since last time"), "{stderr}");
+    let (shown, _) = roots(&["show", "toolpkg"]);
+    assert!(
+        users(&shown).iter().all(|p| Path::new(p) != tool_env),
+        "{shown}"
+    );
+
+    // doctor remembers the environment it checked.
+    let venv = tmp.path().join("elsewhere/app");
+    run_uv(
+        UV_CURRENT,
+        &cache,
+        tmp.path(),
+        ["venv", "-q", venv.to_str().unwrap()],
+    );
+    roots(&["doctor", "--python", venv.to_str().unwrap()]);
+    let (listed, _) = roots(&["roots"]);
+    assert!(
+        listed.to_string().contains(venv.to_str().unwrap()),
+        "{listed}"
+    );
+}

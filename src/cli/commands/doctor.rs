@@ -40,6 +40,9 @@ pub fn run(global: &GlobalArgs, args: &DoctorArgs, printer: &Printer) -> anyhow:
         cwd: std::env::current_dir()?,
     };
     let report = diagnose(&opts, &|k| std::env::var(k).ok());
+    if let Some(env) = &report.environment {
+        super::roots::remember_met(&env.root);
+    }
     if global.json {
         printer.json(&report)?;
     } else {

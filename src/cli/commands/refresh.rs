@@ -107,6 +107,10 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs, printer: &Printer) -> anyhow
         return Ok(ExitCode::SUCCESS);
     }
     let before = scan_marks(global, printer, &cmd.packages)?;
+    match &target {
+        RefreshTarget::Project { root, .. } => super::roots::remember_met(&root.join(".venv")),
+        RefreshTarget::Environment { root, .. } => super::roots::remember_met(root),
+    }
     if !global.json {
         printer.out(&describe_target(&target, printer))?;
         printer.out(&format!(

@@ -115,6 +115,22 @@ fn add(path: &Path, printer: &Printer) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Remembers an environment `doctor`, `why` or `refresh` met (a project's `.venv`, a virtual
+/// environment) as a root, so that later `prune --unused` and `list` know it. Quiet: a state
+/// directory that cannot be written only loses the memory.
+pub fn remember_met(env: &Path) {
+    if !crate::engine::roots::discover::is_environment(env) {
+        return;
+    }
+    let Some(file) = roots_file() else { return };
+    let root = Root {
+        path: env.to_path_buf(),
+        kind: crate::engine::roots::discover::kind_of(env),
+        found_by: FoundBy::Remembered,
+    };
+    let _ = store::update(&file, |f| f.remember(&[root], false));
+}
+
 fn remove(path: &Path, printer: &Printer) -> anyhow::Result<ExitCode> {
     let path = absolute(path)?;
     let (_, forgot) = store::update(&state_file()?, |f| {

@@ -48,6 +48,7 @@ pub fn run(global: &GlobalArgs, args: &WhyArgs, printer: &Printer) -> anyhow::Re
         cache,
     };
     let report = why(&opts, &|name| std::env::var(name).ok())?;
+    super::roots::remember_met(&report.environment.root);
     if global.json {
         printer.json(&report)?;
     } else {
