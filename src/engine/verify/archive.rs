@@ -1,0 +1,287 @@
+//! One archive against its `RECORD`: what the wheel says it holds (path, hash, size), what
+//! the directory holds that the wheel does not list, and checking one listed file.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::hash::{Algorithm, digest_reader, open_regular, parse_hash, record_hash};
+use super::memo::{FileKey, Memo};
+use super::{FileProblem, Problem};
+use crate::engine::project::record_line;
+use crate::engine::scan::walk::{MAX_SMALL_FILE, read_regular};
+
+/// A file the `RECORD` lists.
+#[derive(Debug, Clone)]
+pub struct Expected {
+    /// Its path, relative to the archive (`/`-separated).
+    pub path: String,
+    /// Its hash, when the `RECORD` gives one.
+    pub hash: Option<(Algorithm, String)>,
+    /// Its size, when the `RECORD` gives one.
+    pub size: Option<u64>,
+}
+
+/// What an archive should hold, and what it holds besides.
+#[derive(Debug, Default)]
+pub struct ArchivePlan {
+    /// The files its `RECORD` lists.
+    pub expected: Vec<Expected>,
+    /// Problems found without reading file contents: no `RECORD`, lines that cannot be
+    /// checked, files it holds that the `RECORD` does not list.
+    pub problems: Vec<FileProblem>,
+    /// The archive vanished (uv removing it).
+    pub vanished: bool,
+}
+
+/// Reads the archive's `RECORD` and lists its files.
+pub fn plan(dir: &Path) -> ArchivePlan {
+    let mut out = ArchivePlan::default();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            out.vanished = true;
+            return out;
+        }
+        Err(e) => {
+            out.problems.push(FileProblem::new(
+                String::new(),
+                Problem::Unreadable,
+                Some(format!("cannot list the archive: {e}")),
+            ));
+            return out;
+        }
+    };
+    let mut dist_infos: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".dist-info"))
+        .collect();
+    dist_infos.sort();
+    let Some(dist_info) = dist_infos.first() else {
+        out.problems.push(FileProblem::new(
+            "*.dist-info/RECORD".into(),
+            Problem::NoRecord,
+            Some("the archive has no .dist-info directory".into()),
+        ));
+        return out;
+    };
+    let record = format!("{dist_info}/RECORD");
+    let text = match read_regular(&dir.join(&record), MAX_SMALL_FILE) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let (problem, note) = match e.kind() {
+                std::io::ErrorKind::NotFound => (Problem::NoRecord, None),
+                std::io::ErrorKind::PermissionDenied => (Problem::Unreadable, Some(e.to_string())),
+                _ => (Problem::NoRecord, Some(e.to_string())),
+            };
+            out.problems.push(FileProblem::new(record, problem, note));
+            return out;
+        }
+    };
+    let text = String::from_utf8_lossy(&text);
+    let mut listed: BTreeSet<String> = BTreeSet::new();
+    listed.insert(record.clone());
+    for line in text.lines() {
+        let Some((path, hash, size)) = record_line(line) else {
+            if !line.trim().is_empty() {
+                out.problems.push(FileProblem::new(
+                    record.clone(),
+                    Problem::BadRecord,
+                    Some(format!("unreadable line `{}`", line.trim())),
+                ));
+            }
+            continue;
+        };
+        // Installed outside the wheel's tree: nothing of it is in the archive.
+        if path.starts_with('/') || path.split('/').any(|c| c == "..") {
+            continue;
+        }
+        if !listed.insert(path.clone()) {
+            continue;
+        }
+        let hash = match parse_hash(&hash) {
+            Ok(h) => h,
+            Err(why) => {
+                out.problems.push(FileProblem::new(
+                    path.clone(),
+                    Problem::BadRecord,
+                    Some(why),
+                ));
+                None
+            }
+        };
+        out.expected.push(Expected {
+            path,
+            hash,
+            size: size.trim().parse().ok(),
+        });
+    }
+    let mut present = Vec::new();
+    list_files(dir, "", &mut present);
+    for path in present {
+        if !listed.contains(&path) {
+            out.problems
+                .push(FileProblem::new(path, Problem::Extra, None));
+        }
+    }
+    out
+}
+
+/// Every file and symbolic link below `dir`, as `/`-separated paths after `prefix`; never
+/// through a symbolic link.
+fn list_files(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            list_files(&e.path(), &rel, out);
+        } else {
+            out.push(rel);
+        }
+    }
+}
+
+/// How a file's content was known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// Hashed now: this many bytes.
+    Hashed(u64),
+    /// Its digest was remembered.
+    Remembered,
+    /// Not needed (no hash to compare, or its size already differs).
+    NotRead,
+}
+
+/// What checking one listed file found.
+#[derive(Debug)]
+pub enum Checked {
+    /// As the `RECORD` says.
+    Intact(Read),
+    /// A problem with it.
+    Damaged(FileProblem, Read),
+    /// It could not be read (not a finding about the cache, an error of this run).
+    Error(String),
+}
+
+/// The facts of a file kept for naming the environments that share it.
+#[derive(Debug, Clone, Copy)]
+pub struct Inode {
+    /// Device.
+    pub dev: u64,
+    /// Inode.
+    pub ino: u64,
+}
+
+/// A digest for the memo: the file's identity, its SHA-256, and whether it was computed now.
+pub type Remember = (FileKey, [u8; 32], bool);
+
+/// Checks one file of the archive at `dir`; its digest is returned for the memo (one
+/// computed now only when the file did not change while it was read).
+pub fn check(
+    dir: &Path,
+    want: &Expected,
+    memo: &Memo,
+    buf: &mut [u8],
+) -> (Checked, Option<Inode>, Option<Remember>) {
+    let path: PathBuf = dir.join(&want.path);
+    let meta = match std::fs::symlink_metadata(&path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut p = FileProblem::new(want.path.clone(), Problem::Missing, None);
+            p.expected = want.hash.as_ref().map(|(a, v)| format!("{}={v}", a.name()));
+            p.expected_size = want.size;
+            return (Checked::Damaged(p, Read::NotRead), None, None);
+        }
+        Err(e) => return (Checked::Error(e.to_string()), None, None),
+    };
+    let key = FileKey::of(&meta);
+    let inode = Some(Inode {
+        dev: key.dev,
+        ino: key.ino,
+    });
+    let damaged = |found: Option<String>, note: Option<String>| {
+        let mut p = FileProblem::new(want.path.clone(), Problem::Modified, note);
+        p.expected = want.hash.as_ref().map(|(a, v)| format!("{}={v}", a.name()));
+        p.found = found;
+        p.expected_size = want.size;
+        p.size = Some(meta.len());
+        p.links = Some(links(&meta));
+        p
+    };
+    if !meta.is_file() {
+        let p = damaged(None, Some("not a regular file".into()));
+        return (Checked::Damaged(p, Read::NotRead), inode, None);
+    }
+    if want.size.is_some_and(|s| s != meta.len()) {
+        return (
+            Checked::Damaged(damaged(None, None), Read::NotRead),
+            inode,
+            None,
+        );
+    }
+    let Some((algo, value)) = &want.hash else {
+        return (Checked::Intact(Read::NotRead), inode, None);
+    };
+    let (digest, hashed, remember) = match (algo, memo.get(&key)) {
+        (Algorithm::Sha256, Some(d)) => (d.to_vec(), Read::Remembered, Some((key, *d, false))),
+        _ => {
+            let read = open_regular(&path).and_then(|mut f| {
+                let (digest, n) = digest_reader(*algo, &mut f, buf)?;
+                let after = FileKey::of(&f.metadata()?);
+                Ok((digest, n, after))
+            });
+            match read {
+                Ok((digest, n, after)) => {
+                    let remember = (*algo == Algorithm::Sha256 && after == key && settled(&key))
+                        .then(|| <[u8; 32]>::try_from(digest.as_slice()).ok())
+                        .flatten()
+                        .map(|d| (key, d, true));
+                    (digest, Read::Hashed(n), remember)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let p = FileProblem::new(want.path.clone(), Problem::Missing, None);
+                    return (Checked::Damaged(p, Read::NotRead), None, None);
+                }
+                Err(e) => return (Checked::Error(e.to_string()), inode, None),
+            }
+        }
+    };
+    let found = record_hash(*algo, &digest);
+    if found.split_once('=').map(|(_, v)| v) == Some(value.as_str()) {
+        (Checked::Intact(hashed), inode, remember)
+    } else {
+        (
+            Checked::Damaged(damaged(Some(found), None), hashed),
+            inode,
+            remember,
+        )
+    }
+}
+
+/// A file changed within the last two seconds may change again within the same tick of the
+/// clock without moving its times: its digest is not remembered.
+fn settled(key: &FileKey) -> bool {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64);
+    now.saturating_sub(key.ctime.max(key.mtime)) > 2_000_000_000
+}
+
+#[cfg(unix)]
+fn links(meta: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    meta.nlink()
+}
+
+#[cfg(not(unix))]
+fn links(_: &std::fs::Metadata) -> u64 {
+    1
+}
