@@ -285,3 +285,87 @@ fn links(meta: &std::fs::Metadata) -> u64 {
 fn links(_: &std::fs::Metadata) -> u64 {
     1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::verify::hash::{Algorithm, digest_reader, record_hash};
+
+    fn hash_of(bytes: &[u8]) -> String {
+        let mut buf = [0u8; 64];
+        let (d, _) = digest_reader(Algorithm::Sha256, &mut &bytes[..], &mut buf).unwrap();
+        record_hash(Algorithm::Sha256, &d)
+    }
+
+    #[test]
+    fn finds_modified_missing_and_extra_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        std::fs::create_dir_all(dir.join("pkg-1.0.dist-info")).unwrap();
+        std::fs::write(dir.join("pkg/__init__.py"), b"x = 1\n").unwrap();
+        std::fs::write(dir.join("pkg/same_size.py"), b"aaaa").unwrap();
+        std::fs::write(dir.join("pkg/extra.py"), b"").unwrap();
+        let record = format!(
+            "pkg/__init__.py,{},6\npkg/same_size.py,{},4\npkg/gone.py,{},1\n\
+             \"pkg-1.0.dist-info/RECORD\",,\n../../bin/tool,,\n",
+            hash_of(b"x = 1\n"),
+            hash_of(b"bbbb"),
+            hash_of(b"g"),
+        );
+        std::fs::write(dir.join("pkg-1.0.dist-info/RECORD"), record).unwrap();
+        let p = plan(dir);
+        assert!(!p.vanished);
+        let paths: Vec<&str> = p.expected.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["pkg/__init__.py", "pkg/same_size.py", "pkg/gone.py"]
+        );
+        let extra: Vec<(&str, Problem)> = p
+            .problems
+            .iter()
+            .map(|f| (f.path.as_str(), f.problem))
+            .collect();
+        assert_eq!(extra, [("pkg/extra.py", Problem::Extra)]);
+        let memo = Memo::default();
+        let mut buf = vec![0u8; 16];
+        let results: Vec<Checked> = p
+            .expected
+            .iter()
+            .map(|e| check(dir, e, &memo, &mut buf).0)
+            .collect();
+        assert!(matches!(results[0], Checked::Intact(Read::Hashed(6))));
+        match &results[1] {
+            Checked::Damaged(f, Read::Hashed(4)) => {
+                assert_eq!(f.problem, Problem::Modified);
+                assert_eq!(f.found.as_deref(), Some(hash_of(b"aaaa").as_str()));
+                assert_eq!(f.expected.as_deref(), Some(hash_of(b"bbbb").as_str()));
+                assert_eq!(f.links, Some(1));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            matches!(&results[2], Checked::Damaged(f, _) if f.problem == Problem::Missing),
+            "{:?}",
+            results[2]
+        );
+        // A remembered digest stands for reading the file, until the file changes.
+        let meta = std::fs::symlink_metadata(dir.join("pkg/same_size.py")).unwrap();
+        let mut memo = Memo::default();
+        let mut d = [0u8; 32];
+        let mut b = [0u8; 8];
+        let (digest, _) = digest_reader(Algorithm::Sha256, &mut &b"bbbb"[..], &mut b).unwrap();
+        d.copy_from_slice(&digest);
+        memo.insert(FileKey::of(&meta), d);
+        assert!(matches!(
+            check(dir, &p.expected[1], &memo, &mut buf).0,
+            Checked::Intact(Read::Remembered)
+        ));
+        // No RECORD at all.
+        std::fs::remove_file(dir.join("pkg-1.0.dist-info/RECORD")).unwrap();
+        let p = plan(dir);
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(p.problems[0].problem, Problem::NoRecord);
+        assert!(plan(&dir.join("nothing")).vanished);
+    }
+}
