@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use serde_json::Value;
-use support::{FixtureKind, UV_CURRENT, copy_fixture, fixture, run_uv, uvcache_on};
+use support::{FixtureKind, Sandbox, UV_CURRENT, copy_fixture, fixture, run_uv, uvcache_on};
 
-/// A cache copied from the fixture, with its own state and index directories.
+/// A cache (copied from the fixture, or a sandbox's), with its own state and index directories.
 struct Case {
     tmp: tempfile::TempDir,
     cache: PathBuf,
@@ -83,33 +83,34 @@ fn inode(path: &Path) -> (u64, u64) {
 
 #[test]
 fn an_edit_through_a_hard_linked_environment_is_found_named_and_fixed() {
-    let f = fixture(FixtureKind::Current);
-    let case = Case::new();
-    let venv = case.tmp.path().join("envs/edited");
+    // A fresh cache filled by uv from a local index that stays up: after the fix, uv
+    // downloads what was removed again.
+    let sandbox = Sandbox::new();
+    let case = Case {
+        tmp: tempfile::tempdir().unwrap(),
+        cache: sandbox.cache.clone(),
+    };
+    let work = &sandbox.work;
+    let index = sandbox.index_url.as_str();
+    let install = |venv: &Path, mode: &str, offline: bool, req: &str| {
+        run_uv(
+            UV_CURRENT,
+            &case.cache,
+            work,
+            ["venv", "-q", venv.to_str().unwrap()],
+        );
+        let mut args = vec!["pip", "install", "--link-mode", mode, "--index-url", index];
+        if offline {
+            args.push("--offline");
+        }
+        let python = python_of(venv);
+        args.extend(["-p", &python, req]);
+        run_uv(UV_CURRENT, &case.cache, work, args);
+    };
+    let venv = work.join("envs/edited");
     let venv_s = venv.to_str().unwrap();
-    run_uv(
-        UV_CURRENT,
-        &case.cache,
-        case.tmp.path(),
-        ["venv", "-q", venv_s],
-    );
-    run_uv(
-        UV_CURRENT,
-        &case.cache,
-        case.tmp.path(),
-        [
-            "pip",
-            "install",
-            "--offline",
-            "--link-mode",
-            "hardlink",
-            "--index-url",
-            &f.index_url,
-            "-p",
-            &python_of(&venv),
-            "alpha==1.0.0",
-        ],
-    );
+    install(&venv, "hardlink", false, "alpha==1.0.0");
+    install(&work.join("envs/other"), "copy", false, "alpha==2.0.0");
     let archive = archive_of(&case.cache, "alpha", "1.0.0");
     let installed = support::glob(&venv, "lib/python*/site-packages/alpha/__init__.py");
     assert_eq!(installed.len(), 1, "{installed:?}");
@@ -166,7 +167,7 @@ fn an_edit_through_a_hard_linked_environment_is_found_named_and_fixed() {
         .collect();
     assert_eq!(shared, std::slice::from_ref(&venv), "{d:#}");
     assert_eq!(v["records"].as_array().unwrap().len(), 0, "{v:#}");
-    assert!(v["checked"]["archives"].as_u64().unwrap() > 1);
+    assert_eq!(v["checked"]["archives"], 2, "{v:#}");
 
     // Human output: the package, the file, the environment.
     let out = case.uvcache(&["verify"]);
@@ -179,8 +180,9 @@ fn an_edit_through_a_hard_linked_environment_is_found_named_and_fixed() {
         "{text}"
     );
     // Only the packages asked for.
-    let (code, v) = case.verify_json(&["alpha-2"]);
+    let (code, v) = case.verify_json(&["beta"]);
     assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["checked"]["archives"], 0, "{v:#}");
     let (code, v) = case.verify_json(&["ALPHA"]);
     assert_eq!(code, Some(1), "{v:#}");
 
@@ -223,14 +225,23 @@ fn an_edit_through_a_hard_linked_environment_is_found_named_and_fixed() {
     assert!(text.contains("EDITED = True"), "{text}");
     // uv can no longer install alpha 1.0.0 offline (it must download it again), while the
     // rest of the cache still serves.
-    let err = support::install_offline(UV_CURRENT, &case.cache, &f.index_url, &["alpha==1.0.0"])
+    let err = support::install_offline(UV_CURRENT, &case.cache, index, &["alpha==1.0.0"])
         .expect_err("alpha 1.0.0 is no longer in the cache");
     assert!(err.contains("alpha"), "{err}");
-    support::install_offline(UV_CURRENT, &case.cache, &f.index_url, &["alpha==2.0.0"]).unwrap();
-    // And the cache verifies intact.
+    support::install_offline(UV_CURRENT, &case.cache, index, &["alpha==2.0.0"]).unwrap();
+    // Online, uv downloads it again: a new, intact archive.
+    install(&work.join("envs/fresh"), "hardlink", false, "alpha==1.0.0");
+    let again = archive_of(&case.cache, "alpha", "1.0.0");
+    assert_ne!(again, archive);
+    let fresh = support::glob(
+        work,
+        "envs/fresh/lib/python*/site-packages/alpha/__init__.py",
+    );
+    let text = std::fs::read_to_string(&fresh[0]).unwrap();
+    assert!(!text.contains("EDITED"), "{text}");
     let (code, v) = case.verify_json(&[]);
     assert_eq!(code, Some(0), "{v:#}");
-    run_uv(UV_CURRENT, &case.cache, case.tmp.path(), ["cache", "prune"]);
+    run_uv(UV_CURRENT, &case.cache, work, ["cache", "prune"]);
 }
 
 #[test]
