@@ -4,6 +4,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
 use super::hash::{Algorithm, digest_reader, open_regular, parse_hash, record_hash};
 use super::memo::{FileKey, Memo};
 use super::{FileProblem, Problem};
@@ -24,8 +27,9 @@ pub struct Expected {
 /// What an archive should hold, and what it holds besides.
 #[derive(Debug, Default)]
 pub struct ArchivePlan {
-    /// The files its `RECORD` lists.
-    pub expected: Vec<Expected>,
+    /// The files its `RECORD` lists, with what the listing found at each path (`None`:
+    /// absent).
+    pub expected: Vec<(Expected, Option<Found>)>,
     /// Problems found without reading file contents: no `RECORD`, lines that cannot be
     /// checked, files it holds that the `RECORD` does not list.
     pub problems: Vec<FileProblem>,
@@ -111,41 +115,87 @@ pub fn plan(dir: &Path) -> ArchivePlan {
                 None
             }
         };
-        out.expected.push(Expected {
-            path,
-            hash,
-            size: size.trim().parse().ok(),
-        });
+        out.expected.push((
+            Expected {
+                path,
+                hash,
+                size: size.trim().parse().ok(),
+            },
+            None,
+        ));
     }
-    let mut present = Vec::new();
+    let mut present: FxHashMap<String, Found> = FxHashMap::default();
     list_files(dir, "", &mut present);
-    for path in present {
-        if !listed.contains(&path) {
-            out.problems
-                .push(FileProblem::new(path, Problem::Extra, None));
-        }
+    for (want, found) in &mut out.expected {
+        *found = present.remove(&want.path);
+    }
+    let mut extra: Vec<String> = present
+        .into_keys()
+        .filter(|p| !listed.contains(p))
+        .collect();
+    extra.sort();
+    for path in extra {
+        out.problems
+            .push(FileProblem::new(path, Problem::Extra, None));
     }
     out
 }
 
-/// Every file and symbolic link below `dir`, as `/`-separated paths after `prefix`; never
-/// through a symbolic link.
-fn list_files(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+/// What the listing found at a path: the file's identity and kind, read relative to its
+/// directory while listing it (one `statx` per file, no second path lookup).
+#[derive(Debug, Clone, Copy)]
+pub struct Found {
+    /// Its identity.
+    pub key: FileKey,
+    /// A regular file (not a symbolic link or anything else).
+    pub regular: bool,
+    /// Its hard-link count.
+    pub links: u64,
+}
+
+impl Found {
+    fn of(meta: &std::fs::Metadata) -> Found {
+        Found {
+            key: FileKey::of(meta),
+            regular: meta.is_file(),
+            links: links(meta),
+        }
+    }
+}
+
+/// Every file and symbolic link below `dir`, as `/`-separated paths after `prefix`, with its
+/// metadata; never through a symbolic link; sub-directories in parallel (one archive can hold
+/// most of a cache's files). An entry that cannot be examined is left out (and is then
+/// missing).
+fn list_files(dir: &Path, prefix: &str, out: &mut FxHashMap<String, Found>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
+    let mut subdirs = Vec::new();
     for e in rd.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
+        let name = e.file_name();
+        let name = name.to_string_lossy();
         let rel = if prefix.is_empty() {
-            name
+            name.into_owned()
         } else {
             format!("{prefix}/{name}")
         };
         if e.file_type().is_ok_and(|t| t.is_dir()) {
-            list_files(&e.path(), &rel, out);
-        } else {
-            out.push(rel);
+            subdirs.push((e.path(), rel));
+        } else if let Ok(meta) = e.metadata() {
+            out.insert(rel, Found::of(&meta));
         }
+    }
+    let found: Vec<FxHashMap<String, Found>> = subdirs
+        .into_par_iter()
+        .map(|(path, rel)| {
+            let mut m = FxHashMap::default();
+            list_files(&path, &rel, &mut m);
+            m
+        })
+        .collect();
+    for m in found {
+        out.extend(m);
     }
 }
 
@@ -183,44 +233,42 @@ pub struct Inode {
 /// A digest for the memo: the file's identity, its SHA-256, and whether it was computed now.
 pub type Remember = (FileKey, [u8; 32], bool);
 
-/// Checks one file of the archive at `dir`; its digest is returned for the memo (one
-/// computed now only when the file did not change while it was read).
+/// Checks one file of the archive at `dir`, as the listing `found` it; its digest is
+/// returned for the memo (one computed now only when the file did not change while it was
+/// read).
 pub fn check(
     dir: &Path,
     want: &Expected,
+    found: Option<Found>,
     memo: &Memo,
     buf: &mut [u8],
 ) -> (Checked, Option<Inode>, Option<Remember>) {
-    let path: PathBuf = dir.join(&want.path);
-    let meta = match std::fs::symlink_metadata(&path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut p = FileProblem::new(want.path.clone(), Problem::Missing, None);
-            p.expected = want.hash.as_ref().map(|(a, v)| format!("{}={v}", a.name()));
-            p.expected_size = want.size;
-            return (Checked::Damaged(p, Read::NotRead), None, None);
-        }
-        Err(e) => return (Checked::Error(e.to_string()), None, None),
+    let expected = || want.hash.as_ref().map(|(a, v)| format!("{}={v}", a.name()));
+    let Some(meta) = found else {
+        let mut p = FileProblem::new(want.path.clone(), Problem::Missing, None);
+        p.expected = expected();
+        p.expected_size = want.size;
+        return (Checked::Damaged(p, Read::NotRead), None, None);
     };
-    let key = FileKey::of(&meta);
+    let key = meta.key;
     let inode = Some(Inode {
         dev: key.dev,
         ino: key.ino,
     });
     let damaged = |found: Option<String>, note: Option<String>| {
         let mut p = FileProblem::new(want.path.clone(), Problem::Modified, note);
-        p.expected = want.hash.as_ref().map(|(a, v)| format!("{}={v}", a.name()));
+        p.expected = expected();
         p.found = found;
         p.expected_size = want.size;
-        p.size = Some(meta.len());
-        p.links = Some(links(&meta));
+        p.size = Some(key.size);
+        p.links = Some(meta.links);
         p
     };
-    if !meta.is_file() {
+    if !meta.regular {
         let p = damaged(None, Some("not a regular file".into()));
         return (Checked::Damaged(p, Read::NotRead), inode, None);
     }
-    if want.size.is_some_and(|s| s != meta.len()) {
+    if want.size.is_some_and(|s| s != key.size) {
         return (
             Checked::Damaged(damaged(None, None), Read::NotRead),
             inode,
@@ -233,14 +281,16 @@ pub fn check(
     let (digest, hashed, remember) = match (algo, memo.get(&key)) {
         (Algorithm::Sha256, Some(d)) => (d.to_vec(), Read::Remembered, Some((key, *d, false))),
         _ => {
+            let path: PathBuf = dir.join(&want.path);
             let read = open_regular(&path).and_then(|mut f| {
+                let before = FileKey::of(&f.metadata()?);
                 let (digest, n) = digest_reader(*algo, &mut f, buf)?;
                 let after = FileKey::of(&f.metadata()?);
-                Ok((digest, n, after))
+                Ok((digest, n, before == key && after == key))
             });
             match read {
-                Ok((digest, n, after)) => {
-                    let remember = (*algo == Algorithm::Sha256 && after == key && settled(&key))
+                Ok((digest, n, unchanged)) => {
+                    let remember = (*algo == Algorithm::Sha256 && unchanged && settled(&key))
                         .then(|| <[u8; 32]>::try_from(digest.as_slice()).ok())
                         .flatten()
                         .map(|d| (key, d, true));
@@ -316,7 +366,7 @@ mod tests {
         std::fs::write(dir.join("pkg-1.0.dist-info/RECORD"), record).unwrap();
         let p = plan(dir);
         assert!(!p.vanished);
-        let paths: Vec<&str> = p.expected.iter().map(|e| e.path.as_str()).collect();
+        let paths: Vec<&str> = p.expected.iter().map(|(e, _)| e.path.as_str()).collect();
         assert_eq!(
             paths,
             ["pkg/__init__.py", "pkg/same_size.py", "pkg/gone.py"]
@@ -332,7 +382,7 @@ mod tests {
         let results: Vec<Checked> = p
             .expected
             .iter()
-            .map(|e| check(dir, e, &memo, &mut buf).0)
+            .map(|(e, f)| check(dir, e, *f, &memo, &mut buf).0)
             .collect();
         assert!(matches!(results[0], Checked::Intact(Read::Hashed(6))));
         match &results[1] {
@@ -358,7 +408,7 @@ mod tests {
         d.copy_from_slice(&digest);
         memo.insert(FileKey::of(&meta), d);
         assert!(matches!(
-            check(dir, &p.expected[1], &memo, &mut buf).0,
+            check(dir, &p.expected[1].0, p.expected[1].1, &memo, &mut buf).0,
             Checked::Intact(Read::Remembered)
         ));
         // No RECORD at all.

@@ -293,7 +293,7 @@ pub fn verify(
                 files.push(p);
             }
         }
-        for (want, (checked, inode, remember)) in plan.expected.iter().zip(results) {
+        for ((want, _), (checked, inode, remember)) in plan.expected.iter().zip(results) {
             report.checked.files += 1;
             report.checked.bytes += want.size.unwrap_or(0);
             if let Some(d) = remember {
@@ -399,7 +399,7 @@ fn check_archives<'a>(
                 .files_total
                 .fetch_add(plan.expected.len() as u64, Ordering::Relaxed);
             progress.bytes_total.fetch_add(
-                plan.expected.iter().filter_map(|x| x.size).sum(),
+                plan.expected.iter().filter_map(|(x, _)| x.size).sum(),
                 Ordering::Relaxed,
             );
             plan
@@ -415,9 +415,9 @@ fn check_archives<'a>(
         .map_init(
             || vec![0u8; 256 << 10],
             |buf, (a, f)| {
-                let want = &plans[*a].expected[*f];
+                let (want, found) = &plans[*a].expected[*f];
                 let dir = root.join(&archives[*a].path);
-                let r = archive::check(&dir, want, memo, buf);
+                let r = archive::check(&dir, want, *found, memo, buf);
                 progress.files_done.fetch_add(1, Ordering::Relaxed);
                 progress
                     .bytes_done

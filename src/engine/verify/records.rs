@@ -128,7 +128,15 @@ pub fn check_records(snap: &Snapshot, wanted: &dyn Fn(&Path) -> bool) -> (Vec<Da
     let mut files: Vec<(PathBuf, Decoder)> = Vec::new();
     for bucket in &snap.buckets {
         let Some(kind) = bucket.kind else { continue };
-        if bucket.class != TopLevel::Current {
+        let decoded = matches!(
+            kind,
+            BucketKind::Wheels
+                | BucketKind::Sdists
+                | BucketKind::Simple
+                | BucketKind::FlatIndex
+                | BucketKind::Interpreter
+        );
+        if bucket.class != TopLevel::Current || !decoded {
             continue;
         }
         collect(&root.join(&bucket.name), kind, &mut files);
