@@ -13,12 +13,17 @@
 #      An existing cache is only read: verify runs without --fix.
 #   2. the floor: `find CACHE/archive-v0 -type f -print0 | xargs -0 -P$JOBS
 #      -n 512 sha256sum` (JOBS = cores, the threads verify hashes with).
+#      And, when python3 >= 3.11 is at hand, the same files hashed with
+#      hashlib (OpenSSL, SHA extensions where the CPU has them) in JOBS
+#      processes: coreutils' sha256sum may not use them.
 #   3. verify, first run: the remembered digests (`<digest>.verify` in a
 #      private UVCACHE_INDEX_DIR) are deleted before each sample, the scan
 #      index is kept (written once before the timed rounds), so what is timed
 #      is opening the cache, finding the roots, reading every RECORD, hashing
 #      every file and decoding the records.
-#   4. verify, second run: the same with the digests of the run before.
+#   4. verify, second run: the same with the digests of the run before; its
+#      floor is a stat of every file (`find archive-v0 -printf '%s %C@'`):
+#      an edit through a hard link moves only the file's own change time.
 #   5. warm page cache: one untimed warm-up of each, then RUNS rounds, each
 #      running the three in turn (interleaved); medians and minima, ratios.
 #
@@ -83,6 +88,28 @@ export UV_NO_CONFIG=1 UV_NO_PROGRESS=1
 export UVCACHE_INDEX_DIR=$TMP/index UVCACHE_STATE_DIR=$TMP/state
 VERIFY=("$UVCACHE" verify --json --threads "$JOBS" --cache-dir "$CACHE" --uv-version "$UV_VERSION")
 FLOOR=(bash -c 'find "$1/archive-v0" -type f -print0 | xargs -0 -P"$2" -n 512 sha256sum' _ "$CACHE" "$JOBS")
+STATWALK=(find "$CACHE/archive-v0" -printf '%s %C@\n')
+cat >"$TMP/hash.py" <<'PY'
+import hashlib, os, sys
+from concurrent.futures import ProcessPoolExecutor
+
+def digest(paths):
+    for p in paths:
+        with open(p, "rb") as f:
+            hashlib.file_digest(f, "sha256")
+    return len(paths)
+
+root, jobs = sys.argv[1], int(sys.argv[2])
+files = [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs]
+files = [f for f in files if not os.path.islink(f)]
+chunks = [files[i :: jobs * 8] for i in range(jobs * 8)]
+with ProcessPoolExecutor(jobs) as ex:
+    print(sum(ex.map(digest, chunks)))
+PY
+PYHASH=()
+if python3 -c 'import hashlib, sys; sys.exit(not hasattr(hashlib, "file_digest"))' 2>/dev/null; then
+  PYHASH=(python3 "$TMP/hash.py" "$CACHE/archive-v0" "$JOBS")
+fi
 forget() { rm -f "$UVCACHE_INDEX_DIR"/*.verify; }
 
 note "counting archive files in $CACHE"
@@ -91,6 +118,8 @@ N_BYTES=$(find "$CACHE/archive-v0" -type f -printf '%s\n' | awk '{s+=$1} END {pr
 
 note "warm-up (and the scan index, and the verdict)"
 run_timed "0 1" "${FLOOR[@]}"
+run_timed "0" "${STATWALK[@]}"
+((${#PYHASH[@]} == 0)) || run_timed "0" "${PYHASH[@]}"
 forget
 "${VERIFY[@]}" >"$TMP/first.json" 2>/dev/null || true
 "${VERIFY[@]}" >"$TMP/second.json" 2>/dev/null || VERDICT_RC=$?
@@ -108,17 +137,19 @@ summary() {
 for ((r = 1; r <= RUNS; r++)); do
   note "round $r/$RUNS"
   run_timed "0" "${FLOOR[@]}"; add floor "$ELAPSED"
+  run_timed "0" "${STATWALK[@]}"; add statwalk "$ELAPSED"
+  if ((${#PYHASH[@]})); then run_timed "0" "${PYHASH[@]}"; add pyhash "$ELAPSED"; fi
   forget
   run_timed "0 1" "${VERIFY[@]}"; add first "$ELAPSED"
   run_timed "0 1" "${VERIFY[@]}"; add second "$ELAPSED"
 done
 
-F=$(median floor) V1=$(median first) V2=$(median second)
+F=$(median floor) V1=$(median first) V2=$(median second) W=$(median statwalk)
 cat <<EOF
 ## uvcache verify vs a bare parallel sha256
 
 Cache: $CACHE ($N_FILES archive files, $(awk -v b="$N_BYTES" 'BEGIN { printf "%.1f MiB", b/1048576 }'))
-Machine: $(nproc) cores; $JOBS hashing jobs; warm page cache; medians of $RUNS (minima in brackets)
+Machine: $(nproc) cores; $JOBS hashing jobs; warm page cache; medians and minima of $RUNS rounds
 uvcache verify exit code: $VERDICT_RC (0 intact, 1 damage found)
 first run:  $(summary "$TMP/first.json")
 second run: $(summary "$TMP/second.json")
@@ -128,4 +159,9 @@ second run: $(summary "$TMP/second.json")
 | \`find archive-v0 -type f \| xargs -P$JOBS sha256sum\` (floor) | $(secs "$F") | $(secs "$(minimum floor)") | 1.00× |
 | \`uvcache verify\`, first run (no remembered digests) | $(secs "$V1") | $(secs "$(minimum first)") | $(ratio "$V1" "$F") of the floor |
 | \`uvcache verify\`, second run (nothing changed) | $(secs "$V2") | $(secs "$(minimum second)") | $(ratio "$V2" "$V1") of the first run |
+| \`find archive-v0 -printf '%s %C@'\` (a stat of every file, 1 process) | $(secs "$W") | $(secs "$(minimum statwalk)") | second run $(ratio "$V2" "$W") of it |
 EOF
+if ((${#PYHASH[@]})); then
+  P=$(median pyhash)
+  echo "| python3 hashlib (OpenSSL) in $JOBS processes | $(secs "$P") | $(secs "$(minimum pyhash)") | first run $(ratio "$V1" "$P") of it |"
+fi
