@@ -2,7 +2,8 @@
 //! environment is found and traced to that environment, an intact cache is intact (and its
 //! digests are remembered), an undecodable pointer is a damaged record, and `--fix` removes
 //! the damaged entries so that uv cannot install them offline any more while the environment
-//! keeps its files.
+//! keeps its files. On a loop-mounted XFS (as root) an edit through a cloned environment
+//! leaves the cache intact.
 
 mod support;
 
@@ -380,4 +381,152 @@ fn archive_of_any(cache: &Path, package: &str) -> PathBuf {
         .collect();
     assert_eq!(archives.len(), 1, "{archives:?}");
     archives[0].clone()
+}
+
+/// A loop-mounted XFS file system (reflinks on), unmounted on drop.
+struct LoopFs {
+    mnt: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl LoopFs {
+    /// `None` when not running as root (mounting needs it).
+    fn xfs() -> Option<LoopFs> {
+        if rustix::process::geteuid().as_raw() != 0 {
+            return None;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let img = tmp.path().join("xfs.img");
+        let mnt = tmp.path().join("mnt");
+        std::fs::create_dir_all(&mnt).unwrap();
+        let run = |cmd: &str, args: &[&std::ffi::OsStr]| {
+            let out = std::process::Command::new(cmd).args(args).output();
+            let out = out.unwrap_or_else(|e| panic!("cannot run {cmd}: {e} (install xfsprogs)"));
+            assert!(
+                out.status.success(),
+                "{cmd} {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        std::fs::File::create(&img)
+            .unwrap()
+            .set_len(400 << 20)
+            .unwrap();
+        run(
+            "mkfs.xfs",
+            &[
+                "-q".as_ref(),
+                "-m".as_ref(),
+                "reflink=1".as_ref(),
+                img.as_os_str(),
+            ],
+        );
+        run(
+            "mount",
+            &[
+                "-o".as_ref(),
+                "loop".as_ref(),
+                img.as_os_str(),
+                mnt.as_os_str(),
+            ],
+        );
+        Some(LoopFs { mnt, _tmp: tmp })
+    }
+}
+
+impl Drop for LoopFs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.mnt).status();
+    }
+}
+
+/// With clones (uv's default where the file system can), an environment's files are copies
+/// that share blocks, not inodes: the same edit leaves the cache intact, and verify says so.
+/// The same file system with a hard-link install shows the difference.
+#[test]
+fn an_edit_through_a_cloned_environment_leaves_the_cache_intact() {
+    let Some(fs) = LoopFs::xfs() else {
+        eprintln!("skipped: mounting a loop XFS file system needs root");
+        return;
+    };
+    let served = tempfile::tempdir().unwrap();
+    let server = support::serve_fixture_index(served.path());
+    let index = server.simple_url();
+    let case = Case {
+        tmp: tempfile::tempdir().unwrap(),
+        cache: fs.mnt.join("cache"),
+    };
+    let work = fs.mnt.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let install = |venv: &Path, mode: &str, req: &str| {
+        run_uv(
+            UV_CURRENT,
+            &case.cache,
+            &work,
+            ["venv", "-q", venv.to_str().unwrap()],
+        );
+        let python = python_of(venv);
+        run_uv(
+            UV_CURRENT,
+            &case.cache,
+            &work,
+            [
+                "pip",
+                "install",
+                "--link-mode",
+                mode,
+                "--index-url",
+                &index,
+                "-p",
+                &python,
+                req,
+            ],
+        );
+    };
+    let edit = |venv: &Path| {
+        let file = support::glob(venv, "lib/python*/site-packages/alpha/__init__.py");
+        assert_eq!(file.len(), 1, "{file:?}");
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&file[0])
+            .unwrap();
+        writeln!(f, "EDITED = True").unwrap();
+        file[0].clone()
+    };
+    let cloned = work.join("cloned");
+    install(&cloned, "clone", "alpha==1.0.0");
+    let archive = archive_of(&case.cache, "alpha", "1.0.0");
+    let in_cache = case
+        .cache
+        .join("archive-v0")
+        .join(&archive)
+        .join("alpha/__init__.py");
+    let installed = edit(&cloned);
+    assert_ne!(
+        inode(&installed),
+        inode(&in_cache),
+        "a clone is its own inode"
+    );
+    assert!(
+        !std::fs::read_to_string(&in_cache)
+            .unwrap()
+            .contains("EDITED")
+    );
+    let registered = case.uvcache(&["roots", "add", cloned.to_str().unwrap()]);
+    assert!(registered.status.success(), "{registered:?}");
+    let (code, v) = case.verify_json(&[]);
+    assert_eq!(code, Some(0), "the cache is intact: {v:#}");
+    assert_eq!(v["checked"]["archives"], 1, "{v:#}");
+    let out = case.uvcache(&["verify"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
+
+    // The same edit through a hard-linked environment on the same file system.
+    let linked = work.join("linked");
+    install(&linked, "hardlink", "alpha==2.0.0");
+    edit(&linked);
+    let (code, v) = case.verify_json(&["--search", work.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{v:#}");
+    let d = &v["damaged"][0];
+    assert_eq!(d["version"], "2.0.0", "{v:#}");
+    assert_eq!(d["files"][0]["shared_with"][0], linked.to_str().unwrap());
 }

@@ -331,6 +331,17 @@ pub fn verify(
         if files.is_empty() {
             continue;
         }
+        // Files gone because the whole archive went (uv's prune or clean while this ran) are
+        // not damage.
+        let gone = files
+            .iter()
+            .any(|f| matches!(f.problem, Problem::Missing | Problem::NoRecord))
+            && std::fs::symlink_metadata(root.join(&entry.path))
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+        if gone {
+            report.checked.vanished += 1;
+            continue;
+        }
         files.sort_by(|a, b| a.path.cmp(&b.path));
         report.damaged.push(DamagedArchive {
             package: entry.package.clone(),
