@@ -170,6 +170,17 @@ fn an_edit_through_a_hard_linked_environment_is_found_named_and_fixed() {
     assert_eq!(v["records"].as_array().unwrap().len(), 0, "{v:#}");
     assert_eq!(v["checked"]["archives"], 2, "{v:#}");
 
+    // The findings are kept for the terminal UI.
+    let findings = || -> Value {
+        let files = support::glob(&case.index(), "*.findings");
+        assert_eq!(files.len(), 1, "{files:?}");
+        serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap()
+    };
+    assert_eq!(
+        findings()["damaged"][0]["path"],
+        format!("archive-v0/{archive}")
+    );
+
     // Human output: the package, the file, the environment.
     let out = case.uvcache(&["verify"]);
     assert_eq!(out.status.code(), Some(1));
@@ -221,6 +232,7 @@ fn an_edit_through_a_hard_linked_environment_is_found_named_and_fixed() {
         support::glob(&case.cache, "wheels-v*/index/*/alpha/1.0.0-py3-none-any*").is_empty(),
         "the wheel entry goes whole"
     );
+    assert_eq!(findings()["damaged"], serde_json::json!([]));
     // The environment is untouched: the edited file is still there, still edited.
     let text = std::fs::read_to_string(&installed).unwrap();
     assert!(text.contains("EDITED = True"), "{text}");

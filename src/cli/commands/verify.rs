@@ -14,6 +14,8 @@ use super::roots::{SearchArgs, known_roots, report_known};
 use super::{check_removable, locate_root, open_snapshot};
 use crate::engine::names::is_valid_name;
 use crate::engine::progress::{Reporter, VerifyProgress};
+use crate::engine::scan::store::{IndexMode, now_secs};
+use crate::engine::verify::findings::{Findings, findings_path};
 use crate::engine::verify::fix::plan_fix;
 use crate::engine::verify::{FileProblem, Options, Problem, Report, verify};
 use crate::text::Escaped;
@@ -149,6 +151,17 @@ pub fn run(global: &GlobalArgs, args: &VerifyArgs, printer: &Printer) -> anyhow:
         // Repaired: nothing damaged is left (a dry run or a refusal leaves it).
         if !errors && !args.flags.dry_run && applied == ExitCode::SUCCESS {
             code = ExitCode::SUCCESS;
+            if global.index_mode() != IndexMode::Off
+                && let Some(path) = findings_path(&snap.root.path)
+            {
+                let repaired = Findings {
+                    verified_at: now_secs(),
+                    damaged: vec![],
+                };
+                if let Err(e) = repaired.save(&path) {
+                    printer.warn(&format!("the findings were not updated: {e}"));
+                }
+            }
         } else if applied == ExitCode::from(2) {
             code = ExitCode::from(2);
         }

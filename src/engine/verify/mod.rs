@@ -12,9 +12,11 @@
 //! * [`memo`]: digests remembered by file identity, so a second run hashes only what changed;
 //! * [`records`]: pointer, metadata and page records uv cannot decode;
 //! * [`shared`]: the environments sharing an inode with an archive;
-//! * [`fix`]: the removal plan for what is damaged.
+//! * [`fix`]: the removal plan for what is damaged;
+//! * [`findings`]: what the last run found, for the terminal UI.
 
 pub mod archive;
+pub mod findings;
 pub mod fix;
 pub mod hash;
 pub mod memo;
@@ -385,6 +387,32 @@ pub fn verify(
         }
     }
     report.checked.elapsed_ms = started.elapsed().as_millis() as u64;
+    if opts.memo != IndexMode::Off
+        && let Some(path) = opts
+            .memo_file
+            .as_ref()
+            .map(|m| m.with_extension("findings"))
+            .or_else(|| findings::findings_path(root))
+    {
+        let now = crate::engine::scan::store::now_secs();
+        let mut found = findings::Findings::of(&report, now);
+        if !packages.is_empty() {
+            // Only these packages were checked: what was found about the others stays.
+            let checked: Vec<&Path> = archives.iter().map(|e| e.path.as_path()).collect();
+            if let Some(old) = findings::Findings::load(&path) {
+                let rechecked = |f: &findings::Finding| match &f.package {
+                    Some(p) => packages.contains(p),
+                    None => wanted(&f.path),
+                } || checked.contains(&f.path.as_path());
+                found
+                    .damaged
+                    .extend(old.damaged.into_iter().filter(|f| !rechecked(f)));
+            }
+        }
+        if let Err(e) = found.save(&path) {
+            report.checked.memo_error.get_or_insert(e);
+        }
+    }
     Ok(report)
 }
 
