@@ -122,13 +122,19 @@ fn timeless(v: &mut Value) {
 }
 
 fn schema_of(cache: &std::path::Path, args: &[&str]) -> String {
+    schema_of_exit(cache, args, 0)
+}
+
+/// The schema of a run expected to exit with `code`.
+fn schema_of_exit(cache: &std::path::Path, args: &[&str], code: i32) -> String {
     let out = uvcache_on(cache, UV_CURRENT)
         .args(args)
         .arg("--json")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
+    assert_eq!(
+        out.status.code(),
+        Some(code),
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -167,6 +173,7 @@ fn every_command_keeps_its_json_schema() {
         ("prune_dry_run", &["prune", "--dry-run"]),
         ("prune_ci_dry_run", &["prune", "--ci", "--dry-run"]),
         ("ci", &["ci", "--no-index"]),
+        ("verify", &["verify", "--no-index"]),
     ];
     for (name, args) in cases {
         let schema = schema_of(&cache, args);
@@ -175,4 +182,21 @@ fn every_command_keeps_its_json_schema() {
     // A removal reports the plan applied, what it did and what changed under the lock.
     let schema = schema_of(&cache, &["prune", "--yes"]);
     insta::assert_snapshot!("json_schema_prune_yes", schema);
+}
+
+#[test]
+fn verify_keeps_its_json_schema_when_it_finds_damage() {
+    let f = fixture(FixtureKind::Current);
+    let (_t, cache) = copy_fixture(f);
+    // One archive file edited, one pointer truncated.
+    let init = support::glob(&cache, "archive-v0/*/alpha/__init__.py");
+    let mut text = std::fs::read_to_string(&init[0]).unwrap();
+    text.push_str("EDITED = True\n");
+    std::fs::write(&init[0], text).unwrap();
+    let pointer = support::glob(&cache, "wheels-v*/index/*/alpha/*.http");
+    std::fs::write(&pointer[0], b"short").unwrap();
+    let schema = schema_of_exit(&cache, &["verify", "--no-index"], 1);
+    insta::assert_snapshot!("json_schema_verify_damaged", schema);
+    let schema = schema_of_exit(&cache, &["verify", "--fix", "--dry-run", "--no-index"], 1);
+    insta::assert_snapshot!("json_schema_verify_fix_dry_run", schema);
 }

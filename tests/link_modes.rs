@@ -19,116 +19,14 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use support::{UV_CURRENT, uv_command, uvcache_on};
+use support::{LoopFs, UV_CURRENT, uv_command, uvcache_on};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * 1024;
-
-/// A filesystem in a loop file, mounted on a temporary directory; unmounted when dropped.
-struct LoopFs {
-    mount: PathBuf,
-    kind: &'static str,
-    _dir: tempfile::TempDir,
-}
-
-impl LoopFs {
-    fn new(kind: &'static str) -> LoopFs {
-        let dir = tempfile::tempdir().unwrap();
-        let image = dir.path().join("fs.img");
-        let mount = dir.path().join("mnt");
-        std::fs::create_dir(&mount).unwrap();
-        let file = std::fs::File::create(&image).unwrap();
-        file.set_len(384 * MIB).unwrap();
-        drop(file);
-        let (mkfs, args): (&str, &[&str]) = match kind {
-            "btrfs" => ("mkfs.btrfs", &["-q"]),
-            "xfs" => ("mkfs.xfs", &["-q", "-m", "reflink=1"]),
-            _ => ("mkfs.ext4", &["-q", "-F"]),
-        };
-        run(
-            Command::new(tool(mkfs)).args(args).arg(&image),
-            &format!(
-                "making a {kind} filesystem needs `{mkfs}` (Debian: btrfs-progs, xfsprogs, e2fsprogs)"
-            ),
-        );
-        run(
-            Command::new(tool("mount"))
-                .args(["-o", "loop"])
-                .arg(&image)
-                .arg(&mount),
-            "mounting a loop filesystem needs root and a loop device",
-        );
-        LoopFs {
-            mount,
-            kind,
-            _dir: dir,
-        }
-    }
-
-    /// Bytes in use, once everything is written out and freed: filesystems free the blocks of
-    /// unlinked files in the background (XFS' inode inactivation, btrfs' transaction commit),
-    /// so this syncs and reads until two readings agree.
-    fn used(&self) -> u64 {
-        let read = || {
-            run(&mut Command::new("sync"), "sync");
-            if self.kind == "btrfs" {
-                run(
-                    Command::new(tool("btrfs"))
-                        .args(["filesystem", "sync"])
-                        .arg(&self.mount),
-                    "btrfs filesystem sync",
-                );
-            }
-            let st = rustix::fs::statvfs(&self.mount).unwrap();
-            (st.f_blocks - st.f_bfree) * st.f_frsize
-        };
-        let mut last = read();
-        for _ in 0..50 {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            let now = read();
-            if now == last {
-                return now;
-            }
-            last = now;
-        }
-        last
-    }
-}
-
-impl Drop for LoopFs {
-    fn drop(&mut self) {
-        let _ = Command::new(tool("umount"))
-            .arg("-l")
-            .arg(&self.mount)
-            .status();
-    }
-}
-
-/// A system tool by name: from `PATH`, else from the sbin directories (where Debian puts
-/// `mkfs.*`, which a non-login `PATH` may lack).
-fn tool(name: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| PathBuf::from(name))
-}
-
-fn run(cmd: &mut Command, what: &str) {
-    match cmd.output() {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => panic!(
-            "{what}: `{cmd:?}` failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => panic!("{what}: cannot run `{cmd:?}`: {e}"),
-    }
-}
 
 /// Writes a wheel of `name` `version` holding `mib` MiB of incompressible data (in 1 MiB files,
 /// so an install unpacks every byte) into `dir`.
@@ -153,7 +51,7 @@ with zipfile.ZipFile(f"{dir}/{name}-{version}-py3-none-any.whl", "w", zipfile.ZI
     for path, data in files.items():
         z.writestr(path, data)
 "#;
-    run(
+    support::run_checked(
         Command::new(support::python_exe())
             .arg("-c")
             .arg(script)

@@ -93,6 +93,60 @@ fn package_detail() {
     }
 }
 
+/// After `uvcache verify` found an archive damaged, the packages table and the detail say so.
+#[test]
+fn damaged_entries_are_flagged_after_a_verification() {
+    use uvcache::engine::model::EntryKind;
+    use uvcache::engine::verify::findings::{Finding, Findings};
+    use uvcache::tui::effects::Effect;
+    let mut h = scanned((120, 40));
+    let generation = h
+        .effects
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Effect::Scan(req) => Some(req.generation),
+            _ => None,
+        })
+        .expect("a scan ran");
+    let snap = h.app.state().snapshot.clone().expect("scanned");
+    let archive = snap
+        .entries
+        .iter()
+        .find(|e| {
+            e.kind == EntryKind::Archive
+                && e.package.as_deref() == Some("alpha")
+                && e.version.as_deref() == Some("1.0.0")
+        })
+        .expect("alpha 1.0.0's archive");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    h.engine(EngineMsg::Findings {
+        generation,
+        findings: Some(Arc::new(Findings {
+            verified_at: now - 120,
+            damaged: vec![Finding {
+                path: archive.path.clone(),
+                package: Some("alpha".into()),
+                summary: "modified alpha/__init__.py".into(),
+            }],
+        })),
+    });
+    h.keys("n");
+    let screen = h.screen();
+    assert!(screen.contains("alpha (damaged)"), "{screen}");
+    assert!(!screen.contains("beta (damaged)"), "{screen}");
+    h.keys("/alpha<enter><enter>");
+    let screen = h.screen();
+    assert!(
+        screen.contains("damaged: modified alpha/__init__.py (uvcache verify, 2m ago"),
+        "{screen}"
+    );
+    assert_eq!(screen.matches("damaged:").count(), 1, "{screen}");
+}
+
 #[test]
 fn clean_preview() {
     for size in SIZES {

@@ -142,6 +142,10 @@ enum Command {
     /// The environments that install from this cache (tools, projects, venvs, cached
     /// environments) and what each one uses; `roots add|remove` registers and forgets.
     Roots(commands::roots::RootsArgs),
+    /// Check every archive against its RECORD (hashes, sizes, missing and extra files) and
+    /// uv's records against their format; name the environments sharing a modified file;
+    /// --fix removes what is damaged.
+    Verify(commands::verify::VerifyArgs),
     /// Browse the cache interactively: overview, packages, entries, and
     /// previews of clean / prune (the default on a terminal).
     #[cfg(feature = "tui")]
@@ -173,6 +177,7 @@ pub fn main() -> ExitCode {
         Some(Command::Doctor(args)) => commands::doctor::run(&cli.global, &args, &printer),
         Some(Command::Ci(args)) => commands::ci::run(&cli.global, &args, &printer),
         Some(Command::Roots(args)) => commands::roots::run(&cli.global, &args, &printer),
+        Some(Command::Verify(args)) => commands::verify::run(&cli.global, &args, &printer),
         #[cfg(feature = "tui")]
         Some(Command::Tui(args)) => commands::tui::run(&cli.global, &args, &printer),
         #[cfg(feature = "tui")]

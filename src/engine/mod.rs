@@ -24,4 +24,5 @@ pub mod report;
 pub mod roots;
 pub mod scan;
 pub mod uv;
+pub mod verify;
 pub mod why;

@@ -25,6 +25,21 @@ pub trait Reporter: Sync {
     fn scan(&self, _progress: ScanProgress) {}
     /// Removal progress: items done out of the plan's total.
     fn removal(&self, _done: u64, _total: u64) {}
+    /// Verification progress: cumulative totals.
+    fn verify(&self, _progress: VerifyProgress) {}
+}
+
+/// Cumulative totals of a verification so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VerifyProgress {
+    /// Files checked.
+    pub files_done: u64,
+    /// Files to check.
+    pub files_total: u64,
+    /// Bytes of the files checked (hashed now or remembered).
+    pub bytes_done: u64,
+    /// Bytes of all files to check, as their `RECORD`s give them.
+    pub bytes_total: u64,
 }
 
 /// A reporter that ignores everything.

@@ -148,8 +148,32 @@ pub struct State {
     pub refreshing: Option<String>,
     /// Where uvcache was started.
     pub workdir: WorkDir,
+    /// What the last `uvcache verify` found.
+    pub findings: Option<Arc<crate::engine::verify::findings::Findings>>,
     /// Whether the app is done.
     pub quit: bool,
+}
+
+impl State {
+    /// What the last `uvcache verify` found wrong with the entry at `path`.
+    pub fn damage(
+        &self,
+        path: &std::path::Path,
+    ) -> Option<&crate::engine::verify::findings::Finding> {
+        self.findings.as_ref()?.about(path)
+    }
+
+    /// Whether the last `uvcache verify` found any of the entries `ids` damaged.
+    pub fn any_damaged(&self, ids: &[crate::engine::model::EntryId]) -> bool {
+        let (Some(f), Some(snap)) = (&self.findings, &self.snapshot) else {
+            return false;
+        };
+        !f.damaged.is_empty()
+            && ids
+                .iter()
+                .filter_map(|id| snap.entries.get(*id as usize))
+                .any(|e| f.about(&e.path).is_some())
+    }
 }
 
 /// The app: state plus what it needs to ask for work.
@@ -189,6 +213,7 @@ impl App {
                 ticks: 0,
                 refreshing: None,
                 workdir: config.workdir,
+                findings: None,
                 quit: false,
             },
             uv_version: config.uv_version,

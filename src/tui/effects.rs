@@ -415,6 +415,17 @@ fn scan_now(
             generation: req.generation,
             pages: Arc::new(pages),
         });
+        // What the last `uvcache verify` found: one small read (none with --no-index,
+        // where verify keeps nothing either).
+        let findings = (req.index != crate::engine::scan::store::IndexMode::Off)
+            .then(|| crate::engine::verify::findings::findings_path(&snap.root.path))
+            .flatten()
+            .and_then(|p| crate::engine::verify::findings::Findings::load(&p))
+            .map(Arc::new);
+        sink(EngineMsg::Findings {
+            generation: req.generation,
+            findings,
+        });
     }
     snap
 }

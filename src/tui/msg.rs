@@ -124,6 +124,13 @@ pub enum EngineMsg {
         /// By normalized package name; packages without a page are absent.
         pages: Arc<HashMap<String, FreshnessState>>,
     },
+    /// What the last `uvcache verify` found (read after each scan).
+    Findings {
+        /// Which scan.
+        generation: u64,
+        /// The findings, if a verification ever ran.
+        findings: Option<Arc<crate::engine::verify::findings::Findings>>,
+    },
     /// The freshness of one package's entries (for its detail).
     EntryFreshness {
         /// Normalized package name.

@@ -20,6 +20,7 @@
 mod cli;
 mod fixture;
 mod lock;
+mod loopfs;
 mod packages;
 mod paths;
 mod provision;
@@ -33,6 +34,7 @@ pub use fixture::{
     FIXTURE_RECIPE_VERSION, Fixture, FixtureKind, Sandbox, copy_fixture, fixture,
     serve_fixture_index,
 };
+pub use loopfs::{LoopFs, run_checked, tool};
 pub use packages::{
     ProjectSpec, build_project, copy_into, git, write_project, write_wheel_metadata,
 };

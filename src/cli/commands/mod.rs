@@ -13,6 +13,7 @@ pub mod show;
 pub mod size;
 #[cfg(feature = "tui")]
 pub mod tui;
+pub mod verify;
 pub mod why;
 
 use std::sync::atomic::AtomicBool;

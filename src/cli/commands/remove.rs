@@ -178,10 +178,25 @@ pub fn run_plan(
     root: &Path,
     make_plan: &dyn Fn() -> Plan,
 ) -> anyhow::Result<ExitCode> {
+    run_plan_into(global, flags, printer, root, make_plan, &|v| {
+        printer.json(&v)
+    })
+}
+
+/// [`run_plan`], handing its `--json` document to `emit` (for a command that prints one
+/// document of its own around it).
+pub fn run_plan_into(
+    global: &GlobalArgs,
+    flags: &RemoveFlags,
+    printer: &Printer,
+    root: &Path,
+    make_plan: &dyn Fn() -> Plan,
+    emit: &dyn Fn(serde_json::Value) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitCode> {
     if flags.dry_run {
         let plan = make_plan();
         if global.json {
-            printer.json(&plan)?;
+            emit(serde_json::to_value(&plan)?)?;
         } else if plan.is_empty() {
             printer.out("Nothing to remove.")?;
         } else {
@@ -203,7 +218,7 @@ pub fn run_plan(
     };
     if plan.is_empty() {
         if global.json {
-            printer.json(&json!({ "plan": plan, "outcome": null }))?;
+            emit(json!({ "plan": plan, "outcome": null }))?;
         } else {
             printer.out("No cache entries found")?;
         }
@@ -233,7 +248,7 @@ pub fn run_plan(
     drop(lock);
     let outcome = &applied.outcome;
     if global.json {
-        printer.json(&json!({
+        emit(json!({
             "plan": applied.plan,
             "outcome": outcome,
             "drift": applied.drift,

@@ -108,6 +108,11 @@ pub fn record_path(line: &str) -> Option<String> {
 /// The path and the hash (`sha256=...`, empty for files the installer wrote) of one `RECORD`
 /// line (CSV: `path,hash,size`; fields may be quoted, `""` inside quotes is a quote).
 pub fn record_fields(line: &str) -> Option<(String, String)> {
+    record_line(line).map(|(path, hash, _)| (path, hash))
+}
+
+/// The path, hash and size fields of one `RECORD` line (hash and size empty when absent).
+pub fn record_line(line: &str) -> Option<(String, String, String)> {
     let line = line.trim_end_matches('\r');
     if line.is_empty() {
         return None;
@@ -134,7 +139,8 @@ pub fn record_fields(line: &str) -> Option<(String, String)> {
     fields.push(field);
     let mut fields = fields.into_iter();
     let path = fields.next().filter(|p| !p.is_empty())?;
-    Some((path, fields.next().unwrap_or_default()))
+    let hash = fields.next().unwrap_or_default();
+    Some((path, hash, fields.next().unwrap_or_default()))
 }
 
 /// PEP 610's `direct_url.json`: where a distribution installed from a URL, a path or a VCS
@@ -273,6 +279,10 @@ mod tests {
         );
         assert_eq!(record_fields("a.py"), Some(("a.py".into(), String::new())));
         assert_eq!(record_fields("\"open,,"), None);
+        assert_eq!(
+            record_line("a.py,sha256=x,12"),
+            Some(("a.py".into(), "sha256=x".into(), "12".into()))
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod settings;
 
 pub use dist::{
     ArchiveInfo, DirInfo, DirectUrl, DistInfo, VcsInfo, dist_infos, file_url_to_path,
-    record_fields, record_path,
+    record_fields, record_line, record_path,
 };
 pub use env::{
     Environment, EnvironmentChoice, PyvenvCfg, environment_of, find_environment, pip_environment,

@@ -46,6 +46,14 @@ pub enum Operation {
         /// With uv's CI rules.
         ci: bool,
     },
+    /// `verify --fix`: damaged archives with the entries linking to them, and records uv
+    /// cannot read.
+    Repair {
+        /// The damaged archives (`archive-v0/<id>`).
+        archives: Vec<String>,
+        /// The records that cannot be decoded.
+        records: Vec<String>,
+    },
     /// `prune` with a policy (`--unused`, `--max-age`, `--keep-versions`, `--max-size`,
     /// `--min-free`): entries no known root uses, chosen by the policy's rules.
     Policy {
@@ -133,6 +141,17 @@ pub enum Reason {
         /// How long ago it was last used (written or fetched by uv).
         last_use: Option<String>,
     },
+    /// `verify --fix`: an entry that is damaged, or links to a damaged archive.
+    Damaged {
+        /// Its package, when known.
+        package: Option<String>,
+        /// Its version, when known.
+        version: Option<String>,
+        /// The entry's kind (`archive`, `wheel`, `sdist-revision`, `record`, ...).
+        entry: String,
+        /// What is wrong with it.
+        damage: String,
+    },
     /// A surgical clean: one entry of the package.
     Selected {
         /// The package as given.
@@ -212,6 +231,21 @@ impl std::fmt::Display for Reason {
                     Some(when) => write!(f, " (no known root uses it; last used {when})"),
                     None => f.write_str(" (no known root uses it)"),
                 }
+            }
+            Reason::Damaged {
+                package,
+                version,
+                entry,
+                damage,
+            } => {
+                write!(f, "verify --fix: {entry}")?;
+                if let Some(p) = package {
+                    write!(f, " {p}")?;
+                }
+                if let Some(v) = version {
+                    write!(f, " {v}")?;
+                }
+                write!(f, " ({damage})")
             }
             Reason::Selected {
                 package,

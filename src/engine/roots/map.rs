@@ -57,7 +57,7 @@ pub fn print_of_record(text: &str, in_archive: bool) -> Option<Print> {
 }
 
 /// Where a `RECORD` path lands in `site-packages`, or `None` when it is left out.
-fn installed_path(path: String, in_archive: bool) -> Option<String> {
+pub fn installed_path(path: String, in_archive: bool) -> Option<String> {
     if path.starts_with('/') || path.starts_with("../") || path.starts_with("..\\") {
         return None;
     }

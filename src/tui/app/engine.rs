@@ -38,10 +38,18 @@ impl App {
                 self.state.table.set_pages(pages);
                 self.dirty = true;
             }
+            EngineMsg::Findings {
+                generation,
+                findings,
+            } if generation == current => {
+                self.state.findings = findings;
+                self.dirty = true;
+            }
             EngineMsg::ScanPhase { .. }
             | EngineMsg::ScanProgress { .. }
             | EngineMsg::Scanned { .. }
-            | EngineMsg::PageFreshness { .. } => {}
+            | EngineMsg::PageFreshness { .. }
+            | EngineMsg::Findings { .. } => {}
             EngineMsg::EntryFreshness { package, entries } => {
                 if let Some(d) = &mut self.state.detail
                     && d.name == package

@@ -242,6 +242,18 @@ fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &Sta
         format!("    {}", truncate(&escape_path(&e.path), w.path)),
         Style::default(),
     ));
+    if let (Some(f), Some(all)) = (s.damage(&e.path), &s.findings) {
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(all.verified_at);
+        let text = format!(
+            "damaged: {} (uvcache verify, {} ago; verify --fix removes it)",
+            escape(&f.summary),
+            age(s.now, Some(when))
+        );
+        out.push(Line::styled(
+            format!("    {}", truncate(&text, w.path)),
+            t.bad,
+        ));
+    }
     // What it is, then when and how it is linked: the varying parts (ages,
     // sizes) come last, on a line of their own.
     let mut what = Vec::new();

@@ -178,6 +178,9 @@ fn row<'a>(p: &'a Package, state: &State, width: u16) -> Row<'a> {
     };
     let cells = shown(width).map(|c| {
         let text = match c.sort {
+            SortColumn::Name if state.any_damaged(&p.ids) => {
+                format!("{} (damaged)", escape(&p.name))
+            }
             SortColumn::Name => escape(&p.name).into_owned(),
             SortColumn::Versions => escape(&p.versions.join(", ")).into_owned(),
             SortColumn::Sources => p.sources.join(","),

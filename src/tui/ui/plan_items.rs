@@ -40,6 +40,7 @@ fn describe(op: &Operation) -> String {
                 .collect();
             format!("clean {}", specs.join(" "))
         }
+        Operation::Repair { .. } => "verify --fix".into(),
         Operation::Prune { ci: false } => "prune".into(),
         Operation::Prune { ci: true } => "prune --ci".into(),
         Operation::Policy { policy, .. } => {
