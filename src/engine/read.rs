@@ -37,11 +37,13 @@ pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            let mut flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+            let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
             #[cfg(target_os = "linux")]
-            if noatime {
-                flags |= rustix::fs::OFlags::NOATIME;
-            }
+            let flags = if noatime {
+                flags | rustix::fs::OFlags::NOATIME
+            } else {
+                flags
+            };
             opts.custom_flags(flags.bits() as i32);
         }
         let _ = noatime;

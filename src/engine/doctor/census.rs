@@ -199,7 +199,7 @@ fn classify(path: &Path, cache: &Path, cache_canonical: &Path, clones: Clones) -
 
 /// Allocated bytes a single-link regular file shares with other files (0 where the filesystem
 /// cannot share extents, or the file's map cannot be read).
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 fn shared_of(path: &Path, meta: &std::fs::Metadata, clones: Clones) -> u64 {
     use std::os::fd::AsFd;
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -216,7 +216,7 @@ fn shared_of(path: &Path, meta: &std::fs::Metadata, clones: Clones) -> u64 {
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 fn shared_of(_: &Path, _: &std::fs::Metadata, _: Clones) -> u64 {
     0
 }

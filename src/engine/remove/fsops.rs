@@ -311,7 +311,9 @@ fn unlink_file(
     let last_link = st.st_nlink <= 1;
     let regular = FileType::from_raw_mode(st.st_mode) == FileType::RegularFile;
     let size = st.st_size as u64;
-    let cloned = if last_link && disk > 0 && regular && tally.clones.may_share(st.st_dev, size) {
+    #[allow(clippy::unnecessary_cast)]
+    let dev = st.st_dev as u64;
+    let cloned = if last_link && disk > 0 && regular && tally.clones.may_share(dev, size) {
         crate::engine::scan::walk::cloned_bytes(dir, name, disk)
     } else {
         0

@@ -288,7 +288,12 @@ fn walk_dir(ctx: &WalkCtx<'_>, dir: &Path, level: Level, depth: u32, out: &mut M
                 continue;
             }
         };
-        account(out, &Stat::from(&meta));
+        let st = Stat::from(&meta);
+        account(out, &st);
+        #[cfg(target_os = "macos")]
+        if meta.is_file() && st.nlink == 1 && st.disk > 0 && ctx.clones.may_share(st.dev, st.size) {
+            out.cloned += cloned_bytes_at(&entry.path(), st.disk);
+        }
         if meta.is_dir() {
             let name = entry.file_name();
             if level != Level::Other && has_suffix(&name, ".dist-info") {
@@ -471,7 +476,7 @@ fn walk_fd(
 /// that cannot be opened counts as shared: removing it is not promised to free
 /// anything). Opened without following links and without updating its access
 /// time where permitted.
-#[cfg(target_os = "linux")]
+#[cfg(unix)]
 pub(crate) fn cloned_bytes(
     dir: rustix::fd::BorrowedFd<'_>,
     name: &std::ffi::CStr,
@@ -480,12 +485,30 @@ pub(crate) fn cloned_bytes(
     use rustix::fd::AsFd;
     use rustix::fs::{Mode, OFlags, openat};
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+    #[cfg(target_os = "linux")]
     let fd = match openat(dir, name, flags | OFlags::NOATIME, Mode::empty()) {
         Err(rustix::io::Errno::PERM) => openat(dir, name, flags, Mode::empty()),
         other => other,
     };
+    #[cfg(not(target_os = "linux"))]
+    let fd = openat(dir, name, flags, Mode::empty());
     match fd {
         Ok(fd) => super::extents::shared_bytes(fd.as_fd(), disk),
+        Err(_) => disk,
+    }
+}
+
+/// [`cloned_bytes`] by path (the portable walk), without following a link.
+#[cfg(target_os = "macos")]
+fn cloned_bytes_at(path: &Path, disk: u64) -> u64 {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32)
+        .open(path);
+    match file {
+        Ok(f) => super::extents::shared_bytes(f.as_fd(), disk),
         Err(_) => disk,
     }
 }
