@@ -44,6 +44,29 @@ fn reclaimable(h: &Harness, member: impl Fn(&str, Option<&str>) -> bool) -> u64 
     .reclaimable_bytes
 }
 
+/// What the command line's plans free, added up: `cleans` are the argument lists of
+/// `uvcache clean ... --dry-run` run on `cache`.
+fn planned(cache: &std::path::Path, cleans: &[&[&str]]) -> u64 {
+    cleans
+        .iter()
+        .map(|args| {
+            let out = support::uvcache_on(cache, support::UV_CURRENT)
+                .arg("clean")
+                .args(*args)
+                .args(["--dry-run", "--json", "--no-index"])
+                .output()
+                .expect("runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            v["totals"]["reclaimable_bytes"].as_u64().expect("a total")
+        })
+        .sum()
+}
+
 /// Presses `d`, checks the plan asked for, confirms, and checks that the
 /// removal ran, was followed by a rescan and unmarked everything.
 fn clean_marked(h: &mut Harness, kind: PlanKind, plans: usize) {
@@ -100,8 +123,10 @@ fn two_marked_packages_clean_like_the_cli() {
         table.selected_package().map(|p| p.name.as_str()),
         Some("delta")
     );
-    let free = reclaimable(&h, |p, _| p == "alpha" || p == "beta");
+    // The footer's total is the plan's (directories included), not the entries' sum.
+    let free = planned(&tui_cache, &[&["alpha", "beta"]]);
     assert_eq!(h.app.state().marks.sizes.reclaimable_bytes, free);
+    assert!(h.app.state().marks.pending.is_none());
     let screen = h.screen();
     let footer = screen.lines().last().unwrap_or_default();
     assert!(
@@ -133,7 +158,7 @@ fn two_marked_versions_clean_like_the_cli_once_per_version() {
     assert_eq!(h.app.state().screen, Screen::Detail);
     let two = versions(&[("alpha", "1.0.0"), ("alpha", "2.0.0")]);
     assert_eq!(marked(&h), (names(&[]), two));
-    let free = reclaimable(&h, |p, v| p == "alpha" && v.is_some());
+    let free = planned(&tui_cache, &[&["alpha==1.0.0"], &["alpha==2.0.0"]]);
     assert_eq!(h.app.state().marks.sizes.reclaimable_bytes, free);
     assert_eq!(h.app.state().marks.of_package("alpha"), Marked::Versions);
     let screen = h.screen();
@@ -173,9 +198,7 @@ fn a_package_and_a_version_clean_like_the_cli_in_turn() {
         marked(&h),
         (names(&["beta"]), versions(&[("alpha", "1.0.0")]))
     );
-    let free = reclaimable(&h, |p, v| {
-        p == "beta" || (p == "alpha" && v == Some("1.0.0"))
-    });
+    let free = planned(&tui_cache, &[&["beta"], &["alpha==1.0.0"]]);
     assert_eq!(h.app.state().marks.sizes.reclaimable_bytes, free);
     let kind = PlanKind::Marked {
         packages: vec!["beta".into()],
@@ -221,6 +244,33 @@ fn marks_toggle_refuse_clear_and_follow_rescans() {
     cli(&cache, &["clean", "beta", "--yes"]);
     h.keys("r");
     assert_eq!(marked(&h), (names(&[]), versions(&[("alpha", "2.0.0")])));
-    let free = reclaimable(&h, |p, v| p == "alpha" && v == Some("2.0.0"));
+    let free = planned(&cache, &[&["alpha==2.0.0"]]);
     assert_eq!(h.app.state().marks.sizes.reclaimable_bytes, free);
+}
+
+/// The "will free" total is what the plan `d` shows frees: a package's entries in another uv
+/// release's buckets, which `d` (like `uv cache clean`) leaves to `prune`, are not counted.
+#[test]
+fn the_marked_total_is_what_the_plan_frees() {
+    let f = fixture(FixtureKind::Mixed);
+    let (_t, cache) = copy_fixture(f);
+    let mut h = Harness::scanned(&cache, (100, 30), false);
+    h.keys("ng<space>");
+    let (packages, _) = marked(&h);
+    let package = packages.iter().next().expect("a package is marked").clone();
+    let will_free = h.app.state().marks.sizes.reclaimable_bytes;
+    let everywhere = reclaimable(&h, |p, _| p == package);
+    assert!(
+        everywhere > will_free,
+        "{package} has entries in another release's buckets: {everywhere} vs {will_free}"
+    );
+    h.keys("d");
+    let Some(Modal::Plan(d)) = &h.app.state().modal else {
+        panic!("the preview opens");
+    };
+    let PlanStage::Ready(set) = &d.stage else {
+        panic!("the plans are shown: {:?}", d.stage);
+    };
+    let planned: u64 = set.plans().iter().map(|p| p.totals.reclaimable_bytes).sum();
+    assert_eq!(will_free, planned, "{package}");
 }

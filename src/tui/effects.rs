@@ -48,6 +48,15 @@ pub enum Effect {
         /// Which removal.
         kind: PlanKind,
     },
+    /// Compute the plans of the marks, for the "will free" total only.
+    MarksTotal {
+        /// Identifies the request in the answer.
+        ticket: u64,
+        /// The snapshot shown.
+        snapshot: Scanned,
+        /// The marks, as `d` would plan them.
+        kind: PlanKind,
+    },
     /// Take uv's exclusive lock (waiting up to `UV_LOCK_TIMEOUT`) and apply
     /// the plans, one after the other.
     Execute {
@@ -224,6 +233,7 @@ impl Runner {
                 self.exec_control.insert(*ticket, control.clone());
             }
             Effect::Plan { .. }
+            | Effect::MarksTotal { .. }
             | Effect::EntryFreshness { .. }
             | Effect::PrepareRefresh { .. }
             | Effect::Refresh { .. }
@@ -288,6 +298,24 @@ pub fn perform(effect: Effect, control: &Control, sink: &(dyn Fn(EngineMsg) + Sy
                 ticket,
                 plans: Arc::new(plans),
             });
+        }
+        Effect::MarksTotal {
+            ticket,
+            snapshot,
+            kind,
+        } => {
+            let set = plans_of(&snapshot.0, &kind);
+            let mut totals = crate::engine::remove::plan::PlanTotals::default();
+            for p in set.plans() {
+                totals.files += p.totals.files;
+                totals.dirs += p.totals.dirs;
+                totals.logical_bytes += p.totals.logical_bytes;
+                totals.disk_bytes += p.totals.disk_bytes;
+                totals.reclaimable_bytes += p.totals.reclaimable_bytes;
+                totals.cloned_bytes += p.totals.cloned_bytes;
+                totals.uv_reported_bytes += p.totals.uv_reported_bytes;
+            }
+            sink(EngineMsg::MarksTotal { ticket, totals });
         }
         Effect::Execute { ticket, plans } => {
             let result = execute_plans(ticket, &plans, control, sink);

@@ -94,6 +94,13 @@ pub enum EngineMsg {
         /// The plans.
         plans: Arc<PlanSet>,
     },
+    /// What the plans of the marks free, for the running total.
+    MarksTotal {
+        /// Which request.
+        ticket: u64,
+        /// The plans' totals, added up.
+        totals: crate::engine::remove::plan::PlanTotals,
+    },
     /// uv's lock is held by other processes; waiting.
     LockWaiting {
         /// Which execution.

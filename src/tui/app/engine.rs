@@ -64,6 +64,15 @@ impl App {
             EngineMsg::Refreshed { result, .. } => self.refreshed(result),
             EngineMsg::WhyReady { ticket, result } => self.why_ready(ticket, result),
             EngineMsg::Log { level, text } => self.log(level, text),
+            EngineMsg::MarksTotal { ticket, totals } => {
+                if self
+                    .state
+                    .marks
+                    .planned(ticket, totals.reclaimable_bytes, totals.disk_bytes)
+                {
+                    self.dirty = true;
+                }
+            }
             EngineMsg::Planned { ticket, plans } => {
                 if let Some(d) = self.dialog_mut(ticket) {
                     d.stage = PlanStage::Ready(plans);
@@ -147,7 +156,7 @@ impl App {
                     .collect();
                 self.state.snapshot = Some(snap);
                 self.state.scan = ScanStatus::Done;
-                self.settle_marks();
+                let marks = self.settle_marks();
                 self.log(Level::Info, summary);
                 if let Some(p) = problems {
                     self.log(Level::Warn, p);
@@ -156,7 +165,7 @@ impl App {
                     }
                 }
                 self.clamp_scrolls();
-                return detail.into_iter().collect();
+                return detail.into_iter().chain(marks).collect();
             }
             Err(ScanFailure::NoCache { path }) => {
                 self.state.snapshot = None;

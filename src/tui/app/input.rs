@@ -105,7 +105,7 @@ impl App {
             Action::PageDown => self.go(Move::Lines(self.page())),
             Action::Top => self.go(Move::Top),
             Action::Bottom => self.go(Move::Bottom),
-            Action::Mark => self.mark(),
+            Action::Mark => return self.mark(),
             Action::UnmarkAll => self.unmark_all(),
             Action::Open => return self.open_detail(),
             Action::Filter => {

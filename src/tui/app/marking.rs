@@ -1,7 +1,7 @@
 //! Moving through a package's entries, marking packages and versions, and
 //! planning the removal of what is marked.
 
-use super::super::effects::{Effect, PlanKind};
+use super::super::effects::{Effect, PlanKind, Scanned};
 use super::super::msg::Level;
 use super::super::ui;
 use super::{App, Screen};
@@ -63,11 +63,12 @@ impl App {
 
     /// Marks or unmarks the selected package (table) or the selected
     /// entry's version (detail), then moves on to the next package or version.
-    pub(super) fn mark(&mut self) {
+    pub(super) fn mark(&mut self) -> Vec<Effect> {
         match self.state.screen {
             Screen::Packages => {
                 let Some(name) = self.state.table.selected_package().map(|p| p.name.clone()) else {
-                    return self.say(Level::Warn, "no package selected".into());
+                    self.say(Level::Warn, "no package selected".into());
+                    return vec![];
                 };
                 self.state.marks.toggle_package(&name);
                 let page = ui::packages::page_rows(&self.state);
@@ -75,19 +76,24 @@ impl App {
             }
             Screen::Detail => {
                 let rows = ui::detail::entry_rows(&self.state);
-                let Some(d) = &self.state.detail else { return };
+                let Some(d) = &self.state.detail else {
+                    return vec![];
+                };
                 let (name, selected) = (d.name.clone(), d.selected);
                 let Some(row) = rows.get(selected) else {
-                    return self.say(Level::Warn, "no entry selected".into());
+                    self.say(Level::Warn, "no entry selected".into());
+                    return vec![];
                 };
                 let Some(version) = row.version.clone() else {
-                    return self.say(
+                    self.say(
                         Level::Warn,
                         "these entries have no version: mark the whole package in the table".into(),
                     );
+                    return vec![];
                 };
                 if let Err(e) = self.state.marks.toggle_version(&name, &version) {
-                    return self.say(Level::Warn, e);
+                    self.say(Level::Warn, e);
+                    return vec![];
                 }
                 // On to the next version, if any.
                 let next = rows
@@ -98,9 +104,9 @@ impl App {
                     self.move_in_detail(Move::Entries(isize::try_from(n).unwrap_or(0)));
                 }
             }
-            Screen::Overview => return,
+            Screen::Overview => return vec![],
         }
-        self.settle_marks();
+        self.settle_marks()
     }
 
     /// Unmarks everything.
@@ -111,12 +117,31 @@ impl App {
         }
     }
 
-    /// Recomputes what the marks would free (after a change or a scan).
-    pub(super) fn settle_marks(&mut self) {
-        match &self.state.snapshot {
-            Some(snap) => self.state.marks.settle(snap),
-            None => self.state.marks.clear(),
+    /// Recomputes what the marks would free (after a change or a scan): an estimate from the
+    /// snapshot at once, then the totals of the plans `d` would show.
+    pub(super) fn settle_marks(&mut self) -> Vec<Effect> {
+        let Some(snap) = &self.state.snapshot else {
+            self.state.marks.clear();
+            return vec![];
+        };
+        self.state.marks.settle(snap);
+        let m = &self.state.marks;
+        if m.is_empty() {
+            self.state.marks.pending = None;
+            return vec![];
         }
+        let kind = PlanKind::Marked {
+            packages: m.packages.iter().cloned().collect(),
+            versions: m.versions.iter().cloned().collect(),
+        };
+        let snapshot = Scanned(snap.clone());
+        let ticket = self.next_ticket();
+        self.state.marks.pending = Some(ticket);
+        vec![Effect::MarksTotal {
+            ticket,
+            snapshot,
+            kind,
+        }]
     }
 
     /// Previews removing the marked packages and versions, or else the

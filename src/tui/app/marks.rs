@@ -24,9 +24,12 @@ pub struct Marks {
     pub packages: BTreeSet<String>,
     /// Single versions marked: (package, version), never of a package marked whole.
     pub versions: BTreeSet<(String, String)>,
-    /// Sizes of the union of every marked entry (hard links counted once;
-    /// reclaimable only where every link is marked), as of the last change.
+    /// Sizes of the union of every marked entry of the owning release's buckets (hard links
+    /// counted once; reclaimable only where every link is marked): an estimate, replaced by
+    /// the plans' totals once they are computed.
     pub sizes: Sizes,
+    /// The request for the plans' totals of the current marks, while it runs.
+    pub pending: Option<u64>,
 }
 
 impl Marks {
@@ -91,6 +94,18 @@ impl Marks {
         self.packages.clear();
         self.versions.clear();
         self.sizes = Sizes::default();
+        self.pending = None;
+    }
+
+    /// Takes the plans' totals of request `ticket`, if it is the latest.
+    pub fn planned(&mut self, ticket: u64, reclaimable: u64, disk: u64) -> bool {
+        if self.pending != Some(ticket) {
+            return false;
+        }
+        self.pending = None;
+        self.sizes.reclaimable_bytes = reclaimable;
+        self.sizes.disk_bytes = disk;
+        true
     }
 
     /// Drops marks of what `snap` no longer holds and recomputes the sizes.
@@ -108,10 +123,18 @@ impl Marks {
         self.packages.retain(|p| names.contains(p.as_str()));
         self.versions
             .retain(|(p, v)| versions.contains(&(p.as_str(), v.as_str())));
+        // `d` removes what `clean` removes: entries of the owning release's buckets only (the
+        // buckets of other releases go with `prune`), so only those count.
+        let current = |e: &crate::engine::model::Entry| {
+            e.bucket
+                .and_then(|b| snap.buckets.get(usize::from(b)))
+                .is_some_and(|b| b.class == crate::engine::layout::TopLevel::Current)
+        };
         let member: Vec<bool> = snap
             .entries
             .iter()
             .map(|e| match (&e.package, &e.version) {
+                _ if !current(e) => false,
                 (Some(p), _) if self.packages.contains(p) => true,
                 (Some(p), Some(v)) => self.versions.iter().any(|(mp, mv)| mp == p && mv == v),
                 _ => false,

@@ -126,7 +126,11 @@ fn marks_summary(state: &State) -> Vec<Span<'static>> {
     let t = &state.theme;
     vec![
         Span::styled(format!("● {} marked", m.len()), t.warn),
-        Span::raw(" · will free "),
+        Span::raw(if m.pending.is_some() {
+            " · will free ~"
+        } else {
+            " · will free "
+        }),
         Span::styled(bytes(m.sizes.reclaimable_bytes), t.header),
         Span::raw("  "),
     ]
