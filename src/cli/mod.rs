@@ -146,6 +146,11 @@ enum Command {
     /// uv's records against their format; name the environments sharing a modified file;
     /// --fix removes what is damaged.
     Verify(commands::verify::VerifyArgs),
+    /// Print a shell completion script: `uvcache completions bash > ~/.local/share/bash-completion/completions/uvcache`
+    /// (zsh: into a directory on `$fpath` as `_uvcache`; fish: `~/.config/fish/completions/uvcache.fish`).
+    Completions(commands::extras::CompletionsArgs),
+    /// Print the manual page (`uvcache man | man -l -`), or write every page with --dir.
+    Man(commands::extras::ManArgs),
     /// Browse the cache interactively: overview, packages, entries, and
     /// previews of clean / prune (the default on a terminal).
     #[cfg(feature = "tui")]
@@ -178,6 +183,8 @@ pub fn main() -> ExitCode {
         Some(Command::Ci(args)) => commands::ci::run(&cli.global, &args, &printer),
         Some(Command::Roots(args)) => commands::roots::run(&cli.global, &args, &printer),
         Some(Command::Verify(args)) => commands::verify::run(&cli.global, &args, &printer),
+        Some(Command::Completions(args)) => commands::extras::completions(&args),
+        Some(Command::Man(args)) => commands::extras::man(&args),
         #[cfg(feature = "tui")]
         Some(Command::Tui(args)) => commands::tui::run(&cli.global, &args, &printer),
         #[cfg(feature = "tui")]

@@ -4,6 +4,7 @@ pub mod ci;
 pub mod clean;
 pub mod dir;
 pub mod doctor;
+pub mod extras;
 pub mod list;
 pub mod prune;
 pub mod refresh;
