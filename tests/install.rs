@@ -105,3 +105,78 @@ fn the_manual_page_renders() {
         assert!(pages.join(name).is_file(), "{name}");
     }
 }
+
+/// `uv tool install` of the wheel maturin builds (the way `uv tool install uvcache` and
+/// `uvx uvcache` get it from PyPI): offline, from the wheel file, with the real uv; the tool
+/// answers `--version` and measures a cache made by uv.
+#[test]
+fn the_wheel_installs_as_a_uv_tool() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out_dir = tempfile::tempdir().unwrap();
+    // The test profile's target directory: dependencies built for the tests are reused.
+    let build = Command::new(support::maturin_bin())
+        .args(["build", "--profile", "dev", "--quiet", "--out"])
+        .arg(out_dir.path())
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .env(
+            "CARGO_TARGET_DIR",
+            support::target_dir().join("maturin-build"),
+        )
+        .output()
+        .expect("maturin runs");
+    assert!(
+        build.status.success(),
+        "maturin build: {}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let wheel = std::fs::read_dir(out_dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "whl"))
+        .expect("a wheel");
+    let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("uvcache-0.1.0-py3-none-"), "{name}");
+
+    let f = support::fixture(support::FixtureKind::Current);
+    let work = tempfile::tempdir().unwrap();
+    let tool_cache = work.path().join("uv-cache");
+    support::run_uv(
+        support::UV_CURRENT,
+        &tool_cache,
+        work.path(),
+        [
+            std::ffi::OsStr::new("tool"),
+            "install".as_ref(),
+            "--offline".as_ref(),
+            wheel.as_os_str(),
+        ],
+    );
+    let exe = work.path().join("tools-bin").join("uvcache");
+    assert!(exe.is_file(), "{} is installed", exe.display());
+    let version = Command::new(&exe).arg("--version").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        "uvcache 0.1.0"
+    );
+    let size = Command::new(&exe)
+        .args([
+            "size",
+            "--json",
+            "--no-index",
+            "--uv-version",
+            support::UV_CURRENT,
+        ])
+        .arg("--cache-dir")
+        .arg(&f.cache)
+        .output()
+        .unwrap();
+    assert!(
+        size.status.success(),
+        "{}",
+        String::from_utf8_lossy(&size.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&size.stdout).unwrap();
+    assert!(v["total"]["disk_bytes"].as_u64().unwrap() > 0, "{v}");
+}

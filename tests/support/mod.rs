@@ -40,8 +40,8 @@ pub use packages::{
 };
 pub use paths::{glob, is_digest16, list_names, resolve_link};
 pub use provision::{
-    BACKEND_FLIT_CORE_VERSION, UV_CURRENT, UV_OLD, build_backend_wheels, python_exe, target_dir,
-    uv_bin,
+    BACKEND_FLIT_CORE_VERSION, MATURIN_VERSION, UV_CURRENT, UV_OLD, build_backend_wheels,
+    maturin_bin, python_exe, target_dir, uv_bin,
 };
 pub use scan::{scan_cache, walk_totals};
 pub use server::{

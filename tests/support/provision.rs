@@ -126,6 +126,40 @@ fn check_uv_version(bin: &Path, version: &str, origin: &str) {
 }
 
 /// Runs `python3 -m pip <args>`; returns a description of the failure.
+/// maturin, pinned, to build the Python wheel of the binary.
+pub const MATURIN_VERSION: &str = "1.16.0";
+
+/// The `maturin` binary, installed with pip into `target/maturin/<version>` when missing.
+pub fn maturin_bin() -> PathBuf {
+    let dir = target_dir().join("maturin").join(MATURIN_VERSION);
+    let bin = dir.join("bin").join("maturin");
+    let result = create_once(
+        &dir,
+        |d| d.join("bin").join("maturin").is_file(),
+        |tmp| {
+            pip(
+                [
+                    OsStr::new("install"),
+                    OsStr::new("--quiet"),
+                    OsStr::new("--no-deps"),
+                    OsStr::new("--target"),
+                    tmp.as_os_str(),
+                    OsStr::new(&format!("maturin=={MATURIN_VERSION}")),
+                ],
+                &format!("maturin=={MATURIN_VERSION}"),
+            )
+        },
+    );
+    if let Err(err) = result {
+        panic!(
+            "maturin {MATURIN_VERSION} is needed to build the wheel but could not be installed \
+             with `python3 -m pip install --target {}`: {err}",
+            dir.display()
+        );
+    }
+    bin
+}
+
 fn pip<I, S>(args: I, what: &str) -> Result<(), String>
 where
     I: IntoIterator<Item = S>,
