@@ -204,6 +204,22 @@ fn dangling_entries_snippets_and_text() {
     assert!(gl.contains("fallback_keys:"), "{gl}");
     assert!(gl.contains("- app/.uv-cache"), "{gl}");
     assert!(gl.contains("uv cache prune --ci"), "{gl}");
+    // setup-uv v9: prune-cache as this cache's mix says (wheels built from source are kept).
+    let advice = &r["setup_uv_advice"];
+    let (before, after) = (
+        r["report"]["before"]["disk_bytes"].as_u64().unwrap(),
+        r["report"]["after"]["disk_bytes"].as_u64().unwrap(),
+    );
+    assert!(r["report"]["kept_built"]["disk_bytes"].as_u64().unwrap() > 0);
+    assert_eq!(advice["saved_without"], before, "{advice}");
+    assert_eq!(advice["saved_with"], after, "{advice}");
+    let prune = advice["prune_cache"].as_bool().unwrap();
+    assert_eq!(prune, after * 2 <= before, "{advice}");
+    let su = r["snippets"]["setup_uv"].as_str().expect("setup-uv");
+    assert!(su.contains("uses: astral-sh/setup-uv@v9"), "{su}");
+    assert!(su.contains("enable-cache: true"), "{su}");
+    assert!(su.contains("cache-dependency-glob: \"app/uv.lock\""), "{su}");
+    assert!(su.contains(&format!("prune-cache: {prune}")), "{su}");
     // Cache and project on one filesystem: the copy mode is only suggested.
     assert_eq!(r["filesystems"]["different"], false);
     assert!(gh.contains("# UV_LINK_MODE: copy"), "{gh}");
@@ -217,7 +233,9 @@ fn dangling_entries_snippets_and_text() {
         "Kept: wheels built from source",
         "source revisions no pointer names     1",
         "more packages (--top N, or --json)",
-        "GitHub Actions",
+        "GitHub Actions with astral-sh/setup-uv v9",
+        "prune-cache: ",
+        "GitHub Actions with actions/cache",
         "GitLab CI",
     ] {
         assert!(text.contains(needle), "{needle:?} in:\n{text}");

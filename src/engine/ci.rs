@@ -24,7 +24,7 @@ use crate::engine::scan::walk::{Measured, WalkCtx, measure};
 
 mod snippets;
 
-pub use snippets::{SnippetOptions, Snippets, ci_snippets};
+pub use snippets::{PruneAdvice, SnippetOptions, Snippets, ci_snippets, prune_advice};
 
 /// The size of a whole cache, every inode counted once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

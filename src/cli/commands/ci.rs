@@ -9,7 +9,7 @@ use clap::Args;
 use super::super::output::{Table, Tone, bytes};
 use super::super::{GlobalArgs, Printer};
 use super::open_snapshot;
-use crate::engine::ci::{CiReport, Part, SnippetOptions, ci_report, ci_snippets};
+use crate::engine::ci::{CiReport, Part, SnippetOptions, ci_report, ci_snippets, prune_advice};
 use crate::engine::doctor::{filesystem, same_device};
 use crate::engine::project::pip_environment;
 use crate::engine::remove::plan::{Target, plan_prune};
@@ -43,12 +43,18 @@ pub fn run(global: &GlobalArgs, args: &CiArgs, printer: &Printer) -> anyhow::Res
         .unwrap_or_else(|| cwd.clone());
     let (cache_fs, env_fs) = (filesystem(&snap.root.path), filesystem(&env_dir));
     let cross_device = same_device(&cache_fs, &env_fs) == Some(false);
-    let snippets = ci_snippets(&SnippetOptions::for_dir(&cwd, cross_device));
+    let advice = prune_advice(
+        report.before.disk_bytes,
+        report.after.disk_bytes,
+        report.kept_built.disk_bytes,
+    );
+    let snippets = ci_snippets(&SnippetOptions::for_dir(&cwd, cross_device), &advice);
     if global.json {
         printer.json(&serde_json::json!({
             "report": report,
             "filesystems": { "cache": cache_fs, "environment": env_fs, "different": cross_device },
             "snippets": snippets,
+            "setup_uv_advice": advice,
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -65,7 +71,22 @@ pub fn run(global: &GlobalArgs, args: &CiArgs, printer: &Printer) -> anyhow::Res
         ))?;
         printer.out("")?;
     }
-    printer.out(&printer.paint(Tone::Bold, "GitHub Actions (a job's env and steps):"))?;
+    printer.out(&printer.paint(
+        Tone::Bold,
+        "GitHub Actions with astral-sh/setup-uv v9 (it sets UV_CACHE_DIR and saves the cache):",
+    ))?;
+    printer.out(&format!(
+        "  prune-cache: {} ({})",
+        advice.prune_cache, advice.reason
+    ))?;
+    for l in snippets.setup_uv.lines() {
+        printer.out(&format!("  {l}"))?;
+    }
+    printer.out("")?;
+    printer.out(&printer.paint(
+        Tone::Bold,
+        "GitHub Actions with actions/cache (a job's env and steps):",
+    ))?;
     for l in snippets.github_actions.lines() {
         printer.out(&format!("  {l}"))?;
     }
