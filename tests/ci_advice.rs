@@ -218,7 +218,10 @@ fn dangling_entries_snippets_and_text() {
     let su = r["snippets"]["setup_uv"].as_str().expect("setup-uv");
     assert!(su.contains("uses: astral-sh/setup-uv@v9"), "{su}");
     assert!(su.contains("enable-cache: true"), "{su}");
-    assert!(su.contains("cache-dependency-glob: \"app/uv.lock\""), "{su}");
+    assert!(
+        su.contains("cache-dependency-glob: \"app/uv.lock\""),
+        "{su}"
+    );
     assert!(su.contains(&format!("prune-cache: {prune}")), "{su}");
     // Cache and project on one filesystem: the copy mode is only suggested.
     assert_eq!(r["filesystems"]["different"], false);

@@ -108,9 +108,13 @@ fn percent(part: u64, whole: u64) -> String {
 
 fn render(r: &CiReport, top: usize, printer: &Printer) -> Vec<String> {
     let bold = |s: &str| printer.paint(Tone::Bold, s);
-    let mut out =
-        vec![
-        format!("{} {} (uv {})", bold("Cache"), Escaped(&r.root), r.uv_version),
+    let mut out = vec![
+        format!(
+            "{} {} (uv {})",
+            bold("Cache"),
+            Escaped(&r.root),
+            r.uv_version
+        ),
         String::new(),
         bold("What a CI job saves"),
         format!(
@@ -129,10 +133,14 @@ fn render(r: &CiReport, top: usize, printer: &Printer) -> Vec<String> {
         printer.paint(
             Tone::Dim,
             &format!(
-                "  (`prune` alone removes {} in {} items: dangling entries, cached environments, \
+                "  (`prune` alone removes {} in {}: dangling entries, cached environments, \
                  other uv versions' buckets)",
                 bytes(r.prune.disk_bytes),
-                r.prune.items
+                if r.prune.items == 1 {
+                    "1 item".to_string()
+                } else {
+                    format!("{} items", r.prune.items)
+                }
             ),
         ),
     ];
@@ -205,8 +213,13 @@ fn part_table(title: &str, part: &Part, top: usize, printer: &Printer) -> Vec<St
         out.push(printer.paint(
             Tone::Dim,
             &format!(
-                "  … {} more packages (--top N, or --json)",
-                part.packages.len() - top
+                "  … {} more {} (--top N, or --json)",
+                part.packages.len() - top,
+                if part.packages.len() - top == 1 {
+                    "package"
+                } else {
+                    "packages"
+                }
             ),
         ));
     }

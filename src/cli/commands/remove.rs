@@ -90,10 +90,10 @@ pub fn print_plan(plan: &Plan, printer: &Printer) -> anyhow::Result<()> {
     let verbose = printer.verbose() > 0;
     for (reason, _, files, disk, paths) in &groups {
         printer.out(&format!(
-            "{} ({} items, {} files, {})",
+            "{} ({}, {}, {})",
             printer.paint(Tone::Bold, &reason.to_string()),
-            paths.len(),
-            files,
+            count(paths.len(), "item"),
+            count(*files as usize, "file"),
             bytes(*disk)
         ))?;
         let shown = if verbose {
@@ -113,11 +113,11 @@ pub fn print_plan(plan: &Plan, printer: &Printer) -> anyhow::Result<()> {
     }
     let t = &plan.totals;
     printer.out(&format!(
-        "{} {} items: {} files, {} dirs; {} logical, {} on disk, {} reclaimable now",
+        "{} {}: {}, {}; {} logical, {} on disk, {} reclaimable now",
         printer.paint(Tone::Bold, "Total:"),
-        plan.items.len(),
-        t.files,
-        t.dirs,
+        count(plan.items.len(), "item"),
+        count(t.files as usize, "file"),
+        count(t.dirs as usize, "dir"),
         bytes(t.logical_bytes),
         bytes(t.disk_bytes),
         bytes(t.reclaimable_bytes)

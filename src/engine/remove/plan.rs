@@ -1065,10 +1065,18 @@ fn stale_bucket_warnings(items: &[PlanItem]) -> Vec<String> {
             .filter(|r| r.owns(name))
             .collect();
         if let (Some(first), Some(last)) = (owners.first(), owners.last()) {
-            out.push(format!(
-                "{name} belongs to uv {}–{}; a uv of those versions still in use will download and build again",
-                first.first, last.last
-            ));
+            let (from, to) = (first.first, last.last);
+            out.push(if from == to {
+                format!(
+                    "{name} belongs to uv {from}; a uv of that version still in use will download \
+                     and build again"
+                )
+            } else {
+                format!(
+                    "{name} belongs to uv {from}–{to}; a uv of those versions still in use will \
+                     download and build again"
+                )
+            });
         }
     }
     out
