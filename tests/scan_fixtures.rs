@@ -236,3 +236,50 @@ fn hard_links_into_environments_are_not_reclaimable() {
         archive.sizes.disk_bytes
     );
 }
+
+/// Progress never counts more entries measured than found, and ends with all of them, listing
+/// done: no `2010/2006 entries`, no bar that goes backwards at the end.
+#[test]
+fn progress_ends_with_every_entry_found_measured() {
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicBool;
+
+    use uvcache::engine::locate::{CacheRoot, RootRule};
+    use uvcache::engine::progress::{Reporter, ScanProgress};
+    use uvcache::engine::scan::{ScanOptions, scan};
+    use uvcache::engine::uv::resolve_release;
+
+    struct Record(Mutex<Vec<ScanProgress>>);
+    impl Reporter for Record {
+        fn scan(&self, p: ScanProgress) {
+            self.0.lock().unwrap().push(p);
+        }
+    }
+    let f = fixture(FixtureKind::Mixed);
+    let record = Record(Mutex::new(Vec::new()));
+    let root = CacheRoot {
+        path: f.cache.clone(),
+        rule: RootRule::Flag,
+    };
+    let uv = resolve_release(Some("0.13.9".parse().unwrap()), None, &[]);
+    let snap = scan(
+        &root,
+        uv,
+        &ScanOptions::default(),
+        &record,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let seen = record.0.into_inner().unwrap();
+    assert!(!seen.is_empty());
+    for p in &seen {
+        assert!(p.entries_done <= p.entries_total, "{p:?}");
+    }
+    let last = seen.last().unwrap();
+    assert!(!last.listing, "{last:?}");
+    assert_eq!(last.entries_done, last.entries_total, "{last:?}");
+    assert!(
+        last.entries_total as usize >= snap.entries.len() / 2,
+        "{last:?}"
+    );
+}

@@ -234,6 +234,7 @@ fn first_frame_while_scanning() {
                 disk_bytes: 10 << 20,
                 entries_done: 40,
                 entries_total: 100,
+                listing: false,
             },
         });
         check("scanning", size, h.screen());

@@ -212,13 +212,16 @@ pub fn progress_line(text: Option<&str>) {
 impl Reporter for ScanLine {
     fn scan(&self, p: ScanProgress) {
         if self.enabled {
+            let entries = if p.listing {
+                format!("{} entries, still listing", p.entries_done)
+            } else {
+                format!("{}/{} entries", p.entries_done, p.entries_total)
+            };
             progress_line(Some(&format!(
-                "Scanning: {} files, {} dirs, {} ({}/{} entries)",
+                "Scanning: {} files, {} dirs, {} ({entries})",
                 p.files,
                 p.dirs,
                 bytes(p.disk_bytes),
-                p.entries_done,
-                p.entries_total
             )));
         }
     }

@@ -13,8 +13,10 @@ pub struct ScanProgress {
     pub disk_bytes: u64,
     /// Entries measured.
     pub entries_done: u64,
-    /// Entries found so far.
+    /// Entries found so far (never fewer than those measured).
     pub entries_total: u64,
+    /// Buckets are still being listed: the total may grow.
+    pub listing: bool,
 }
 
 /// Receives progress; called from a background thread, at most ~10 times a second.
@@ -55,6 +57,8 @@ pub struct Counters {
     pub(crate) disk_bytes: AtomicU64,
     pub(crate) entries_done: AtomicU64,
     pub(crate) entries_total: AtomicU64,
+    /// Buckets not listed yet.
+    pub(crate) buckets_pending: AtomicU64,
 }
 
 impl Counters {
@@ -72,7 +76,12 @@ impl Counters {
             dirs: self.dirs.load(Ordering::Relaxed),
             disk_bytes: self.disk_bytes.load(Ordering::Relaxed),
             entries_done: self.entries_done.load(Ordering::Relaxed),
-            entries_total: self.entries_total.load(Ordering::Relaxed),
+            // Loaded apart from `entries_done`, the total may lag behind it for an instant.
+            entries_total: self
+                .entries_total
+                .load(Ordering::Relaxed)
+                .max(self.entries_done.load(Ordering::Relaxed)),
+            listing: self.buckets_pending.load(Ordering::Relaxed) > 0,
         }
     }
 }

@@ -195,6 +195,12 @@ fn plan_and_measure(
             let (buckets, root_units, bucket_ctxs) =
                 root::list_root(ctx, ctx.root, release, &reuse.memos);
             let measure_unit = |unit: Unit| measure_unit(ctx, reuse, unit);
+            counters
+                .entries_total
+                .fetch_add(root_units.len() as u64, Ordering::Relaxed);
+            counters
+                .buckets_pending
+                .store(bucket_ctxs.len() as u64, Ordering::Relaxed);
             // Planning a bucket and measuring its units overlap with other buckets.
             let mut measured: Vec<MeasuredUnit> =
                 root_units.into_iter().map(measure_unit).collect();
@@ -205,6 +211,7 @@ fn plan_and_measure(
                     counters
                         .entries_total
                         .fetch_add(units.len() as u64, Ordering::Relaxed);
+                    counters.buckets_pending.fetch_sub(1, Ordering::Relaxed);
                     let mut out = Vec::with_capacity(units.len());
                     if units.iter().all(|u| u.measured.is_some()) {
                         // All remembered: nothing to wait for.

@@ -14,19 +14,31 @@ pub const ROWS: u16 = 3;
 
 /// Draws the gauge: entries measured out of those found, and the running totals.
 pub fn draw(f: &mut Frame, area: Rect, state: &State, phase: &str, p: &ScanProgress) {
-    let ratio = if p.entries_total == 0 {
+    // While buckets are still listed the total grows: no fraction yet, so the bar never
+    // goes backwards.
+    let ratio = if p.entries_total == 0 || p.listing {
         0.0
     } else {
         (p.entries_done as f64 / p.entries_total as f64).clamp(0.0, 1.0)
     };
-    let label = format!(
-        "{} files, {} dirs, {} ({}/{} entries)",
-        p.files,
-        p.dirs,
-        bytes(p.disk_bytes),
-        p.entries_done,
-        p.entries_total
-    );
+    let label = if p.listing {
+        format!(
+            "{} files, {} dirs, {} ({} entries measured, still listing)",
+            p.files,
+            p.dirs,
+            bytes(p.disk_bytes),
+            p.entries_done
+        )
+    } else {
+        format!(
+            "{} files, {} dirs, {} ({}/{} entries)",
+            p.files,
+            p.dirs,
+            bytes(p.disk_bytes),
+            p.entries_done,
+            p.entries_total
+        )
+    };
     let gauge = Gauge::default()
         .block(Block::bordered().title(format!(
             " Scanning {} ({phase}) ",
