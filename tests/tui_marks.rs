@@ -274,3 +274,26 @@ fn the_marked_total_is_what_the_plan_frees() {
     let planned: u64 = set.plans().iter().map(|p| p.totals.reclaimable_bytes).sum();
     assert_eq!(will_free, planned, "{package}");
 }
+
+/// Esc at the top of the packages table does not drop marks without asking: the first one
+/// says what a second one does; a second one quits.
+#[test]
+fn esc_with_marks_asks_before_quitting() {
+    let (_t, cache) = copy_fixture(fixture(FixtureKind::Current));
+    let mut h = Harness::scanned(&cache, (100, 30), false);
+    h.keys("ng<space>");
+    assert!(!h.app.state().marks.is_empty());
+    h.keys("<esc>");
+    assert!(!h.app.state().quit, "the first Esc does not quit");
+    let status = h.app.state().status.as_ref().expect("a warning");
+    assert!(status.text.contains("Esc again quits"), "{status:?}");
+    // Anything else in between disarms it.
+    h.keys("j<esc>");
+    assert!(!h.app.state().quit);
+    h.keys("<esc>");
+    assert!(h.app.state().quit, "the second Esc in a row quits");
+    // Without marks, Esc quits at once.
+    let mut h = Harness::scanned(&cache, (100, 30), false);
+    h.keys("<esc>");
+    assert!(h.app.state().quit);
+}

@@ -152,6 +152,8 @@ pub struct State {
     pub findings: Option<Arc<crate::engine::verify::findings::Findings>>,
     /// Whether the app is done.
     pub quit: bool,
+    /// Esc was pressed once at the top with marks: a second Esc quits.
+    pub quit_armed: bool,
 }
 
 impl State {
@@ -215,6 +217,7 @@ impl App {
                 workdir: config.workdir,
                 findings: None,
                 quit: false,
+                quit_armed: false,
             },
             uv_version: config.uv_version,
             threads: config.threads,

@@ -62,6 +62,7 @@ impl App {
 
     /// Does what `action` means in the current context.
     pub(super) fn act(&mut self, action: Action) -> Vec<Effect> {
+        let armed = std::mem::take(&mut self.state.quit_armed);
         match &self.state.modal {
             Some(Modal::Help { .. }) => return self.act_help(action),
             Some(Modal::Plan(_)) => return self.act_plan(action),
@@ -80,6 +81,17 @@ impl App {
                     s.screen = Screen::Packages;
                 } else if !s.table.filter.is_empty() {
                     s.table.set_filter(String::new());
+                } else if !s.marks.is_empty() && !armed {
+                    // Esc is also "go back": it does not drop marks without asking.
+                    s.quit_armed = true;
+                    let n = s.marks.len();
+                    self.say(
+                        Level::Warn,
+                        format!(
+                            "{n} marked: Esc again quits and drops {}, u unmarks, d removes",
+                            if n == 1 { "it" } else { "them" }
+                        ),
+                    );
                 } else {
                     return self.quit();
                 }
