@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::format::{age, bytes, page_freshness};
+use super::format::{age, bytes, page_freshness, truncate};
 use super::{areas, progress, screen};
 use crate::engine::query::Package;
 use crate::text::escape;
@@ -152,14 +152,22 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         }),
     ))
     .style(t.header);
+    let widths: Vec<Constraint> = std::iter::once(Constraint::Length(1))
+        .chain(shown(area.width).map(|c| c.width))
+        .collect();
+    // The width each column gets, so that text cut to fit says so (`…`).
+    let room: Vec<usize> = Layout::horizontal(widths.clone())
+        .spacing(1)
+        .split(area)
+        .iter()
+        .skip(1)
+        .map(|r| usize::from(r.width))
+        .collect();
     let rows = table
         .rows
         .iter()
         .filter_map(|i| table.packages.get(*i))
-        .map(|p| row(p, state, area.width));
-    let widths: Vec<Constraint> = std::iter::once(Constraint::Length(1))
-        .chain(shown(area.width).map(|c| c.width))
-        .collect();
+        .map(|p| row(p, state, area.width, &room));
     let widget = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
@@ -170,19 +178,20 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     f.render_stateful_widget(widget, area, &mut ts);
 }
 
-fn row<'a>(p: &'a Package, state: &State, width: u16) -> Row<'a> {
+fn row<'a>(p: &'a Package, state: &State, width: u16, room: &[usize]) -> Row<'a> {
     let mark = match state.marks.of_package(&p.name) {
         Marked::No => Cell::from(""),
         Marked::Versions => Cell::from(Span::styled("◐", state.theme.warn)),
         Marked::Whole => Cell::from(Span::styled("●", state.theme.warn)),
     };
-    let cells = shown(width).map(|c| {
+    let cells = shown(width).enumerate().map(|(i, c)| {
+        let room = room.get(i).copied().unwrap_or(usize::MAX);
         let text = match c.sort {
             SortColumn::Name if state.any_damaged(&p.ids) => {
                 format!("{} (damaged)", escape(&p.name))
             }
             SortColumn::Name => escape(&p.name).into_owned(),
-            SortColumn::Versions => escape(&p.versions.join(", ")).into_owned(),
+            SortColumn::Versions => fit_list(&p.versions, room),
             SortColumn::Sources => p.sources.join(","),
             SortColumn::Logical => bytes(p.sizes.logical_bytes),
             SortColumn::Disk => bytes(p.sizes.disk_bytes),
@@ -191,7 +200,7 @@ fn row<'a>(p: &'a Package, state: &State, width: u16) -> Row<'a> {
             SortColumn::Oldest => age(state.now, p.oldest),
             SortColumn::Freshness => page_freshness(state.table.page(&p.name), state.now),
         };
-        cell(text, c.right)
+        cell(truncate(&text, room), c.right)
     });
     Row::new(std::iter::once(mark).chain(cells))
 }
@@ -210,7 +219,58 @@ pub fn row_at(state: &State, x: u16, y: u16) -> Option<usize> {
     (index < state.table.rows.len()).then_some(index)
 }
 
+/// As many of `items` as fit in `room` columns, then `… (N)` with the count of all of them:
+/// `3.10.0, 3.9.2, … (138)`, as `uvcache list` shows versions.
+fn fit_list(items: &[String], room: usize) -> String {
+    let all = escape(&items.join(", ")).into_owned();
+    if all.chars().count() <= room || items.is_empty() {
+        return all;
+    }
+    let tail = format!("… ({})", items.len());
+    let mut out = String::new();
+    for item in items {
+        let item = escape(item);
+        let next = if out.is_empty() {
+            format!("{item}, ")
+        } else {
+            format!("{out}{item}, ")
+        };
+        if next.chars().count() + tail.chars().count() > room {
+            break;
+        }
+        out = next;
+    }
+    if !out.is_empty() {
+        return format!("{out}{tail}");
+    }
+    // Not even one version with the count: the first one and an ellipsis, if that fits.
+    let first = format!("{} …", escape(&items[0]));
+    if first.chars().count() <= room {
+        first
+    } else {
+        truncate(&all, room)
+    }
+}
+
 fn cell<'a>(text: String, right: bool) -> Cell<'a> {
     let line = Line::from(text);
     Cell::from(if right { line.right_aligned() } else { line })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_list;
+
+    #[test]
+    fn version_lists_say_when_they_are_cut() {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let many = v(&["3.10.0", "3.9.2", "3.9.1", "3.8.0"]);
+        assert_eq!(fit_list(&many, 40), "3.10.0, 3.9.2, 3.9.1, 3.8.0");
+        assert_eq!(fit_list(&many, 22), "3.10.0, 3.9.2, … (4)");
+        assert_eq!(fit_list(&many, 14), "3.10.0, … (4)");
+        assert_eq!(fit_list(&many, 9), "3.10.0 …");
+        assert_eq!(fit_list(&many, 5), "3.10…");
+        assert_eq!(fit_list(&v(&["2.0.0", "1.0.0"]), 10), "2.0.0 …");
+        assert_eq!(fit_list(&[], 3), "");
+    }
 }
