@@ -193,7 +193,7 @@ impl App {
         self.dirty = true;
         match result {
             Ok(outcome) => {
-                let line = format!(
+                let mut line = format!(
                     "{}; freed {} on disk",
                     ui::format::removed_summary(
                         outcome.removed_files,
@@ -202,6 +202,18 @@ impl App {
                     ),
                     ui::format::bytes(outcome.reclaimed_bytes)
                 );
+                if outcome.cloned_bytes > 0 {
+                    line.push_str(&format!(
+                        " ({} stays: shared with clones)",
+                        ui::format::bytes(outcome.cloned_bytes)
+                    ));
+                }
+                if outcome.vanished > 0 {
+                    line.push_str(&format!(
+                        "; {} already gone (removed by another process)",
+                        ui::format::count(outcome.vanished, "item was", "items were")
+                    ));
+                }
                 let level = if outcome.errors.is_empty() {
                     Level::Info
                 } else {
