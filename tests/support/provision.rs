@@ -70,23 +70,7 @@ fn resolve_uv_bin(version: &str) -> PathBuf {
 
     let dir = install_dir(version);
     let bin = dir.join("bin").join("uv");
-    let result = create_once(
-        &dir,
-        |d| d.join("bin").join("uv").is_file(),
-        |tmp| {
-            pip(
-                [
-                    OsStr::new("install"),
-                    OsStr::new("--quiet"),
-                    OsStr::new("--no-deps"),
-                    OsStr::new("--target"),
-                    tmp.as_os_str(),
-                    OsStr::new(&format!("uv=={version}")),
-                ],
-                &format!("uv=={version}"),
-            )
-        },
-    );
+    let result = pip_target(&dir, "uv", &format!("uv=={version}"));
     if let Err(err) = result {
         panic!(
             "uv {version} is needed by the tests but could not be provisioned.\n\
@@ -133,23 +117,7 @@ pub const MATURIN_VERSION: &str = "1.16.0";
 pub fn maturin_bin() -> PathBuf {
     let dir = target_dir().join("maturin").join(MATURIN_VERSION);
     let bin = dir.join("bin").join("maturin");
-    let result = create_once(
-        &dir,
-        |d| d.join("bin").join("maturin").is_file(),
-        |tmp| {
-            pip(
-                [
-                    OsStr::new("install"),
-                    OsStr::new("--quiet"),
-                    OsStr::new("--no-deps"),
-                    OsStr::new("--target"),
-                    tmp.as_os_str(),
-                    OsStr::new(&format!("maturin=={MATURIN_VERSION}")),
-                ],
-                &format!("maturin=={MATURIN_VERSION}"),
-            )
-        },
-    );
+    let result = pip_target(&dir, "maturin", &format!("maturin=={MATURIN_VERSION}"));
     if let Err(err) = result {
         panic!(
             "maturin {MATURIN_VERSION} is needed to build the wheel but could not be installed \
@@ -158,6 +126,28 @@ pub fn maturin_bin() -> PathBuf {
         );
     }
     bin
+}
+
+/// Installs `requirement` (no dependencies) with pip into `dir`, once across processes, unless
+/// `dir/bin/<program>` is already there.
+fn pip_target(dir: &Path, program: &str, requirement: &str) -> Result<(), String> {
+    create_once(
+        dir,
+        |d| d.join("bin").join(program).is_file(),
+        |tmp| {
+            pip(
+                [
+                    OsStr::new("install"),
+                    OsStr::new("--quiet"),
+                    OsStr::new("--no-deps"),
+                    OsStr::new("--target"),
+                    tmp.as_os_str(),
+                    OsStr::new(requirement),
+                ],
+                requirement,
+            )
+        },
+    )
 }
 
 fn pip<I, S>(args: I, what: &str) -> Result<(), String>
