@@ -487,3 +487,26 @@ fn mouse_clicks_select_and_open_and_the_wheel_scrolls() {
     h.app.update(mouse(MouseEventKind::ScrollDown, 10));
     assert!(matches!(h.app.state().modal, Some(Modal::Help { scroll }) if scroll == 3));
 }
+
+/// Below 110 columns the sources and logical columns are left out, unless the table is sorted
+/// by one of them: then that column is shown, with its ▼, so the order has a visible reason.
+#[test]
+fn sorting_by_a_narrow_screens_hidden_column_shows_it() {
+    let cache = &support::fixture(support::FixtureKind::Current).cache;
+    let mut h = tui_common::Harness::scanned(cache, (80, 24), false);
+    let header = |h: &tui_common::Harness| {
+        h.screen()
+            .lines()
+            .find(|l| l.contains("NAME"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(!header(&h).contains("LOGICAL"), "{}", header(&h));
+    h.keys("L");
+    let shown = header(&h);
+    assert!(
+        shown.contains("LOGICAL▼") || shown.contains("LOGICAL ▼"),
+        "{shown}"
+    );
+    assert!(!shown.contains("SOURCES"), "{shown}");
+}

@@ -100,9 +100,12 @@ const COLUMNS: [Column; 9] = [
 /// Below this width the sources and logical size columns are left out.
 const WIDE: u16 = 110;
 
-/// The columns shown in a table `width` wide.
-fn shown(width: u16) -> impl Iterator<Item = &'static Column> {
-    COLUMNS.iter().filter(move |c| c.narrow || width >= WIDE)
+/// The columns shown in a table `width` wide: on narrow screens, the wide-only columns are
+/// left out, except the one the table is sorted by (so that the order has a visible reason).
+fn shown(width: u16, sort: SortColumn) -> impl Iterator<Item = &'static Column> {
+    COLUMNS
+        .iter()
+        .filter(move |c| c.narrow || width >= WIDE || c.sort == sort)
 }
 
 /// The table's area and, while scanning, the gauge's.
@@ -142,7 +145,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     }
     let arrow = if table.reversed { "▲" } else { "▼" };
     let header = Row::new(std::iter::once(cell(String::new(), false)).chain(
-        shown(area.width).map(|c| {
+        shown(area.width, table.sort).map(|c| {
             let label = if c.sort == table.sort {
                 format!("{}{arrow}", c.name)
             } else {
@@ -153,7 +156,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     ))
     .style(t.header);
     let widths: Vec<Constraint> = std::iter::once(Constraint::Length(1))
-        .chain(shown(area.width).map(|c| c.width))
+        .chain(shown(area.width, table.sort).map(|c| c.width))
         .collect();
     // The width each column gets, so that text cut to fit says so (`…`).
     let room: Vec<usize> = Layout::horizontal(widths.clone())
@@ -184,7 +187,7 @@ fn row<'a>(p: &'a Package, state: &State, width: u16, room: &[usize]) -> Row<'a>
         Marked::Versions => Cell::from(Span::styled("◐", state.theme.warn)),
         Marked::Whole => Cell::from(Span::styled("●", state.theme.warn)),
     };
-    let cells = shown(width).enumerate().map(|(i, c)| {
+    let cells = shown(width, state.table.sort).enumerate().map(|(i, c)| {
         let room = room.get(i).copied().unwrap_or(usize::MAX);
         let text = match c.sort {
             SortColumn::Name if state.any_damaged(&p.ids) => {
