@@ -510,3 +510,16 @@ fn sorting_by_a_narrow_screens_hidden_column_shows_it() {
     );
     assert!(!shown.contains("SOURCES"), "{shown}");
 }
+
+/// A keymap or theme file that cannot be used is said on the status line, where it is seen.
+#[test]
+fn a_configuration_problem_is_on_the_status_line() {
+    let cache = &support::fixture(support::FixtureKind::Current).cache;
+    let mut h = tui_common::Harness::scanned(cache, (100, 30), false);
+    h.app.notice(
+        uvcache::tui::msg::Level::Warn,
+        "keymap.toml: unknown action `fly`; the built-in keymap is used".into(),
+    );
+    let screen = h.screen();
+    assert!(screen.contains("unknown action `fly`"), "{screen}");
+}

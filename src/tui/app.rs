@@ -231,6 +231,14 @@ impl App {
         (app, effects)
     }
 
+    /// Logs `text` and shows it on the status line too: for what the user must see at once
+    /// (a keymap or theme file that could not be used), not only in the log pane.
+    pub fn notice(&mut self, level: Level, text: String) {
+        self.log(level, text.clone());
+        self.state.status = Some(LogLine { level, text });
+        self.dirty = true;
+    }
+
     /// The state, for views and tests.
     pub fn state(&self) -> &State {
         &self.state

@@ -104,14 +104,12 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
         )),
         _ => {}
     }
-    notes.extend(
-        keymap_problem
-            .into_iter()
-            .chain(theme_problem)
-            .map(|p| (Level::Warn, p)),
-    );
     for (level, text) in notes {
         app.update(Msg::Engine(EngineMsg::Log { level, text }));
+    }
+    // A keymap or theme that could not be used is said where it is seen, not only in the log.
+    for problem in keymap_problem.into_iter().chain(theme_problem) {
+        app.notice(Level::Warn, problem);
     }
     let log = log.and_then(Result::ok);
     runtime.block_on(event_loop(guard, app, effects, log))
