@@ -335,6 +335,7 @@ fn assemble(measured: Vec<MeasuredUnit>) -> Result<Assembled> {
     }
     // What the store keeps of a link count: the links outside the cache,
     // and whether other entries hold the file too.
+    inodes.seal();
     for rec in &mut seen.fresh {
         let dev = rec.id.dev;
         rec.settle(|ino| inodes.links(dev, ino));

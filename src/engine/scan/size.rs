@@ -1,23 +1,24 @@
 //! Hard-link aware sizes: every inode counted once, and *reclaimable* bytes
 //! only where every link of an inode lies inside the set being removed.
 
-use rustc_hash::FxHashMap;
-
 use crate::engine::model::{Entry, EntryId, SharedInodes, Sizes, Snapshot};
 use crate::engine::scan::walk::LinkedInode;
 
-#[derive(Debug)]
-struct InodeAcc {
-    /// Largest link count stat'ed during this scan (0: none stat'ed).
-    nlink: u64,
-    /// Links outside the cache when the index recorded it (`None`: not from the index).
-    outside: Option<u64>,
-    seen: u64,
+/// One entry's links to one multiply-linked inode, as the table keeps it: 48 bytes, in one
+/// flat vector sorted once all entries are in (no per-inode map entry or allocation).
+#[derive(Debug, Clone, Copy)]
+struct LinkRec {
+    dev: u64,
+    ino: u64,
     size: u64,
     disk: u64,
-    first: EntryId,
-    /// Further entries holding a link (rare: script environments, file objects).
-    others: Vec<EntryId>,
+    /// Link count stat'ed during this scan (0: taken from the index).
+    nlink: u32,
+    /// Links outside the cache when the index recorded it (`u32::MAX`: not from the index).
+    outside: u32,
+    /// Links to it inside the entry.
+    links: u32,
+    entry: EntryId,
 }
 
 /// Sorts an entry's linked files and folds links to the same inode into one
@@ -34,17 +35,25 @@ pub fn fold_links(mut linked: Vec<LinkedInode>) -> Vec<(LinkedInode, u64)> {
     out
 }
 
-/// Accumulates multiply-linked inodes across all entries of a scan.
+/// Accumulates multiply-linked inodes across all entries of a scan: a flat vector of
+/// per-entry records, sorted by inode before it is read ([`InodeTable::links`],
+/// [`InodeTable::finish`]), so memory stays at one small record per link an entry holds.
 #[derive(Debug, Default)]
 pub struct InodeTable {
-    inodes: FxHashMap<(u64, u64), InodeAcc>,
+    recs: Vec<LinkRec>,
+    sorted: bool,
+}
+
+fn clamp32(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX - 1)
 }
 
 impl InodeTable {
-    /// A table with room for `n` inodes.
+    /// A table with room for `n` records.
     pub fn with_capacity(n: usize) -> Self {
         InodeTable {
-            inodes: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            recs: Vec::with_capacity(n),
+            sorted: false,
         }
     }
 
@@ -62,72 +71,89 @@ impl InodeTable {
         self.add(entry, linked, true);
     }
 
-    /// Links to `(dev, ino)` seen in the cache so far and its stat'ed link count.
-    pub fn links(&self, dev: u64, ino: u64) -> Option<(u64, u64)> {
-        self.inodes.get(&(dev, ino)).map(|a| (a.seen, a.nlink))
-    }
-
     fn add(&mut self, entry: &mut Entry, linked: &[(LinkedInode, u64)], indexed: bool) {
+        self.sorted = false;
+        self.recs.reserve(linked.len());
         for (l, links) in linked {
             entry.sizes.logical_bytes += l.size;
             entry.sizes.disk_bytes += l.disk;
             let (nlink, outside) = if indexed {
-                (0, Some(l.nlink))
+                (0, clamp32(l.nlink))
             } else {
-                (l.nlink, None)
+                (clamp32(l.nlink), u32::MAX)
             };
-            match self.inodes.entry((l.dev, l.ino)) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(InodeAcc {
-                        nlink,
-                        outside,
-                        seen: *links,
-                        size: l.size,
-                        disk: l.disk,
-                        first: entry.id,
-                        others: Vec::new(),
-                    });
-                }
-                std::collections::hash_map::Entry::Occupied(mut o) => {
-                    let acc = o.get_mut();
-                    acc.seen += links;
-                    acc.nlink = acc.nlink.max(nlink);
-                    acc.outside = acc.outside.or(outside);
-                    acc.others.push(entry.id);
-                }
-            }
+            self.recs.push(LinkRec {
+                dev: l.dev,
+                ino: l.ino,
+                size: l.size,
+                disk: l.disk,
+                nlink,
+                outside,
+                links: clamp32(*links),
+                entry: entry.id,
+            });
         }
+    }
+
+    /// Sorts the records by inode; [`InodeTable::links`] needs it.
+    pub fn seal(&mut self) {
+        if !self.sorted {
+            self.recs.sort_unstable_by_key(|r| (r.dev, r.ino, r.entry));
+            self.sorted = true;
+        }
+    }
+
+    /// Links to `(dev, ino)` seen in the cache and its stat'ed link count (after
+    /// [`InodeTable::seal`]; `None` before).
+    pub fn links(&self, dev: u64, ino: u64) -> Option<(u64, u64)> {
+        if !self.sorted {
+            return None;
+        }
+        let start = self.recs.partition_point(|r| (r.dev, r.ino) < (dev, ino));
+        let group = self.recs[start..]
+            .iter()
+            .take_while(|r| (r.dev, r.ino) == (dev, ino));
+        let mut found = None;
+        for r in group {
+            let (seen, nlink) = found.unwrap_or((0u64, 0u64));
+            found = Some((seen + u64::from(r.links), nlink.max(u64::from(r.nlink))));
+        }
+        found
     }
 
     /// Settles reclaimable and linked-out bytes per entry and returns the
     /// inodes shared between entries.
-    pub fn finish(self, entries: &mut [Entry]) -> SharedInodes {
+    pub fn finish(mut self, entries: &mut [Entry]) -> SharedInodes {
+        self.seal();
         let mut shared = SharedInodes::default();
-        for acc in self.inodes.into_values() {
-            let inside = match acc.outside {
-                Some(outside) if acc.nlink == 0 => outside == 0,
-                _ => acc.seen >= acc.nlink,
+        for group in self.recs.chunk_by(|a, b| (a.dev, a.ino) == (b.dev, b.ino)) {
+            let first = group[0];
+            let seen: u64 = group.iter().map(|r| u64::from(r.links)).sum();
+            let nlink = group.iter().map(|r| u64::from(r.nlink)).max().unwrap_or(0);
+            let outside = group.iter().map(|r| r.outside).find(|o| *o != u32::MAX);
+            let inside = match outside {
+                Some(outside) if nlink == 0 => outside == 0,
+                _ => seen >= nlink,
             };
-            if acc.others.is_empty() {
-                if let Some(e) = entries.get_mut(acc.first as usize) {
+            if group.len() == 1 {
+                if let Some(e) = entries.get_mut(first.entry as usize) {
                     if inside {
-                        e.sizes.reclaimable_bytes += acc.disk;
+                        e.sizes.reclaimable_bytes += first.disk;
                     } else {
-                        e.linked_out_bytes += acc.disk;
+                        e.linked_out_bytes += first.disk;
                     }
                 }
                 continue;
             }
-            let mut ids = acc.others;
-            ids.push(acc.first);
+            let ids: Vec<EntryId> = group.iter().map(|r| r.entry).collect();
             if !inside {
                 for id in &ids {
                     if let Some(e) = entries.get_mut(*id as usize) {
-                        e.linked_out_bytes += acc.disk;
+                        e.linked_out_bytes += first.disk;
                     }
                 }
             }
-            shared.inodes.push((acc.size, acc.disk, inside, ids));
+            shared.inodes.push((first.size, first.disk, inside, ids));
         }
         shared
     }
