@@ -181,16 +181,22 @@ impl Reuse {
     /// once; their records are rewritten. Returns the keys of those records.
     pub(super) fn settle(&self, measured: &mut [MeasuredUnit]) -> Vec<String> {
         let records = &self.records;
+        let mut dropped = Vec::new();
+        // Nothing reused (a first or full scan): nothing to settle, and no map of every
+        // linked file to build (on a large cache that map was most of the scan's memory).
+        if !measured
+            .iter()
+            .any(|(_, _, _, r)| matches!(r, Recorded::Reused(_)))
+        {
+            return dropped;
+        }
         let mut fresh: FxHashMap<(u64, u64), LinkedInode> = FxHashMap::default();
-        let mut any_reused = false;
         for (_, _, linked, recorded) in measured.iter() {
-            match recorded {
-                Recorded::Reused(_) => any_reused = true,
-                _ => fresh.extend(linked.iter().map(|(l, _)| ((l.dev, l.ino), *l))),
+            if !matches!(recorded, Recorded::Reused(_)) {
+                fresh.extend(linked.iter().map(|(l, _)| ((l.dev, l.ino), *l)));
             }
         }
-        let mut dropped = Vec::new();
-        if !any_reused || fresh.is_empty() {
+        if fresh.is_empty() {
             return dropped;
         }
         // Files the index already knows as shared are counted as such; only
