@@ -70,12 +70,15 @@ note "uv $UV_VERSION: $UV_BIN ($UV_ORIGIN)"
 
 # ---------------------------------------------------------------------------
 # 3. The corpus.
-if [[ ! -d $CACHE ]]; then
-  MAKE_CORPUS=$REPO/../shared/corpus/make-corpus.sh
-  [[ -f $MAKE_CORPUS ]] || die "$CACHE does not exist and $MAKE_CORPUS (which builds it) is missing"
-  note "$CACHE does not exist: building it with $MAKE_CORPUS (5-15 minutes, ~6 GB)"
-  UV=$UV_BIN bash "$MAKE_CORPUS" "$CACHE" >&2 || die "make-corpus.sh failed"
-  [[ -d $CACHE ]] || die "make-corpus.sh finished but $CACHE does not exist"
+# (Skipped by benches that make caches of their own: NO_CORPUS=1.)
+if [[ -z ${NO_CORPUS:-} ]]; then
+  if [[ ! -d $CACHE ]]; then
+    MAKE_CORPUS=$REPO/../shared/corpus/make-corpus.sh
+    [[ -f $MAKE_CORPUS ]] || die "$CACHE does not exist and $MAKE_CORPUS (which builds it) is missing"
+    note "$CACHE does not exist: building it with $MAKE_CORPUS (5-15 minutes, ~6 GB)"
+    UV=$UV_BIN bash "$MAKE_CORPUS" "$CACHE" >&2 || die "make-corpus.sh failed"
+    [[ -d $CACHE ]] || die "make-corpus.sh finished but $CACHE does not exist"
+  fi
+  [[ -r $CACHE && -x $CACHE ]] || die "cannot read $CACHE"
+  [[ -f $CACHE/CACHEDIR.TAG ]] || note "warning: $CACHE has no CACHEDIR.TAG; is it a uv cache?"
 fi
-[[ -r $CACHE && -x $CACHE ]] || die "cannot read $CACHE"
-[[ -f $CACHE/CACHEDIR.TAG ]] || note "warning: $CACHE has no CACHEDIR.TAG; is it a uv cache?"

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# benches/scale.sh — uvcache's full scan and index re-open against `uv cache size` and `du -sb`
+# on large synthetic caches: time and peak RSS, warm page cache, ratios taken in one run.
+#
+#   usage: benches/scale.sh [FILES...]        (default: 500000 2000000)
+#
+# Each cache has archives in archive-v0 (200 files of 100 bytes each, one package directory)
+# whose files are all hard-linked once into a virtual environment's site-packages next to the
+# cache, as installs with uv's hard-link mode leave them: the case where uvcache's memory grows
+# with the number of files (it counts every inode once). A cache is generated once under
+# ${SCALE_DIR:-/tmp/uvcache-scale}/<files> (about 4 KB of disk per file) and kept.
+#
+# Env knobs: RUNS=3 (rounds per measurement), SCALE_DIR, UV (a uv 0.13.9 binary).
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+TARGET=${CARGO_TARGET_DIR:-$REPO/target}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+UV_VERSION=0.13.9
+RUNS=${RUNS:-3}
+SCALE_DIR=${SCALE_DIR:-/tmp/uvcache-scale}
+CACHE=/nonexistent
+NO_CORPUS=1 # caches of its own, not the corpus
+note() { printf '== %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+cd "$REPO"
+# shellcheck source=benches/lib.sh
+source "$REPO/benches/lib.sh"
+
+generate() { # generate FILES DIR
+  python3 - "$1" "$2" <<'PY'
+import os, sys
+n_files, root = int(sys.argv[1]), sys.argv[2]
+per = 200
+cache = os.path.join(root, "cache")
+venv = os.path.join(root, "venv", "lib", "python3.11", "site-packages")
+os.makedirs(os.path.join(cache, "archive-v0"), exist_ok=True)
+with open(os.path.join(cache, "CACHEDIR.TAG"), "w") as f:
+    f.write("Signature: 8a477f597d28d172789f06886806bc55\n")
+data = b"x" * 100
+for a in range(n_files // per):
+    src = os.path.join(cache, "archive-v0", f"A{a:015d}", f"pkg{a}")
+    dst = os.path.join(venv, f"pkg{a}")
+    os.makedirs(src, exist_ok=True)
+    os.makedirs(dst, exist_ok=True)
+    for i in range(per):
+        p = os.path.join(src, f"m{i}.py")
+        with open(p, "wb") as f:
+            f.write(data)
+        os.link(p, os.path.join(dst, f"m{i}.py"))
+open(os.path.join(root, ".complete"), "w").close()
+PY
+}
+
+measure() { # measure NAME CMD... : adds seconds (ns) and peak RSS (KB) samples
+  local name=$1; shift
+  local start end
+  start=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$TMP/rss" "$@" >/dev/null 2>"$TMP/err" || die "$name failed: $(cat "$TMP/err")"
+  end=$(date +%s%N)
+  add "$name" $((end - start))
+  add "$name.rss" "$(tail -n1 "$TMP/rss")"
+}
+
+printf '| files | uvcache full scan | uvcache re-open | `uv cache size` | `du -sb` | uvcache peak RSS | uv peak RSS |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|\n'
+for files in "${@:-500000 2000000}"; do
+  for n in $files; do
+    dir=$SCALE_DIR/$n
+    if [[ ! -e $dir/.complete ]]; then
+      note "generating $n files in $dir"
+      rm -rf "$dir"
+      generate "$n" "$dir"
+    fi
+    c=$dir/cache
+    S=()
+    export UVCACHE_INDEX_DIR=$TMP/index-$n
+    "$UVCACHE" --cache-dir "$c" --uv-version "$UV_VERSION" size >/dev/null # writes the index
+    for _ in $(seq "$RUNS"); do
+      measure full "$UVCACHE" --cache-dir "$c" --uv-version "$UV_VERSION" --no-index size
+      measure reopen "$UVCACHE" --cache-dir "$c" --uv-version "$UV_VERSION" size
+      measure uv "$UV_BIN" cache size --preview-features cache-size --cache-dir "$c"
+      measure du du -sb "$c"
+    done
+    printf '| %s | %s (%s) | %s (%s) | %s | %s | %s MB (%s) | %s MB |\n' "$n" \
+      "$(secs "$(median full)")" "$(ratio "$(median full)" "$(median uv)")" \
+      "$(secs "$(median reopen)")" "$(ratio "$(median reopen)" "$(median uv)")" \
+      "$(secs "$(median uv)")" "$(secs "$(median du)")" \
+      "$(( $(median full.rss) / 1024 ))" "$(ratio "$(median full.rss)" "$(median uv.rss)")" \
+      "$(( $(median uv.rss) / 1024 ))"
+  done
+done
