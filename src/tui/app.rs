@@ -266,8 +266,13 @@ impl App {
             Msg::Tick(now) => {
                 self.state.now = now;
                 self.state.ticks += 1;
+                let waiting = matches!(
+                    &self.state.modal,
+                    Some(Modal::Plan(d)) if matches!(d.stage, PlanStage::WaitingForLock(..))
+                );
                 self.dirty |= matches!(self.state.scan, ScanStatus::Running { .. })
-                    || self.state.refreshing.is_some();
+                    || self.state.refreshing.is_some()
+                    || waiting;
                 vec![]
             }
             Msg::Mouse(event) => self.mouse(&event),

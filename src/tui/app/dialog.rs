@@ -63,6 +63,8 @@ pub struct PlanDialog {
     pub scroll: u16,
     /// Whether it removes the marked packages and versions (unmarked once removed).
     pub from_marks: bool,
+    /// When the wait for uv's lock began (shown as the time waited so far).
+    pub waiting_since: Option<std::time::SystemTime>,
 }
 
 impl PlanDialog {
@@ -75,6 +77,7 @@ impl PlanDialog {
             focus: Focus::Cancel,
             scroll: 0,
             from_marks: false,
+            waiting_since: None,
         }
     }
 

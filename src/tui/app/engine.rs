@@ -96,11 +96,13 @@ impl App {
                         }
                     ),
                 );
+                let now = self.state.now;
                 if let Some(d) = self.dialog_mut(ticket)
                     && let Some(plan) = d.plan().cloned()
                 {
                     d.stage = PlanStage::WaitingForLock(plan, holders);
                     d.focus = Focus::Cancel;
+                    d.waiting_since.get_or_insert(now);
                 }
             }
             EngineMsg::Removing {

@@ -171,9 +171,14 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog) {
                      installing from may vanish under it (this is --force)."
                 )
             } else {
+                let waited = d
+                    .waiting_since
+                    .and_then(|t| state.now.duration_since(t).ok())
+                    .map_or(0, |w| w.as_secs());
+                let timeout = crate::engine::remove::lock::lock_timeout().as_secs();
                 format!(
-                    "Waiting for uv's lock on the cache (its .lock file){held}. Cancel, or force \
-                     the removal."
+                    "Waiting for uv's lock on the cache (its .lock file){held}: {waited}s of \
+                     {timeout}s (UV_LOCK_TIMEOUT). Cancel, or force the removal."
                 )
             };
             f.render_widget(
