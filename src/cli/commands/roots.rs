@@ -12,10 +12,8 @@ use super::super::{GlobalArgs, Printer};
 use super::open_snapshot;
 use crate::engine::model::{EntryKind, Snapshot};
 use crate::engine::report::age;
-use crate::engine::roots::store::{self, Remembered};
-use crate::engine::roots::{
-    Discovery, FoundBy, Root, Usage, discover, roots_file, tool_dir, usage,
-};
+use crate::engine::roots::store;
+use crate::engine::roots::{FoundBy, KnownRoots, Root, Usage, Walk, roots_file, usage};
 use crate::text::Escaped;
 
 /// Arguments of `uvcache roots`.
@@ -146,21 +144,10 @@ fn remove(path: &Path, printer: &Printer) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The known roots: found now, and remembered (those gone since are forgotten and returned).
-pub struct KnownRoots {
-    /// Every root, each once.
-    pub roots: Vec<Root>,
-    /// Remembered roots that no longer exist.
-    pub gone: Vec<Remembered>,
-    /// Directories the discovery walk read.
-    pub searched_dirs: u64,
-    /// Whether the walk stopped at its time budget.
-    pub timed_out: bool,
-}
-
-/// Finds the roots for `snap`'s cache, remembers what was found, forgets what is gone.
+/// Finds the roots for `snap`'s cache (see [`crate::engine::roots::known_roots`]), with
+/// progress on the terminal and a warning when they cannot be remembered.
 pub fn known_roots(snap: &Snapshot, search: &SearchArgs, printer: &Printer) -> KnownRoots {
-    let walk: Vec<PathBuf> = if !search.search.is_empty() {
+    let dirs: Vec<PathBuf> = if !search.search.is_empty() {
         search
             .search
             .iter()
@@ -171,16 +158,13 @@ pub fn known_roots(snap: &Snapshot, search: &SearchArgs, printer: &Printer) -> K
     } else {
         vec![]
     };
-    let discovery = Discovery {
-        cache_root: snap.root.path.clone(),
-        tool_dir: tool_dir(&|k| std::env::var(k).ok()),
-        cwd: std::env::current_dir().ok(),
-        search: walk,
+    let walk = Walk {
+        dirs,
         max_depth: search.max_depth,
         budget: Duration::from_secs(search.budget),
     };
     let progress = printer.progress_enabled();
-    let found = discover(&discovery, &|n| {
+    let known = crate::engine::roots::known_roots(snap, &walk, &|n| {
         if progress {
             progress_line(Some(&format!("Looking for environments: {n} directories")));
         }
@@ -188,36 +172,10 @@ pub fn known_roots(snap: &Snapshot, search: &SearchArgs, printer: &Printer) -> K
     if progress {
         progress_line(None);
     }
-    // Environments inside the cache come and go with uv's own prune: not remembered.
-    let lasting: Vec<Root> = found
-        .roots
-        .iter()
-        .filter(|r| r.found_by != FoundBy::Cache)
-        .cloned()
-        .collect();
-    let mut roots = found.roots.clone();
-    let mut gone = vec![];
-    match state_file().and_then(|file| {
-        store::update(&file, |f| {
-            let gone = f.drop_vanished();
-            f.remember(&lasting, false);
-            gone
-        })
-        .map_err(anyhow::Error::msg)
-    }) {
-        Ok((file, dropped)) => {
-            roots.extend(file.as_roots());
-            gone = dropped;
-        }
-        Err(e) => printer.warn(&format!("roots are not remembered: {e}")),
+    if let Some(e) = &known.store_error {
+        printer.warn(&format!("roots are not remembered: {e}"));
     }
-    crate::engine::roots::discover::dedup(&mut roots);
-    KnownRoots {
-        roots,
-        gone,
-        searched_dirs: found.searched_dirs,
-        timed_out: found.timed_out,
-    }
+    known
 }
 
 /// Says what is gone and whether the walk was cut short.

@@ -13,6 +13,7 @@
 //!   roots using each entry.
 
 pub mod discover;
+pub mod known;
 pub mod last_use;
 pub mod map;
 pub mod store;
@@ -23,6 +24,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use discover::{Discovered, Discovery, discover, tool_dir};
+pub use known::{KnownRoots, Walk, known_roots};
 pub use last_use::{LastUse, LastUses, Signal, last_uses};
 pub use map::{ArchivePrints, InstalledDist, map_environment};
 pub use store::{Remembered, RootsFile, roots_file};
