@@ -523,3 +523,18 @@ fn a_configuration_problem_is_on_the_status_line() {
     let screen = h.screen();
     assert!(screen.contains("unknown action `fly`"), "{screen}");
 }
+
+/// The detail says which environments use each entry: here the cached tool environment `uv
+/// tool run` left in the cache, which uses toolpkg.
+#[test]
+fn the_detail_names_the_environments_using_an_entry() {
+    let cache = &support::fixture(support::FixtureKind::Current).cache;
+    let mut h = tui_common::Harness::scanned(cache, (120, 40), false);
+    assert!(
+        h.app.state().usage.is_some(),
+        "who uses what is found after the scan"
+    );
+    h.keys("/toolpkg<enter><enter>");
+    let screen = h.screen();
+    assert!(screen.contains("used by "), "{screen}");
+}

@@ -92,13 +92,13 @@ fn clean_marked(h: &mut Harness, kind: PlanKind, plans: usize) {
         effects.iter().any(|e| matches!(e, Effect::Execute { .. })),
         "{effects:?}"
     );
-    // A rescan, then (the detail being open) its entries' freshness again.
+    // A rescan, then (the detail being open) its entries' freshness again, and who uses what.
     assert!(
         matches!(
             effects
                 .iter()
                 .rev()
-                .find(|e| !matches!(e, Effect::EntryFreshness { .. })),
+                .find(|e| !matches!(e, Effect::EntryFreshness { .. } | Effect::Usage { .. })),
             Some(Effect::Scan(_))
         ),
         "{effects:?}"

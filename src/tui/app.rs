@@ -150,6 +150,11 @@ pub struct State {
     pub workdir: WorkDir,
     /// What the last `uvcache verify` found.
     pub findings: Option<Arc<crate::engine::verify::findings::Findings>>,
+    /// Who uses what and each entry's last use, for the snapshot shown (once found).
+    pub usage: Option<(
+        Arc<crate::engine::roots::Usage>,
+        Arc<crate::engine::roots::LastUses>,
+    )>,
     /// Whether the app is done.
     pub quit: bool,
     /// Esc was pressed once at the top with marks: a second Esc quits.
@@ -216,6 +221,7 @@ impl App {
                 refreshing: None,
                 workdir: config.workdir,
                 findings: None,
+                usage: None,
                 quit: false,
                 quit_armed: false,
             },

@@ -75,6 +75,11 @@ pub enum Effect {
         /// Which execution.
         ticket: u64,
     },
+    /// Find the known environments and what each uses, and every entry's last use.
+    Usage {
+        /// The snapshot shown.
+        snapshot: Scanned,
+    },
     /// Read the freshness of one package's entries.
     EntryFreshness {
         /// Normalized package name.
@@ -235,6 +240,7 @@ impl Runner {
             Effect::Plan { .. }
             | Effect::MarksTotal { .. }
             | Effect::EntryFreshness { .. }
+            | Effect::Usage { .. }
             | Effect::PrepareRefresh { .. }
             | Effect::Refresh { .. }
             | Effect::Why { .. } => {}
@@ -320,6 +326,17 @@ pub fn perform(effect: Effect, control: &Control, sink: &(dyn Fn(EngineMsg) + Sy
         Effect::Execute { ticket, plans } => {
             let result = execute_plans(ticket, &plans, control, sink);
             sink(EngineMsg::Executed { ticket, result });
+        }
+        Effect::Usage { snapshot } => {
+            let snap = &snapshot.0;
+            let known = crate::engine::roots::known_roots_read_only(snap);
+            let usage = crate::engine::roots::usage(snap, known.roots);
+            let last = crate::engine::roots::last_uses(snap, &usage);
+            sink(EngineMsg::Usage {
+                snapshot: snapshot.0.clone(),
+                usage: Arc::new(usage),
+                last: Arc::new(last),
+            });
         }
         Effect::EntryFreshness { package, snapshot } => {
             let entries = entry_freshness(&snapshot.0, &package);

@@ -138,6 +138,15 @@ pub enum EngineMsg {
         /// The findings, if a verification ever ran.
         findings: Option<Arc<crate::engine::verify::findings::Findings>>,
     },
+    /// The known environments, what they use and every entry's last use, for `snapshot`.
+    Usage {
+        /// The snapshot they were computed for.
+        snapshot: Arc<crate::engine::model::Snapshot>,
+        /// Who uses what.
+        usage: Arc<crate::engine::roots::Usage>,
+        /// Last use by entry.
+        last: Arc<crate::engine::roots::LastUses>,
+    },
     /// The freshness of one package's entries (for its detail).
     EntryFreshness {
         /// Normalized package name.

@@ -38,6 +38,15 @@ pub struct KnownRoots {
 /// Finds the roots of `snap`'s cache, remembers what was found, forgets what is gone;
 /// `progress` hears how many directories the walk has read.
 pub fn known_roots(snap: &Snapshot, walk: &Walk, progress: &dyn Fn(u64)) -> KnownRoots {
+    find(snap, walk, progress, true)
+}
+
+/// [`known_roots`] without writing the remembered roots (for views that only look).
+pub fn known_roots_read_only(snap: &Snapshot) -> KnownRoots {
+    find(snap, &Walk::default(), &|_| {}, false)
+}
+
+fn find(snap: &Snapshot, walk: &Walk, progress: &dyn Fn(u64), remember: bool) -> KnownRoots {
     let discovery = Discovery {
         cache_root: snap.root.path.clone(),
         tool_dir: tool_dir(&|k| std::env::var(k).ok()),
@@ -59,13 +68,20 @@ pub fn known_roots(snap: &Snapshot, walk: &Walk, progress: &dyn Fn(u64)) -> Know
     let mut store_error = None;
     let file = roots_file()
         .ok_or_else(|| "no state directory to remember roots in (set UVCACHE_STATE_DIR)".into());
-    match file.and_then(|file| {
-        store::update(&file, |f| {
+    let stored = file.and_then(|file| {
+        if remember {
+            store::update(&file, |f| {
+                let gone = f.drop_vanished();
+                f.remember(&lasting, false);
+                gone
+            })
+        } else {
+            let mut f = store::load(&file)?;
             let gone = f.drop_vanished();
-            f.remember(&lasting, false);
-            gone
-        })
-    }) {
+            Ok((f, gone))
+        }
+    });
+    match stored {
         Ok((file, dropped)) => {
             roots.extend(file.as_roots());
             gone = dropped;

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use discover::{Discovered, Discovery, discover, tool_dir};
-pub use known::{KnownRoots, Walk, known_roots};
+pub use known::{KnownRoots, Walk, known_roots, known_roots_read_only};
 pub use last_use::{LastUse, LastUses, Signal, last_uses};
 pub use map::{ArchivePrints, InstalledDist, map_environment};
 pub use store::{Remembered, RootsFile, roots_file};

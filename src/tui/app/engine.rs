@@ -64,6 +64,21 @@ impl App {
             EngineMsg::Refreshed { result, .. } => self.refreshed(result),
             EngineMsg::WhyReady { ticket, result } => self.why_ready(ticket, result),
             EngineMsg::Log { level, text } => self.log(level, text),
+            EngineMsg::Usage {
+                snapshot,
+                usage,
+                last,
+            } => {
+                let current = self
+                    .state
+                    .snapshot
+                    .as_ref()
+                    .is_some_and(|s| Arc::ptr_eq(s, &snapshot));
+                if current {
+                    self.state.usage = Some((usage, last));
+                    self.dirty = true;
+                }
+            }
             EngineMsg::MarksTotal { ticket, totals } => {
                 if self
                     .state
@@ -156,6 +171,10 @@ impl App {
                     .take(10)
                     .map(|s| format!("  {}: {}", s.path.display(), s.message))
                     .collect();
+                self.state.usage = None;
+                let usage = Effect::Usage {
+                    snapshot: Scanned(snap.clone()),
+                };
                 self.state.snapshot = Some(snap);
                 self.state.scan = ScanStatus::Done;
                 let marks = self.settle_marks();
@@ -167,7 +186,11 @@ impl App {
                     }
                 }
                 self.clamp_scrolls();
-                return detail.into_iter().chain(marks).collect();
+                return detail
+                    .into_iter()
+                    .chain(marks)
+                    .chain(std::iter::once(usage))
+                    .collect();
             }
             Err(ScanFailure::NoCache { path }) => {
                 self.state.snapshot = None;

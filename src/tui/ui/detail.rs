@@ -286,6 +286,16 @@ fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &Sta
     if e.cloned_bytes > 0 {
         when.push(format!("{} shared with clones", bytes(e.cloned_bytes)));
     }
+    let usage = s.usage.as_ref();
+    if let Some(u) = usage.and_then(|(_, last)| last.of(e.id))
+        && u.signal != crate::engine::roots::Signal::Written
+    {
+        when.push(format!(
+            "last used {} ago ({})",
+            age(s.now, Some(u.at)),
+            u.signal.label()
+        ));
+    }
     for facts in [what, when] {
         if !facts.is_empty() {
             out.push(Line::styled(
@@ -296,6 +306,30 @@ fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &Sta
     }
     for a in &e.detail.archives {
         out.push(Line::styled(format!("    → archive-v0/{a}"), t.dim));
+    }
+    if let Some((u, _)) = usage {
+        let users = u.users_of(e.id);
+        if !users.is_empty() {
+            // Inside the cache: relative to it; elsewhere: the home directory as `~`.
+            let home = dirs::home_dir();
+            let names: Vec<String> = users
+                .iter()
+                .map(|p| match p.strip_prefix(&snap.root.path) {
+                    Ok(rel) if rel.starts_with("archive-v0") => {
+                        "a cached tool environment (uvx)".to_string()
+                    }
+                    Ok(_) => "a cached environment (uv run)".to_string(),
+                    Err(_) => match home.as_deref().and_then(|h| p.strip_prefix(h).ok()) {
+                        Some(rel) => format!("~/{}", escape_path(rel)),
+                        None => escape_path(p).into_owned(),
+                    },
+                })
+                .collect();
+            out.push(Line::styled(
+                format!("    used by {}", truncate(&names.join(", "), w.path)),
+                t.good,
+            ));
+        }
     }
     let freshness = s
         .detail
