@@ -26,11 +26,22 @@ pub fn sandbox_home() -> &'static Path {
 
 /// `uvcache` with a cleared environment: only `PATH` is kept (so that the
 /// pinned uv can be found where a test puts it first), HOME and XDG point
-/// into [`sandbox_home`], colours are off, stdin is empty.
+/// into [`sandbox_home`], colours are off, stdin is empty. The remembered
+/// roots (`UVCACHE_STATE_DIR`) are this command's own, so that environments
+/// one test's `doctor` met never show up in another test; a test that needs
+/// roots to persist across commands sets `UVCACHE_STATE_DIR` itself.
 pub fn uvcache_command() -> Command {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static RUN: AtomicU64 = AtomicU64::new(0);
     let home = sandbox_home();
+    let roots_state = home.join("roots-state").join(format!(
+        "{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    ));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_uvcache"));
     cmd.env_clear()
+        .env("UVCACHE_STATE_DIR", roots_state)
         .env("HOME", home)
         .env("XDG_CACHE_HOME", home.join(".cache"))
         .env("XDG_CONFIG_HOME", home.join(".config"))
