@@ -33,7 +33,7 @@ fn settings() -> insta::Settings {
         // A last use read from access times depends on the filesystem's atime mode and on how
         // fast the fixture was built: left out (whole, or cut at the screen's edge).
         (r" · last used \S+ ago \([a-z]+\)", ""),
-        (r" · l(a(st?)?)?…", ""),
+        (r" · l[^·│\n]*…", ""),
         // Cached environments are named after a hash of a path on this machine (maybe cut).
         (r"(environments-v\d+/[a-z]+-)[0-9a-f]{1,16}…?", "${1}[HASH]"),
         (r"\b[0-9a-f]{16}\b", "[DIGEST]"),
@@ -50,6 +50,9 @@ fn settings() -> insta::Settings {
             "[FRESHNESS]",
         ),
         (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} UTC", "[DATE]"),
+        // What peeks out right of a dialog's border at the screen's edge is the end of a
+        // line behind it, whose length follows ages and sizes.
+        (r"(?m)([│┐┘])[^│┐┘\n]{1,2}$", "$1"),
         // Padding whose width follows a filtered value: before a dialog's
         // right border, and before the right-aligned scan status.
         (r"(\S) +│", "$1 │"),
