@@ -188,11 +188,15 @@ fn every_command_keeps_its_json_schema() {
 fn verify_keeps_its_json_schema_when_it_finds_damage() {
     let f = fixture(FixtureKind::Current);
     let (_t, cache) = copy_fixture(f);
-    // One archive file edited, one pointer truncated.
-    let init = support::glob(&cache, "archive-v0/*/alpha/__init__.py");
-    let mut text = std::fs::read_to_string(&init[0]).unwrap();
+    // One archive file edited, one pointer truncated. The archive is alpha 1.0.0's, which no
+    // environment in the cache shares (alpha 2.0.0's is hard-linked into the cached script
+    // environment, and archive ids sort at random).
+    let link = support::glob(&cache, "wheels-v*/index/*/alpha/1.0.0-py3-none-any");
+    let archive = std::fs::canonicalize(&link[0]).unwrap();
+    let init = archive.join("alpha/__init__.py");
+    let mut text = std::fs::read_to_string(&init).unwrap();
     text.push_str("EDITED = True\n");
-    std::fs::write(&init[0], text).unwrap();
+    std::fs::write(&init, text).unwrap();
     let pointer = support::glob(&cache, "wheels-v*/index/*/alpha/*.http");
     std::fs::write(&pointer[0], b"short").unwrap();
     let schema = schema_of_exit(&cache, &["verify", "--no-index"], 1);
