@@ -538,3 +538,93 @@ fn the_detail_names_the_environments_using_an_entry() {
     let screen = h.screen();
     assert!(screen.contains("used by "), "{screen}");
 }
+
+/// The roots screen lists the environments using the cache (here the cached tool environment
+/// `uv tool run` left), Enter shows only the packages one uses, and Esc shows every package
+/// again.
+#[test]
+fn the_roots_screen_jumps_to_the_packages_an_environment_uses() {
+    let cache = &support::fixture(support::FixtureKind::Current).cache;
+    let mut h = tui_common::Harness::scanned(cache, (120, 40), false);
+    let all = h.app.state().table.rows.len();
+    h.keys("3");
+    assert_eq!(h.app.state().screen, Screen::Roots);
+    let screen = h.screen();
+    assert!(screen.contains("known to use this cache"), "{screen}");
+    assert!(screen.contains("cached"), "{screen}");
+    assert!(screen.contains("no known environment uses"), "{screen}");
+    let usage = h.app.state().usage.clone().expect("usage").0;
+    let order = uvcache::tui::app::roots::order(&usage);
+    let toolpkg_root = order
+        .iter()
+        .position(|i| {
+            usage.roots[*i]
+                .distributions
+                .iter()
+                .any(|d| d.name == "toolpkg")
+        })
+        .expect("a root with toolpkg");
+    for _ in 0..toolpkg_root {
+        h.keys("j");
+    }
+    h.keys("<enter>");
+    assert_eq!(h.app.state().screen, Screen::Packages);
+    let t = &h.app.state().table;
+    let shown: Vec<&str> = t
+        .rows
+        .iter()
+        .map(|i| t.packages[*i].name.as_str())
+        .collect();
+    assert!(shown.contains(&"toolpkg"), "{shown:?}");
+    assert!(shown.len() < all, "only its packages: {shown:?}");
+    assert!(h.screen().contains("Used by "), "{}", h.screen());
+    h.keys("<esc>");
+    assert_eq!(h.app.state().screen, Screen::Roots);
+    assert_eq!(h.app.state().table.rows.len(), all, "every package again");
+}
+
+/// `U` sorts the packages no environment uses first, and `a` by last use, least recent first;
+/// the sorted column is shown even where the table is too narrow for it otherwise.
+#[test]
+fn packages_sort_by_use_and_last_use() {
+    let cache = &support::fixture(support::FixtureKind::Current).cache;
+    let mut h = tui_common::Harness::scanned(cache, (120, 40), false);
+    let header = |h: &tui_common::Harness| {
+        h.screen()
+            .lines()
+            .find(|l| l.contains("NAME"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(!header(&h).contains("USED BY"), "{}", header(&h));
+    h.keys("U");
+    assert!(header(&h).contains("USED BY▼"), "{}", header(&h));
+    let t = &h.app.state().table;
+    let users: Vec<usize> = t
+        .rows
+        .iter()
+        .map(|i| t.usage_of(&t.packages[*i].name).expect("known").users)
+        .collect();
+    assert_eq!(users.first(), Some(&0), "unused first: {users:?}");
+    assert!(users.windows(2).all(|w| w[0] <= w[1]), "{users:?}");
+    assert!(users.iter().any(|u| *u > 0), "toolpkg is used: {users:?}");
+    assert!(h.screen().contains("unused"), "{}", h.screen());
+    h.keys("a");
+    assert!(header(&h).contains("LAST USED▼"), "{}", header(&h));
+    let t = &h.app.state().table;
+    let last: Vec<_> = t
+        .rows
+        .iter()
+        .map(|i| {
+            t.usage_of(&t.packages[*i].name)
+                .and_then(|u| u.last)
+                .map(|l| l.at)
+        })
+        .collect();
+    assert!(last.windows(2).all(|w| w[0] <= w[1]), "{last:?}");
+    let screen = h.screen();
+    assert!(
+        screen.contains(" written") || screen.contains(" read") || screen.contains(" installed"),
+        "the signal is named: {screen}"
+    );
+}

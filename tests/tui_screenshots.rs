@@ -20,7 +20,7 @@ use uvcache::tui::effects::WorkDir;
 const SIZE: (u16, u16) = (120, 40);
 
 /// (file name, what it shows, keys pressed after the scan).
-const SHOTS: [(&str, &str, &str); 5] = [
+const SHOTS: [(&str, &str, &str); 6] = [
     ("overview", "Overview: cache root, totals, buckets", "1"),
     (
         "packages",
@@ -37,6 +37,7 @@ const SHOTS: [(&str, &str, &str); 5] = [
         "Removal preview of the marked packages",
         "ng<space><space>d",
     ),
+    ("roots", "Roots: the environments using the cache", "3"),
     ("help", "Key help generated from the keymap", "?"),
 ];
 

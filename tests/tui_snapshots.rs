@@ -458,3 +458,14 @@ fn names_with_control_characters_are_drawn_escaped() {
         "{plan}"
     );
 }
+
+#[test]
+fn roots_screen() {
+    for size in SIZES {
+        let mut h = scanned(size);
+        h.keys("3");
+        let screen = h.screen();
+        assert!(screen.contains("known to use this cache"), "{screen}");
+        check("roots", size, screen);
+    }
+}

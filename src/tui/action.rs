@@ -22,6 +22,8 @@ pub enum Action {
     ShowOverview,
     /// Switch to the packages table.
     ShowPackages,
+    /// Switch to the roots screen (the environments using the cache).
+    ShowRoots,
     /// Cycle through the screens.
     NextScreen,
     /// Move the selection (or the scroll position) up one line.
@@ -62,6 +64,10 @@ pub enum Action {
     SortOldest,
     /// Sort packages by how fresh uv judges their index page, freshest first (again: reverse).
     SortFreshness,
+    /// Sort packages by their last use, least recently used first (again: reverse).
+    SortLastUsed,
+    /// Sort packages by how many known environments use them, unused first (again: reverse).
+    SortUsedBy,
     /// Refresh the selected package by running uv (after a confirmation).
     Refresh,
     /// Show whether the next `uv sync` rebuilds the working directory project's local packages.

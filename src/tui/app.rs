@@ -7,6 +7,7 @@ mod input;
 mod marking;
 mod marks;
 mod mouse;
+pub mod roots;
 mod table;
 mod uv;
 
@@ -16,7 +17,8 @@ use std::time::SystemTime;
 
 pub use dialog::{Focus, Modal, PlanDialog, PlanStage, RefreshDialog, RefreshStage, WhyDialog};
 pub use marks::{Marked, Marks};
-pub use table::{PackageTable, SortColumn};
+pub use roots::RootsView;
+pub use table::{PackageTable, PackageUse, SortColumn};
 pub use uv::target_line;
 
 use crate::engine::freshness::EntryFreshness;
@@ -65,6 +67,8 @@ pub enum Screen {
     Packages,
     /// One package's entries.
     Detail,
+    /// The environments using the cache.
+    Roots,
 }
 
 /// Where the scan is.
@@ -128,6 +132,8 @@ pub struct State {
     pub table: PackageTable,
     /// The package of the detail screen.
     pub detail: Option<Detail>,
+    /// The roots screen's selection.
+    pub roots: RootsView,
     /// The overlay, if any.
     pub modal: Option<Modal>,
     /// Packages and versions marked for removal.
@@ -210,6 +216,7 @@ impl App {
                 snapshot: None,
                 table: PackageTable::default(),
                 detail: None,
+                roots: RootsView::default(),
                 modal: None,
                 marks: Marks::default(),
                 show_log: false,

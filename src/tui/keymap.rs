@@ -21,6 +21,8 @@ pub enum Context {
     Packages,
     /// A package's detail.
     Detail,
+    /// The roots screen.
+    Roots,
     /// While typing a filter.
     Filter,
     /// The removal preview dialog.
@@ -35,10 +37,11 @@ pub enum Context {
 
 impl Context {
     /// Every context, in the order the help overlay lists them.
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::Packages,
         Context::Detail,
+        Context::Roots,
         Context::Filter,
         Context::Plan,
         Context::Refresh,
@@ -52,6 +55,7 @@ impl Context {
             Context::Global => "Everywhere",
             Context::Packages => "Packages table",
             Context::Detail => "Package detail",
+            Context::Roots => "Roots (environments using the cache)",
             Context::Filter => "While typing a filter",
             Context::Plan => "Removal preview",
             Context::Refresh => "Refresh confirmation",
@@ -209,6 +213,8 @@ struct RawKeymap {
     #[serde(default)]
     detail: Vec<RawBinding>,
     #[serde(default)]
+    roots: Vec<RawBinding>,
+    #[serde(default)]
     filter: Vec<RawBinding>,
     #[serde(default)]
     plan: Vec<RawBinding>,
@@ -242,6 +248,7 @@ impl Keymap {
             (Context::Global, raw.global),
             (Context::Packages, raw.packages),
             (Context::Detail, raw.detail),
+            (Context::Roots, raw.roots),
             (Context::Filter, raw.filter),
             (Context::Plan, raw.plan),
             (Context::Refresh, raw.refresh),

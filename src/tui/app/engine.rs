@@ -75,6 +75,16 @@ impl App {
                     .as_ref()
                     .is_some_and(|s| Arc::ptr_eq(s, &snapshot));
                 if current {
+                    let uses =
+                        super::table::package_uses(&self.state.table.packages, &usage, &last);
+                    self.state.table.set_uses(Some(Arc::new(uses)));
+                    if let Some((path, _)) = &self.state.table.root_filter {
+                        let names = super::roots::packages_of(&self.state, &usage, path);
+                        let path = path.clone();
+                        self.state
+                            .table
+                            .set_root_filter(Some((path, Arc::new(names))));
+                    }
                     self.state.usage = Some((usage, last));
                     self.dirty = true;
                 }
@@ -172,6 +182,7 @@ impl App {
                     .map(|s| format!("  {}: {}", s.path.display(), s.message))
                     .collect();
                 self.state.usage = None;
+                self.state.table.set_uses(None);
                 let usage = Effect::Usage {
                     snapshot: Scanned(snap.clone()),
                 };

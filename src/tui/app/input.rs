@@ -33,6 +33,7 @@ impl App {
                 Screen::Overview => keymap.action(&[Context::Global], key),
                 Screen::Packages => keymap.action(&[Context::Packages, Context::Global], key),
                 Screen::Detail => keymap.action(&[Context::Detail, Context::Global], key),
+                Screen::Roots => keymap.action(&[Context::Roots, Context::Global], key),
             },
         };
         match action {
@@ -79,6 +80,10 @@ impl App {
                     s.table.set_filter(String::new());
                 } else if s.screen == Screen::Detail {
                     s.screen = Screen::Packages;
+                } else if s.screen == Screen::Packages && s.table.root_filter.is_some() {
+                    // Back to every package, and to the roots it came from.
+                    s.table.set_root_filter(None);
+                    s.screen = Screen::Roots;
                 } else if !s.table.filter.is_empty() {
                     s.table.set_filter(String::new());
                 } else if !s.marks.is_empty() && !armed {
@@ -104,11 +109,13 @@ impl App {
             Action::ToggleLog => s.show_log = !s.show_log,
             Action::ShowOverview => s.screen = Screen::Overview,
             Action::ShowPackages => s.screen = Screen::Packages,
+            Action::ShowRoots => s.screen = Screen::Roots,
             Action::NextScreen => {
                 s.screen = match s.screen {
                     Screen::Overview => Screen::Packages,
-                    Screen::Packages if s.detail.is_some() => Screen::Detail,
-                    Screen::Packages | Screen::Detail => Screen::Overview,
+                    Screen::Packages => Screen::Roots,
+                    Screen::Roots if s.detail.is_some() => Screen::Detail,
+                    Screen::Roots | Screen::Detail => Screen::Overview,
                 }
             }
             Action::Up => self.go(Move::Entries(-1)),
@@ -119,6 +126,7 @@ impl App {
             Action::Bottom => self.go(Move::Bottom),
             Action::Mark => return self.mark(),
             Action::UnmarkAll => self.unmark_all(),
+            Action::Open if s.screen == Screen::Roots => return self.open_root(),
             Action::Open => return self.open_detail(),
             Action::Filter => {
                 s.screen = Screen::Packages;
@@ -138,6 +146,8 @@ impl App {
             Action::SortNewest => s.table.sort_by(SortColumn::Newest),
             Action::SortOldest => s.table.sort_by(SortColumn::Oldest),
             Action::SortFreshness => s.table.sort_by(SortColumn::Freshness),
+            Action::SortLastUsed => s.table.sort_by(SortColumn::LastUsed),
+            Action::SortUsedBy => s.table.sort_by(SortColumn::UsedBy),
             Action::Refresh => return self.refresh(),
             Action::Why => return self.why(),
             Action::Clean => return self.clean(),
@@ -202,6 +212,15 @@ impl App {
                 self.state.table.move_by(delta, page);
             }
             Screen::Detail => self.move_in_detail(how),
+            Screen::Roots => {
+                let page = isize::try_from(ui::roots::page_rows(&self.state)).unwrap_or(1);
+                self.move_in_roots(match how {
+                    Move::Entries(n) => n,
+                    Move::Lines(n) => n.signum() * page.saturating_sub(1).max(1),
+                    Move::Top => isize::MIN / 2,
+                    Move::Bottom => isize::MAX / 2,
+                });
+            }
             Screen::Overview => {}
         }
     }

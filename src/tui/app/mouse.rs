@@ -57,6 +57,17 @@ impl App {
                     self.dirty = true;
                 }
             }
+            Screen::Roots => {
+                let Some(index) = ui::roots::row_at(&self.state, column, row) else {
+                    return vec![];
+                };
+                self.dirty = true;
+                self.state.status = None;
+                if index == self.state.roots.selected {
+                    return self.open_root();
+                }
+                self.state.roots.selected = index;
+            }
             Screen::Overview => {}
         }
         vec![]

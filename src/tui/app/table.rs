@@ -30,6 +30,19 @@ pub enum SortColumn {
     /// The index page's freshness: fresh longest first, then immutable, then
     /// stale (most recently stale first), then revalidated or not stored, then none.
     Freshness,
+    /// Last use, least recently used first (what a size budget evicts first).
+    LastUsed,
+    /// Known environments using the package, unused first (then largest first).
+    UsedBy,
+}
+
+/// Who uses a package's entries, and their last use (known once the roots are mapped).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PackageUse {
+    /// Known environments using any of its entries.
+    pub users: usize,
+    /// The newest last use of its entries, with its signal.
+    pub last: Option<crate::engine::roots::LastUse>,
 }
 
 /// State of the packages table.
@@ -53,6 +66,10 @@ pub struct PackageTable {
     pub offset: usize,
     /// How uv judges each package's newest index page (filled in after a scan).
     pub pages: Arc<HashMap<String, FreshnessState>>,
+    /// Who uses each package and its last use, once known.
+    pub uses: Option<Arc<HashMap<String, PackageUse>>>,
+    /// Only the packages a root (environment) uses: its path, and their names.
+    pub root_filter: Option<(std::path::PathBuf, Arc<std::collections::HashSet<String>>)>,
 }
 
 impl Default for PackageTable {
@@ -67,6 +84,8 @@ impl Default for PackageTable {
             selected: 0,
             offset: 0,
             pages: Arc::default(),
+            uses: None,
+            root_filter: None,
         }
     }
 }
@@ -84,6 +103,30 @@ impl PackageTable {
         self.pages = pages;
         let keep = self.selected_package().map(|p| p.name.clone());
         self.refresh(keep.as_deref());
+    }
+
+    /// Sets who uses each package (re-sorting when sorted by it); `None` until known.
+    pub fn set_uses(&mut self, uses: Option<Arc<HashMap<String, PackageUse>>>) {
+        self.uses = uses;
+        let keep = self.selected_package().map(|p| p.name.clone());
+        self.refresh(keep.as_deref());
+    }
+
+    /// Who uses `package`, once known.
+    pub fn usage_of(&self, package: &str) -> Option<PackageUse> {
+        self.uses
+            .as_ref()
+            .map(|u| u.get(package).copied().unwrap_or_default())
+    }
+
+    /// Shows only `names` (the packages the root at `path` uses), or every package again.
+    pub fn set_root_filter(
+        &mut self,
+        filter: Option<(std::path::PathBuf, Arc<std::collections::HashSet<String>>)>,
+    ) {
+        self.root_filter = filter;
+        self.offset = 0;
+        self.refresh(None);
     }
 
     /// How uv judges `package`'s newest index page, if it has one.
@@ -138,11 +181,18 @@ impl PackageTable {
     /// Recomputes the visible rows; selects `keep` if visible, else the first row.
     fn refresh(&mut self, keep: Option<&str>) {
         let needle = self.filter.to_lowercase();
+        let only = self.root_filter.as_ref().map(|(_, names)| names);
         let mut rows: Vec<usize> = (0..self.packages.len())
-            .filter(|i| self.packages[*i].name.to_lowercase().contains(&needle))
+            .filter(|i| {
+                let name = &self.packages[*i].name;
+                name.to_lowercase().contains(&needle) && only.is_none_or(|o| o.contains(name))
+            })
             .collect();
         let pkgs = &self.packages;
         let pages = &self.pages;
+        let none = HashMap::new();
+        let uses = self.uses.as_deref().unwrap_or(&none);
+        let use_of = |name: &str| uses.get(name).copied().unwrap_or_default();
         let (sort, reversed) = (self.sort, self.reversed);
         rows.sort_by(|a, b| {
             let (a, b) = (&pkgs[*a], &pkgs[*b]);
@@ -150,6 +200,15 @@ impl PackageTable {
                 SortColumn::Freshness => {
                     freshness_rank(pages.get(&b.name)).cmp(&freshness_rank(pages.get(&a.name)))
                 }
+                // Never used (no signal at all) first, then least recently used.
+                SortColumn::LastUsed => use_of(&a.name)
+                    .last
+                    .map(|l| l.at)
+                    .cmp(&use_of(&b.name).last.map(|l| l.at)),
+                SortColumn::UsedBy => use_of(&a.name)
+                    .users
+                    .cmp(&use_of(&b.name).users)
+                    .then_with(|| b.sizes.disk_bytes.cmp(&a.sizes.disk_bytes)),
                 _ => compare(sort, a, b),
             }
             .then_with(|| a.name.cmp(&b.name));
@@ -167,6 +226,33 @@ impl PackageTable {
     }
 }
 
+/// Who uses each of `packages` and its last use.
+pub fn package_uses(
+    packages: &[Package],
+    usage: &crate::engine::roots::Usage,
+    last: &crate::engine::roots::LastUses,
+) -> HashMap<String, PackageUse> {
+    packages
+        .iter()
+        .map(|p| {
+            let mut roots: Vec<usize> = p
+                .ids
+                .iter()
+                .filter_map(|id| usage.used_by.get(id))
+                .flatten()
+                .copied()
+                .collect();
+            roots.sort_unstable();
+            roots.dedup();
+            let u = PackageUse {
+                users: roots.len(),
+                last: last.newest(p.ids.iter().copied()),
+            };
+            (p.name.clone(), u)
+        })
+        .collect()
+}
+
 /// The column's natural order: names A to Z, everything else largest or newest first.
 fn compare(column: SortColumn, a: &Package, b: &Package) -> Ordering {
     match column {
@@ -182,7 +268,7 @@ fn compare(column: SortColumn, a: &Package, b: &Package) -> Ordering {
             (Some(x), Some(y)) => x.cmp(&y),
             (x, y) => y.is_some().cmp(&x.is_some()),
         },
-        SortColumn::Freshness => Ordering::Equal,
+        SortColumn::Freshness | SortColumn::LastUsed | SortColumn::UsedBy => Ordering::Equal,
     }
 }
 

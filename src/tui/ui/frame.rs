@@ -29,6 +29,7 @@ pub fn tabs(f: &mut Frame, area: Rect, state: &State) {
     };
     tab("1 Overview".into(), Screen::Overview);
     tab("2 Packages".into(), Screen::Packages);
+    tab("3 Roots".into(), Screen::Roots);
     if let Some(d) = &state.detail {
         tab(escape(&d.name).into_owned(), Screen::Detail);
     }
@@ -85,6 +86,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         (None, _) if state.table.editing => &[Context::Filter],
         (None, Screen::Packages) => &[Context::Packages, Context::Global],
         (None, Screen::Detail) => &[Context::Detail, Context::Global],
+        (None, Screen::Roots) => &[Context::Roots, Context::Global],
         (None, Screen::Overview) => &[Context::Global],
     };
     let mut spans = marks_summary(state);

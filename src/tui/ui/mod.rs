@@ -12,6 +12,7 @@ pub mod plan;
 pub mod plan_items;
 pub mod progress;
 pub mod refresh;
+pub mod roots;
 pub mod theme;
 pub mod why;
 
@@ -88,6 +89,7 @@ pub fn draw(f: &mut Frame, state: &State) {
         (_, Screen::Overview) => overview::draw(f, a.body, state),
         (_, Screen::Packages) => packages::draw(f, a.body, state),
         (_, Screen::Detail) => detail::draw(f, a.body, state),
+        (_, Screen::Roots) => roots::draw(f, a.body, state),
     }
     if let Some(area) = a.log {
         log::draw(f, area, state);

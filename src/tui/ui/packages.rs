@@ -12,13 +12,13 @@ use crate::engine::query::Package;
 use crate::text::escape;
 use crate::tui::app::{Marked, ScanStatus, SortColumn, State};
 
-/// A column: header, sort column, right-aligned, width, and whether narrow screens show it.
+/// A column: header, sort column, right-aligned, width, and the narrowest table showing it.
 struct Column {
     name: &'static str,
     sort: SortColumn,
     right: bool,
     width: Constraint,
-    narrow: bool,
+    min: u16,
 }
 
 const fn column(
@@ -26,90 +26,117 @@ const fn column(
     sort: SortColumn,
     right: bool,
     width: Constraint,
-    narrow: bool,
+    min: u16,
 ) -> Column {
     Column {
         name,
         sort,
         right,
         width,
-        narrow,
+        min,
     }
 }
 
-const COLUMNS: [Column; 9] = [
-    column("NAME", SortColumn::Name, false, Constraint::Fill(2), true),
+/// Shown at every width.
+const ALWAYS: u16 = 0;
+
+const COLUMNS: [Column; 11] = [
+    column("NAME", SortColumn::Name, false, Constraint::Fill(2), ALWAYS),
     column(
         "VERSIONS",
         SortColumn::Versions,
         false,
         Constraint::Fill(1),
-        true,
+        ALWAYS,
     ),
     column(
         "SOURCES",
         SortColumn::Sources,
         false,
         Constraint::Fill(1),
-        false,
+        WIDE,
     ),
     column(
         "LOGICAL",
         SortColumn::Logical,
         true,
         Constraint::Length(9),
-        false,
+        WIDE,
     ),
     column(
         "ON DISK",
         SortColumn::Disk,
         true,
         Constraint::Length(9),
-        true,
+        ALWAYS,
     ),
     column(
         "RECLAIM",
         SortColumn::Reclaimable,
         true,
         Constraint::Length(9),
-        true,
+        ALWAYS,
     ),
     column(
         "NEWEST",
         SortColumn::Newest,
         true,
         Constraint::Length(7),
-        true,
+        ALWAYS,
     ),
     column(
         "OLDEST",
         SortColumn::Oldest,
         true,
         Constraint::Length(7),
+        ALWAYS,
+    ),
+    column(
+        "LAST USED",
+        SortColumn::LastUsed,
         true,
+        Constraint::Length(12),
+        WIDER,
     ),
     column(
         "INDEX PAGE",
         SortColumn::Freshness,
         false,
         Constraint::Length(11),
+        ALWAYS,
+    ),
+    column(
+        "USED BY",
+        SortColumn::UsedBy,
         true,
+        Constraint::Length(8),
+        WIDER,
     ),
 ];
 
 /// Below this width the sources and logical size columns are left out.
 const WIDE: u16 = 110;
 
+/// Below this width the last use and the environments using a package are left out.
+const WIDER: u16 = 150;
+
 /// The columns shown in a table `width` wide: on narrow screens, the wide-only columns are
 /// left out, except the one the table is sorted by (so that the order has a visible reason).
 fn shown(width: u16, sort: SortColumn) -> impl Iterator<Item = &'static Column> {
     COLUMNS
         .iter()
-        .filter(move |c| c.narrow || width >= WIDE || c.sort == sort)
+        .filter(move |c| width >= c.min || c.sort == sort)
 }
 
-/// The table's area and, while scanning, the gauge's.
+/// The table's area and, while scanning, the gauge's (below the line naming the environment
+/// whose packages are shown, if any).
 fn split(area: Rect, state: &State) -> (Option<Rect>, Rect) {
+    let area = match state.table.root_filter {
+        Some(_) => {
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas::<2>(area)[1]
+        }
+        None => area,
+    };
     if matches!(state.scan, ScanStatus::Running { .. }) {
         let [gauge, table] =
             Layout::vertical([Constraint::Length(progress::ROWS), Constraint::Fill(1)]).areas(area);
@@ -128,6 +155,22 @@ pub fn page_rows(state: &State) -> usize {
 
 /// Draws the table (and the gauge while scanning).
 pub fn draw(f: &mut Frame, area: Rect, state: &State) {
+    if let Some((path, _)) = &state.table.root_filter {
+        let t = &state.theme;
+        let n = state.table.rows.len();
+        let tail = format!(
+            "  ({n} {}; Esc: all)",
+            if n == 1 { "package" } else { "packages" }
+        );
+        let room = usize::from(area.width).saturating_sub(8 + tail.chars().count());
+        let path = super::roots::shown_path(path, &state.root.path);
+        let line = Line::from(vec![
+            Span::styled("Used by ", t.header),
+            Span::raw(super::roots::truncate_left(&path, room)),
+            Span::styled(tail, t.dim),
+        ]);
+        f.render_widget(Paragraph::new(line), Rect { height: 1, ..area });
+    }
     let (gauge, area) = split(area, state);
     if let (Some(g), ScanStatus::Running { phase, progress }) = (gauge, &state.scan) {
         progress::draw(f, g, state, phase, progress);
@@ -202,6 +245,18 @@ fn row<'a>(p: &'a Package, state: &State, width: u16, room: &[usize]) -> Row<'a>
             SortColumn::Newest => age(state.now, p.newest),
             SortColumn::Oldest => age(state.now, p.oldest),
             SortColumn::Freshness => page_freshness(state.table.page(&p.name), state.now),
+            SortColumn::LastUsed => match state.table.usage_of(&p.name) {
+                None => "…".into(),
+                Some(u) => u.last.map_or_else(
+                    || "-".into(),
+                    |l| format!("{} {}", age(state.now, Some(l.at)), l.signal.label()),
+                ),
+            },
+            SortColumn::UsedBy => match state.table.usage_of(&p.name) {
+                None => "…".into(),
+                Some(u) if u.users == 0 => "unused".into(),
+                Some(u) => u.users.to_string(),
+            },
         };
         cell(truncate(&text, room), c.right)
     });
