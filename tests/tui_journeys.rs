@@ -628,3 +628,50 @@ fn packages_sort_by_use_and_last_use() {
         "the signal is named: {screen}"
     );
 }
+
+/// The trim dialog previews a policy as it is typed, and "Review" then "Remove" leaves the
+/// same cache as `uvcache prune` with the same flags.
+#[test]
+fn the_trim_dialog_removes_what_prune_with_the_policy_removes() {
+    let f = fixture(FixtureKind::Current);
+    let (_ta, tui_cache) = copy_fixture(f);
+    let (_tb, cli_cache) = copy_fixture(f);
+    let mut h = Harness::scanned(&tui_cache, (100, 30), false);
+    h.keys("x");
+    assert!(matches!(h.app.state().modal, Some(Modal::Trim(_))));
+    assert!(h.screen().contains("Set a rule"), "{}", h.screen());
+    // A field that does not parse says why, and nothing is planned.
+    h.keys("soon");
+    let screen = h.screen();
+    assert!(screen.contains("is not a duration"), "{screen}");
+    assert!(!screen.contains("Removes "), "{screen}");
+    h.keys("<backspace><backspace><backspace><backspace>");
+    // Up from the first field wraps to the buttons, then to the check box.
+    let effects = h.keys("<up><up><up><space>");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::TrimPreview { .. })),
+        "{effects:?}"
+    );
+    let screen = h.screen();
+    assert!(screen.contains("Removes "), "{screen}");
+    assert!(screen.contains("--unused: "), "{screen}");
+    assert!(screen.contains("uvcache prune --unused"), "{screen}");
+    assert!(screen.contains("that 2 known environments use"), "{screen}");
+    // Review opens the usual removal preview of that plan, the focus on Cancel.
+    h.keys("<tab><tab><enter>");
+    let Some(Modal::Plan(d)) = &h.app.state().modal else {
+        panic!("the removal preview: {}", h.screen());
+    };
+    assert!(d.can_confirm());
+    let effects = h.keys("<tab><enter>");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Execute { .. })),
+        "{effects:?}"
+    );
+    cli(&cli_cache, &["prune", "--unused", "--yes"]);
+    assert_eq!(tree(&tui_cache), tree(&cli_cache));
+    let status = h.app.state().status.as_ref().expect("a summary");
+    assert!(status.text.starts_with("Removed "), "{status:?}");
+}

@@ -20,7 +20,7 @@ use uvcache::tui::effects::WorkDir;
 const SIZE: (u16, u16) = (120, 40);
 
 /// (file name, what it shows, keys pressed after the scan).
-const SHOTS: [(&str, &str, &str); 6] = [
+const SHOTS: [(&str, &str, &str); 7] = [
     ("overview", "Overview: cache root, totals, buckets", "1"),
     (
         "packages",
@@ -38,6 +38,11 @@ const SHOTS: [(&str, &str, &str); 6] = [
         "ng<space><space>d",
     ),
     ("roots", "Roots: the environments using the cache", "3"),
+    (
+        "trim",
+        "Trim: a policy and the preview of what it removes",
+        "x<up><up><up><space>",
+    ),
     ("help", "Key help generated from the keymap", "?"),
 ];
 

@@ -39,6 +39,8 @@ fn settings() -> insta::Settings {
         (r"\b[0-9a-f]{16}\b", "[DIGEST]"),
         (r"/[A-Za-z0-9_-]{16}(/| |$)", "/[ID]$1"),
         (r" *\b\d+(\.\d+)?(B|KiB|MiB|GiB)\b", " [SIZE]"),
+        // Which signal a last use comes from follows the filesystem's atime mode.
+        (r"ago \((written|read|installed)\)", "ago ([SIGNAL])"),
         (r" *\b\d+ ?ms\b", " [MS]"),
         (r" *\b\d+(mo|s|m|h|d)\b", " [AGE]"),
         (r"[█▉▊▋▌▍▎▏]+ *", "[BAR]"),
@@ -52,7 +54,10 @@ fn settings() -> insta::Settings {
         (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} UTC", "[DATE]"),
         // What peeks out right of a dialog's border at the screen's edge is the end of a
         // line behind it, whose length follows ages and sizes.
-        (r"(?m)([│┐┘])[^│┐┘\n]{1,2}$", "$1"),
+        (
+            r"(?m)([│┐┘])( \[AGE\]| \[SIZE\]| \[PAGE\]|[^│┐┘\n]{1,2})$",
+            "$1",
+        ),
         // Padding whose width follows a filtered value: before a dialog's
         // right border, and before the right-aligned scan status.
         (r"(\S) +│", "$1 │"),
@@ -468,4 +473,18 @@ fn roots_screen() {
         assert!(screen.contains("known to use this cache"), "{screen}");
         check("roots", size, screen);
     }
+}
+
+/// The trim dialog: empty at 80x24; with `--unused` and its preview at 120x40, where the
+/// preview's lines fit (cut lines would end where the ages' widths put them).
+#[test]
+fn trim_dialog() {
+    let mut h = scanned((80, 24));
+    h.keys("x");
+    check("trim_empty", (80, 24), h.screen());
+    let mut h = scanned((120, 40));
+    h.keys("x<up><up><up><space>");
+    let screen = h.screen();
+    assert!(screen.contains("Removes "), "{screen}");
+    check("trim_unused", (120, 40), screen);
 }

@@ -82,8 +82,13 @@ pub enum Action {
     Prune,
     /// Preview what `uv cache prune --ci` would remove.
     PruneCi,
-    /// Move the focus to the other button of a dialog.
+    /// Open the trim dialog: a policy (age, versions, size, free space, unused) with a live
+    /// preview.
+    Trim,
+    /// Move the focus to the other button of a dialog (in the trim dialog: the next field).
     FocusNext,
+    /// Move the focus to the previous field of the trim dialog.
+    FocusPrev,
     /// Press the focused button of a dialog.
     Activate,
 }

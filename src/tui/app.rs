@@ -9,6 +9,7 @@ mod marks;
 mod mouse;
 pub mod roots;
 mod table;
+pub mod trim;
 mod uv;
 
 use std::collections::HashMap;

@@ -75,6 +75,19 @@ pub enum Effect {
         /// Which execution.
         ticket: u64,
     },
+    /// Plan a policy for the trim dialog's preview.
+    TrimPreview {
+        /// The dialog.
+        ticket: u64,
+        /// Which of its requests.
+        seq: u64,
+        /// The snapshot shown.
+        snapshot: Scanned,
+        /// Who uses what.
+        usage: Mapped,
+        /// The policy.
+        policy: crate::engine::remove::policy::Policy,
+    },
     /// Find the known environments and what each uses, and every entry's last use.
     Usage {
         /// The snapshot shown.
@@ -148,6 +161,16 @@ pub enum PlanKind {
     Prune,
     /// `uv cache prune --ci`.
     PruneCi,
+}
+
+/// The environments mapped to a snapshot, handed to a worker; its debug form is a count.
+#[derive(Clone)]
+pub struct Mapped(pub Arc<crate::engine::roots::Usage>);
+
+impl fmt::Debug for Mapped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Mapped({} roots)", self.0.roots.len())
+    }
 }
 
 /// A scanned snapshot handed to a worker; its debug form is a one-line summary.
@@ -241,6 +264,7 @@ impl Runner {
             | Effect::MarksTotal { .. }
             | Effect::EntryFreshness { .. }
             | Effect::Usage { .. }
+            | Effect::TrimPreview { .. }
             | Effect::PrepareRefresh { .. }
             | Effect::Refresh { .. }
             | Effect::Why { .. } => {}
@@ -327,6 +351,20 @@ pub fn perform(effect: Effect, control: &Control, sink: &(dyn Fn(EngineMsg) + Sy
             let result = execute_plans(ticket, &plans, control, sink);
             sink(EngineMsg::Executed { ticket, result });
         }
+        Effect::TrimPreview {
+            ticket,
+            seq,
+            snapshot,
+            usage,
+            policy,
+        } => {
+            let preview = trim_preview(&snapshot.0, &usage.0, &policy);
+            sink(EngineMsg::TrimPreviewed {
+                ticket,
+                seq,
+                preview: Arc::new(preview),
+            });
+        }
         Effect::Usage { snapshot } => {
             let snap = &snapshot.0;
             let known = crate::engine::roots::known_roots_read_only(snap);
@@ -372,6 +410,31 @@ pub fn perform(effect: Effect, control: &Control, sink: &(dyn Fn(EngineMsg) + Sy
             sink(EngineMsg::WhyReady { ticket, result });
         }
         Effect::CancelScan | Effect::CancelExecution { .. } | Effect::ForceExecution { .. } => {}
+    }
+}
+
+/// Plans `policy` as `uvcache prune` would now, with what stays in use.
+fn trim_preview(
+    snap: &Snapshot,
+    usage: &crate::engine::roots::Usage,
+    policy: &crate::engine::remove::policy::Policy,
+) -> super::plans::TrimPreview {
+    use crate::engine::remove::policy::{free_bytes, plan_policy};
+    let started = std::time::Instant::now();
+    let free = free_bytes(&snap.root.path);
+    let plan = plan_policy(snap, usage, policy, std::time::SystemTime::now(), free);
+    let in_use: Vec<u64> = usage
+        .used_by
+        .keys()
+        .filter_map(|id| snap.entries.get(*id as usize))
+        .map(|e| e.sizes.disk_bytes)
+        .collect();
+    super::plans::TrimPreview {
+        plan,
+        in_use_entries: in_use.len(),
+        in_use_bytes: in_use.iter().sum(),
+        environments: usage.roots.iter().filter(|r| r.exists).count(),
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     }
 }
 

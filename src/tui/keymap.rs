@@ -31,13 +31,15 @@ pub enum Context {
     Refresh,
     /// The `why` verdicts.
     Why,
+    /// The trim dialog.
+    Trim,
     /// The help overlay.
     Help,
 }
 
 impl Context {
     /// Every context, in the order the help overlay lists them.
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::Packages,
         Context::Detail,
@@ -46,6 +48,7 @@ impl Context {
         Context::Plan,
         Context::Refresh,
         Context::Why,
+        Context::Trim,
         Context::Help,
     ];
 
@@ -60,6 +63,7 @@ impl Context {
             Context::Plan => "Removal preview",
             Context::Refresh => "Refresh confirmation",
             Context::Why => "Why (rebuild verdicts)",
+            Context::Trim => "Trim (a policy with its preview; other keys type into the field)",
             Context::Help => "This help",
         }
     }
@@ -223,6 +227,8 @@ struct RawKeymap {
     #[serde(default)]
     why: Vec<RawBinding>,
     #[serde(default)]
+    trim: Vec<RawBinding>,
+    #[serde(default)]
     help: Vec<RawBinding>,
 }
 
@@ -253,6 +259,7 @@ impl Keymap {
             (Context::Plan, raw.plan),
             (Context::Refresh, raw.refresh),
             (Context::Why, raw.why),
+            (Context::Trim, raw.trim),
             (Context::Help, raw.help),
         ] {
             for b in list {

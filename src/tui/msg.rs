@@ -94,6 +94,15 @@ pub enum EngineMsg {
         /// The plans.
         plans: Arc<PlanSet>,
     },
+    /// A trim dialog's preview is ready.
+    TrimPreviewed {
+        /// The dialog.
+        ticket: u64,
+        /// Which of its requests.
+        seq: u64,
+        /// The plan and what stays in use.
+        preview: Arc<super::plans::TrimPreview>,
+    },
     /// What the plans of the marks free, for the running total.
     MarksTotal {
         /// Which request.

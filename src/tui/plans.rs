@@ -9,6 +9,21 @@ use std::sync::Arc;
 use crate::engine::remove::execute::Outcome;
 use crate::engine::remove::plan::{Plan, PlanItem, PlanTotals};
 
+/// A policy's plan as the trim dialog previews it.
+#[derive(Debug, Clone)]
+pub struct TrimPreview {
+    /// The plan and how its budgets come out.
+    pub plan: crate::engine::remove::policy::PolicyPlan,
+    /// Entries kept because a known environment uses them.
+    pub in_use_entries: usize,
+    /// Their bytes on disk.
+    pub in_use_bytes: u64,
+    /// Known environments that still exist.
+    pub environments: usize,
+    /// How long planning took, in milliseconds.
+    pub elapsed_ms: u64,
+}
+
 /// One or more plans on the same cache, applied in order.
 #[derive(Debug, Clone)]
 pub struct PlanSet {

@@ -8,14 +8,15 @@ use std::time::{Duration, SystemTime};
 
 use clap::Args;
 
-use super::super::output::bytes;
 use super::super::{GlobalArgs, Printer};
 use super::open_snapshot;
 use super::remove::{RemoveFlags, run_plan, target};
 use super::roots::{SearchArgs, known_roots, report_known};
 use crate::engine::names::normalize;
 use crate::engine::remove::plan::plan_prune;
-use crate::engine::remove::policy::{Budget, Policy, Rule, parse_age, parse_size, plan_policy};
+use crate::engine::remove::policy::{
+    Budget, Policy, free_bytes, parse_age, parse_size, plan_policy,
+};
 use crate::engine::roots::usage;
 
 /// Arguments of `uvcache prune`.
@@ -141,7 +142,7 @@ pub fn run(global: &GlobalArgs, args: &PruneArgs, printer: &Printer) -> anyhow::
     })?;
     let mut unmet = false;
     for b in budgets.borrow().iter() {
-        let line = describe(b);
+        let line = b.describe();
         if b.met {
             printer.note(&line);
         } else {
@@ -154,39 +155,4 @@ pub fn run(global: &GlobalArgs, args: &PruneArgs, printer: &Printer) -> anyhow::
     } else {
         code
     })
-}
-
-/// Bytes free for an unprivileged user on the filesystem holding `path`.
-fn free_bytes(path: &std::path::Path) -> u64 {
-    rustix::fs::statvfs(path).map_or(0, |s| s.f_bavail.saturating_mul(s.f_frsize))
-}
-
-fn describe(b: &Budget) -> String {
-    match b.rule {
-        Rule::MaxSize if b.met => format!(
-            "--max-size {}: the cache goes from {} to {} on disk",
-            bytes(b.limit),
-            bytes(b.before),
-            bytes(b.after)
-        ),
-        Rule::MaxSize => format!(
-            "--max-size {} cannot be met: {} would stay ({} of it used by known environments)",
-            bytes(b.limit),
-            bytes(b.after),
-            bytes(b.in_use_bytes)
-        ),
-        _ if b.met => format!(
-            "--min-free {}: the filesystem goes from {} to {} free",
-            bytes(b.limit),
-            bytes(b.before),
-            bytes(b.after)
-        ),
-        _ => format!(
-            "--min-free {} cannot be met: {} would be free ({} of the cache is used by known \
-             environments)",
-            bytes(b.limit),
-            bytes(b.after),
-            bytes(b.in_use_bytes)
-        ),
-    }
 }

@@ -36,6 +36,46 @@ pub struct Budget {
     pub in_use_bytes: u64,
 }
 
+impl Budget {
+    /// The budget's outcome in a sentence (`--max-size 20.0GiB: the cache goes from … to …`).
+    pub fn describe(&self) -> String {
+        let b = self;
+        let bytes = crate::engine::report::human_bytes;
+        match b.rule {
+            Rule::MaxSize if b.met => format!(
+                "--max-size {}: the cache goes from {} to {} on disk",
+                bytes(b.limit),
+                bytes(b.before),
+                bytes(b.after)
+            ),
+            Rule::MaxSize => format!(
+                "--max-size {} cannot be met: {} would stay ({} of it used by known environments)",
+                bytes(b.limit),
+                bytes(b.after),
+                bytes(b.in_use_bytes)
+            ),
+            _ if b.met => format!(
+                "--min-free {}: the filesystem goes from {} to {} free",
+                bytes(b.limit),
+                bytes(b.before),
+                bytes(b.after)
+            ),
+            _ => format!(
+                "--min-free {} cannot be met: {} would be free ({} of the cache is used by known \
+                 environments)",
+                bytes(b.limit),
+                bytes(b.after),
+                bytes(b.in_use_bytes)
+            ),
+        }
+    }
+}
+
+/// Bytes free for an unprivileged user on the filesystem holding `path` (0 when unknown).
+pub fn free_bytes(path: &std::path::Path) -> u64 {
+    rustix::fs::statvfs(path).map_or(0, |s| s.f_bavail.saturating_mul(s.f_frsize))
+}
+
 /// A policy's plan, with how its budgets come out.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyPlan {
@@ -43,6 +83,8 @@ pub struct PolicyPlan {
     pub plan: Plan,
     /// `--max-size` / `--min-free`, when set.
     pub budgets: Vec<Budget>,
+    /// Entries the rules selected (each may be several plan items).
+    pub entries: usize,
 }
 
 /// An entry a policy may remove.
@@ -187,6 +229,7 @@ pub fn plan_policy(
             })
         })
         .collect();
+    let entries = seeds.len();
     let mut roots = BTreeMap::new();
     for r in usage.roots.iter().filter(|r| r.exists) {
         *roots.entry(r.root.kind.as_str().to_string()).or_insert(0) += 1;
@@ -210,7 +253,11 @@ pub fn plan_policy(
             _ => b.after >= b.limit,
         };
     }
-    PolicyPlan { plan, budgets }
+    PolicyPlan {
+        plan,
+        budgets,
+        entries,
+    }
 }
 
 /// The entries a policy may remove: whole entries of this release's buckets that no root

@@ -22,6 +22,8 @@ pub enum Modal {
     Refresh(RefreshDialog),
     /// The `why` verdicts of the project around the working directory.
     Why(WhyDialog),
+    /// A policy being set, with its preview.
+    Trim(super::trim::TrimDialog),
 }
 
 /// Which button has the focus.

@@ -87,8 +87,19 @@ impl App {
                     }
                     self.state.usage = Some((usage, last));
                     self.dirty = true;
+                    // A trim dialog waiting for the environments previews now.
+                    if let Some(super::Modal::Trim(d)) = &self.state.modal
+                        && matches!(d.state, super::trim::TrimState::WaitingForUsage)
+                    {
+                        return self.preview_trim();
+                    }
                 }
             }
+            EngineMsg::TrimPreviewed {
+                ticket,
+                seq,
+                preview,
+            } => self.trim_previewed(ticket, seq, preview),
             EngineMsg::MarksTotal { ticket, totals } => {
                 if self
                     .state

@@ -22,6 +22,13 @@ impl App {
             Some(Modal::Plan(_)) => keymap.action(&[Context::Plan], key),
             Some(Modal::Refresh(_)) => keymap.action(&[Context::Refresh], key),
             Some(Modal::Why(_)) => keymap.action(&[Context::Why], key),
+            Some(Modal::Trim(_)) => {
+                let action = keymap.action(&[Context::Trim], key);
+                if action.is_none() {
+                    return self.type_in_trim(key);
+                }
+                action
+            }
             None if self.state.table.editing => {
                 let action = keymap.action(&[Context::Filter], key);
                 if action.is_none() {
@@ -69,6 +76,7 @@ impl App {
             Some(Modal::Plan(_)) => return self.act_plan(action),
             Some(Modal::Refresh(_)) => return self.act_refresh(action),
             Some(Modal::Why(_)) => return self.act_why(action),
+            Some(Modal::Trim(_)) => return self.act_trim(action),
             None => {}
         }
         let s = &mut self.state;
@@ -153,7 +161,8 @@ impl App {
             Action::Clean => return self.clean(),
             Action::Prune => return self.open_plan("Prune".into(), PlanKind::Prune),
             Action::PruneCi => return self.open_plan("Prune --ci".into(), PlanKind::PruneCi),
-            Action::FocusNext | Action::Activate => {}
+            Action::Trim => return self.open_trim(),
+            Action::FocusNext | Action::FocusPrev | Action::Activate => {}
         }
         let page = ui::packages::page_rows(&self.state);
         self.state.table.scroll_into_view(page);

@@ -83,6 +83,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         (Some(Modal::Plan(_)), _) => &[Context::Plan],
         (Some(Modal::Refresh(_)), _) => &[Context::Refresh],
         (Some(Modal::Why(_)), _) => &[Context::Why],
+        (Some(Modal::Trim(_)), _) => &[Context::Trim],
         (None, _) if state.table.editing => &[Context::Filter],
         (None, Screen::Packages) => &[Context::Packages, Context::Global],
         (None, Screen::Detail) => &[Context::Detail, Context::Global],
@@ -112,9 +113,17 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
             t.dim,
         ));
     }
+    // Whole hints only: one that does not fit is left out, not cut (`?` lists every key).
+    let mut used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     for (key, hint) in state.keymap.hints(contexts) {
+        let text = format!(" {hint}  ");
+        let width = key.chars().count() + text.chars().count();
+        if used + width > usize::from(area.width) + 2 {
+            break;
+        }
+        used += width;
         spans.push(Span::styled(key.to_string(), t.key));
-        spans.push(Span::raw(format!(" {hint}  ")));
+        spans.push(Span::raw(text));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

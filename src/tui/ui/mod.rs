@@ -14,6 +14,7 @@ pub mod progress;
 pub mod refresh;
 pub mod roots;
 pub mod theme;
+pub mod trim;
 pub mod why;
 
 use ratatui::Frame;
@@ -100,6 +101,7 @@ pub fn draw(f: &mut Frame, state: &State) {
         Some(Modal::Plan(d)) => plan::draw(f, f.area(), state, d),
         Some(Modal::Refresh(d)) => refresh::draw(f, f.area(), state, d),
         Some(Modal::Why(d)) => why::draw(f, f.area(), state, d),
+        Some(Modal::Trim(d)) => trim::draw(f, f.area(), state, d),
         None => {}
     }
 }
