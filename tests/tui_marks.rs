@@ -297,3 +297,51 @@ fn esc_with_marks_asks_before_quitting() {
     h.keys("<esc>");
     assert!(h.app.state().quit);
 }
+
+/// The RECLAIM column is what `d` (like `uvcache clean NAME`) frees: on a cache used by two uv
+/// releases (and on one only the older release used), the entries in the older release's
+/// buckets, which clean leaves to prune, are not in it, for every package.
+#[test]
+fn the_reclaim_column_is_what_clean_frees() {
+    for kind in [FixtureKind::Mixed, FixtureKind::Old, FixtureKind::Current] {
+        reclaim_column_is_what_clean_frees(kind);
+    }
+}
+
+fn reclaim_column_is_what_clean_frees(kind: FixtureKind) {
+    let f = fixture(kind);
+    let h = Harness::scanned(&f.cache, (120, 40), false);
+    let snap = h.app.state().snapshot.clone().expect("snapshot");
+    let target = uvcache::engine::remove::plan::Target::of(&snap);
+    let mut other_release = 0;
+    for p in &h.app.state().table.packages {
+        let plan =
+            uvcache::engine::remove::plan::plan_clean(&target, std::slice::from_ref(&p.name));
+        // uv's clean of any package also empties the flat-index bucket, whose pages belong to
+        // no package: that part is the same for every package and not in the column.
+        let flat: u64 = plan
+            .items
+            .iter()
+            .filter(|i| i.path.starts_with("flat-index-v7") && i.dirs > 0)
+            .map(|i| i.disk_bytes)
+            .sum();
+        let planned = plan.totals.reclaimable_bytes - flat;
+        // The column does not count the directories holding the entries (a package's
+        // directory in a wheels bucket, say), which the plan removes with them.
+        let column = p.clean_reclaimable_bytes;
+        assert!(
+            column <= planned && planned - column <= 4096 * plan.totals.dirs,
+            "{}: the column says {column}, clean frees {planned}",
+            p.name
+        );
+        if column == 0 {
+            assert_eq!(planned, 0, "{}", p.name);
+        }
+        other_release += u64::from(p.other_release_disk_bytes > 0);
+    }
+    assert_eq!(
+        other_release > 0,
+        kind != FixtureKind::Current,
+        "{kind:?}: entries in old buckets"
+    );
+}

@@ -32,6 +32,13 @@ pub struct Package {
     /// Entry ids.
     #[serde(skip)]
     pub ids: Vec<EntryId>,
+    /// Reclaimable bytes of its entries in this uv release's buckets: what `clean PACKAGE`
+    /// frees (entries in other releases' buckets are left to `prune`, as uv leaves them).
+    #[serde(skip)]
+    pub clean_reclaimable_bytes: u64,
+    /// On-disk bytes of its entries in other uv releases' buckets (hard links once per entry).
+    #[serde(skip)]
+    pub other_release_disk_bytes: u64,
 }
 
 /// Groups entries by package, optionally only those in buckets of `kind`.
@@ -51,7 +58,41 @@ pub fn packages(snap: &Snapshot, kind: Option<BucketKind>) -> Vec<Package> {
             groups.entry(p.as_str()).or_default().push(e);
         }
     }
+    let in_current_bucket = |e: &Entry| {
+        e.bucket
+            .and_then(|b| snap.buckets.get(usize::from(b)))
+            .is_some_and(|b| b.class == crate::engine::layout::TopLevel::Current)
+    };
+    // What `uv cache clean NAME` removes (uv-cache-format §7.3): wheels, source builds and
+    // Simple pages of this release's buckets, except editable builds and Git wheels; an
+    // archive only when it has referrers and all of them go.
+    let cleaned = |e: &Entry| {
+        let kind = e
+            .bucket
+            .and_then(|b| snap.buckets.get(usize::from(b)))
+            .and_then(|b| b.kind);
+        let second = e.path.components().nth(1).map(|c| c.as_os_str());
+        in_current_bucket(e)
+            && match kind {
+                Some(BucketKind::Wheels) => second != Some("git".as_ref()),
+                Some(BucketKind::Sdists) => second != Some("editable".as_ref()),
+                Some(BucketKind::Simple) => true,
+                _ => false,
+            }
+    };
+    let current = |e: &Entry| match e.kind {
+        crate::engine::model::EntryKind::Archive => {
+            in_current_bucket(e)
+                && !e.detail.referrers.is_empty()
+                && e.detail
+                    .referrers
+                    .iter()
+                    .all(|r| snap.entries.get(*r as usize).is_some_and(&cleaned))
+        }
+        _ => cleaned(e),
+    };
     let mut owner: HashMap<EntryId, usize> = HashMap::new();
+    let mut in_current: std::collections::HashSet<EntryId> = std::collections::HashSet::new();
     let mut out: Vec<Package> = groups
         .into_iter()
         .enumerate()
@@ -59,9 +100,17 @@ pub fn packages(snap: &Snapshot, kind: Option<BucketKind>) -> Vec<Package> {
             let mut sizes = Sizes::default();
             let mut versions = BTreeSet::new();
             let mut sources = BTreeSet::new();
+            let mut clean_reclaimable_bytes = 0;
+            let mut other_release_disk_bytes = 0;
             for e in &entries {
                 owner.insert(e.id, i);
                 sizes.add(&e.sizes);
+                if current(e) {
+                    in_current.insert(e.id);
+                    clean_reclaimable_bytes += e.sizes.reclaimable_bytes;
+                } else if !in_current_bucket(e) {
+                    other_release_disk_bytes += e.sizes.disk_bytes;
+                }
                 versions.extend(e.version.clone());
                 sources.insert(e.source.label());
             }
@@ -77,6 +126,8 @@ pub fn packages(snap: &Snapshot, kind: Option<BucketKind>) -> Vec<Package> {
                 newest: entries.iter().filter_map(|e| e.modified).max(),
                 oldest: entries.iter().filter_map(|e| e.modified).min(),
                 ids: entries.iter().map(|e| e.id).collect(),
+                clean_reclaimable_bytes,
+                other_release_disk_bytes,
             }
         })
         .collect();
@@ -95,6 +146,9 @@ pub fn packages(snap: &Snapshot, kind: Option<BucketKind>) -> Vec<Package> {
             pkg.sizes.disk_bytes -= disk * (k - 1);
             if *inside && *k == ids.len() as u64 {
                 pkg.sizes.reclaimable_bytes += disk;
+                if ids.iter().all(|id| in_current.contains(id)) {
+                    pkg.clean_reclaimable_bytes += disk;
+                }
             }
         }
     }

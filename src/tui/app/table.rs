@@ -261,7 +261,7 @@ fn compare(column: SortColumn, a: &Package, b: &Package) -> Ordering {
         SortColumn::Sources => a.sources.cmp(&b.sources),
         SortColumn::Logical => b.sizes.logical_bytes.cmp(&a.sizes.logical_bytes),
         SortColumn::Disk => b.sizes.disk_bytes.cmp(&a.sizes.disk_bytes),
-        SortColumn::Reclaimable => b.sizes.reclaimable_bytes.cmp(&a.sizes.reclaimable_bytes),
+        SortColumn::Reclaimable => b.clean_reclaimable_bytes.cmp(&a.clean_reclaimable_bytes),
         SortColumn::Newest => b.newest.cmp(&a.newest),
         // Entries without a time go last.
         SortColumn::Oldest => match (a.oldest, b.oldest) {
@@ -301,6 +301,8 @@ mod tests {
             newest: None,
             oldest: None,
             ids: vec![],
+            clean_reclaimable_bytes: 0,
+            other_release_disk_bytes: 0,
         }
     }
 

@@ -85,13 +85,23 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     ])
     .areas(area);
     let summary = match state.table.packages.iter().find(|p| p.name == d.name) {
-        Some(p) => format!(
-            "  {} · {} logical · {} on disk · {} reclaimable",
-            count(p.entries as u64, "entry", "entries"),
-            bytes(p.sizes.logical_bytes),
-            bytes(p.sizes.disk_bytes),
-            bytes(p.sizes.reclaimable_bytes)
-        ),
+        Some(p) => {
+            let entries = count(p.entries as u64, "entry", "entries");
+            let (disk, clean) = (bytes(p.sizes.disk_bytes), bytes(p.clean_reclaimable_bytes));
+            if p.other_release_disk_bytes > 0 {
+                // What `d` leaves to `p`, instead of the logical size (the line has one row).
+                format!(
+                    "  {entries} · {disk} on disk · {clean} freed by clean · {} in other uv \
+                     releases' buckets (prune)",
+                    bytes(p.other_release_disk_bytes)
+                )
+            } else {
+                format!(
+                    "  {entries} · {} logical · {disk} on disk · {clean} freed by clean",
+                    bytes(p.sizes.logical_bytes)
+                )
+            }
+        }
         None => "  no entries in the cache".into(),
     };
     let mut title = vec![

@@ -241,7 +241,7 @@ fn row<'a>(p: &'a Package, state: &State, width: u16, room: &[usize]) -> Row<'a>
             SortColumn::Sources => p.sources.join(","),
             SortColumn::Logical => bytes(p.sizes.logical_bytes),
             SortColumn::Disk => bytes(p.sizes.disk_bytes),
-            SortColumn::Reclaimable => bytes(p.sizes.reclaimable_bytes),
+            SortColumn::Reclaimable => bytes(p.clean_reclaimable_bytes),
             SortColumn::Newest => age(state.now, p.newest),
             SortColumn::Oldest => age(state.now, p.oldest),
             SortColumn::Freshness => page_freshness(state.table.page(&p.name), state.now),
