@@ -675,3 +675,23 @@ fn the_trim_dialog_removes_what_prune_with_the_policy_removes() {
     let status = h.app.state().status.as_ref().expect("a summary");
     assert!(status.text.starts_with("Removed "), "{status:?}");
 }
+
+/// Typing a filter says how many packages match out of how many, and keeps saying it once
+/// accepted.
+#[test]
+fn the_filter_counts_its_matches() {
+    let cache = &support::fixture(support::FixtureKind::Current).cache;
+    let mut h = tui_common::Harness::scanned(cache, (100, 30), false);
+    let all = h.app.state().table.packages.len();
+    h.keys("/path");
+    let shown = h.app.state().table.rows.len();
+    assert!(shown >= 1 && shown < all, "{shown} of {all}");
+    let screen = h.screen();
+    assert!(screen.contains(&format!("{shown} of {all}")), "{screen}");
+    h.keys("<enter>");
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("filter /path ({shown} of {all})")),
+        "{screen}"
+    );
+}

@@ -91,9 +91,18 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         (None, Screen::Overview) => &[Context::Global],
     };
     let mut spans = marks_summary(state);
+    let matches = format!(
+        " {} of {}",
+        state.table.rows.len(),
+        match &state.table.root_filter {
+            Some((_, names)) => names.len(),
+            None => state.table.packages.len(),
+        }
+    );
     if state.table.editing && state.modal.is_none() {
         spans.push(Span::styled("Filter: ", t.header));
         spans.push(Span::raw(format!("{}▏", escape(&state.table.filter))));
+        spans.push(Span::styled(matches, t.dim));
         spans.push(Span::raw("  "));
     } else if let Some(msg) = &state.status {
         let style = match msg.level {
@@ -109,7 +118,11 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         && state.modal.is_none()
     {
         spans.push(Span::styled(
-            format!("filter /{} ", escape(&state.table.filter)),
+            format!(
+                "filter /{} ({}) ",
+                escape(&state.table.filter),
+                matches.trim()
+            ),
             t.dim,
         ));
     }

@@ -258,7 +258,11 @@ fn row<'a>(p: &'a Package, state: &State, width: u16, room: &[usize]) -> Row<'a>
                 Some(u) => u.users.to_string(),
             },
         };
-        cell(truncate(&text, room), c.right)
+        let text = truncate(&text, room);
+        if c.sort == SortColumn::Name && !state.table.filter.is_empty() {
+            return Cell::from(highlight(&text, &state.table.filter, state.theme.key));
+        }
+        cell(text, c.right)
     });
     Row::new(std::iter::once(mark).chain(cells))
 }
@@ -310,6 +314,32 @@ fn fit_list(items: &[String], room: usize) -> String {
     }
 }
 
+/// `text` with the first case-insensitive match of `needle` in `style` (the filter's match).
+fn highlight(text: &str, needle: &str, style: ratatui::style::Style) -> Line<'static> {
+    let chars: Vec<char> = text.chars().collect();
+    let lower: Vec<char> = chars.iter().flat_map(|c| c.to_lowercase()).collect();
+    let needle: Vec<char> = needle.chars().flat_map(|c| c.to_lowercase()).collect();
+    // Lower-casing may change the length of exotic characters: then no highlight.
+    let at = (lower.len() == chars.len() && !needle.is_empty())
+        .then(|| {
+            lower
+                .windows(needle.len())
+                .position(|w| w == needle.as_slice())
+        })
+        .flatten();
+    match at {
+        Some(i) => {
+            let part = |r: std::ops::Range<usize>| chars[r].iter().collect::<String>();
+            Line::from(vec![
+                Span::raw(part(0..i)),
+                Span::styled(part(i..i + needle.len()), style),
+                Span::raw(part(i + needle.len()..chars.len())),
+            ])
+        }
+        None => Line::from(text.to_string()),
+    }
+}
+
 fn cell<'a>(text: String, right: bool) -> Cell<'a> {
     let line = Line::from(text);
     Cell::from(if right { line.right_aligned() } else { line })
@@ -317,7 +347,20 @@ fn cell<'a>(text: String, right: bool) -> Cell<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::fit_list;
+    use super::{fit_list, highlight};
+
+    #[test]
+    fn the_filter_match_is_highlighted() {
+        let style = ratatui::style::Style::default().bold();
+        let line = highlight("Google-Auth", "AUTH", style);
+        let parts: Vec<(&str, bool)> = line
+            .spans
+            .iter()
+            .map(|s| (s.content.as_ref(), s.style == style))
+            .collect();
+        assert_eq!(parts, [("Google-", false), ("Auth", true), ("", false)]);
+        assert_eq!(highlight("numpy", "x", style).spans.len(), 1);
+    }
 
     #[test]
     fn version_lists_say_when_they_are_cut() {
