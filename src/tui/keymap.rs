@@ -52,6 +52,22 @@ impl Context {
         Context::Help,
     ];
 
+    /// The context's name in a keymap file (`[[packages]]`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Packages => "packages",
+            Context::Detail => "detail",
+            Context::Roots => "roots",
+            Context::Filter => "filter",
+            Context::Plan => "plan",
+            Context::Refresh => "refresh",
+            Context::Why => "why",
+            Context::Trim => "trim",
+            Context::Help => "help",
+        }
+    }
+
     /// The heading of the context in the help overlay.
     pub fn title(self) -> &'static str {
         match self {
@@ -276,8 +292,48 @@ impl Keymap {
         Ok(Keymap { bindings })
     }
 
-    /// The built-in keymap with the user's file applied on top, and any
-    /// problem with that file (the built-in map is used then).
+    /// Parses a user's keymap binding by binding: the bindings that are fine, and what is
+    /// wrong with each of the others (which are left out). Only a file that is not TOML at
+    /// all is refused whole.
+    pub fn parse_lenient(text: &str) -> Result<(Keymap, Vec<String>), String> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut bindings = Vec::new();
+        let mut problems = Vec::new();
+        for (name, list) in table {
+            let Some(context) = Context::ALL.into_iter().find(|c| c.name() == name) else {
+                problems.push(format!("unknown context `[[{name}]]`"));
+                continue;
+            };
+            let Some(list) = list.as_array() else {
+                problems.push(format!("`{name}` is not a list of `[[{name}]]` bindings"));
+                continue;
+            };
+            for (n, value) in list.iter().enumerate() {
+                let parsed = RawBinding::deserialize(value.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| Ok((parse_key(&b.key)?, b)));
+                match parsed {
+                    Ok((key, b)) => bindings.push(Binding {
+                        context,
+                        key,
+                        label: b.key,
+                        action: b.action,
+                        description: b.description,
+                        hint: b.hint,
+                    }),
+                    Err(e) => problems.push(format!(
+                        "[[{name}]] binding {}: {}",
+                        n + 1,
+                        e.trim().replace('\n', " ")
+                    )),
+                }
+            }
+        }
+        Ok((Keymap { bindings }, problems))
+    }
+
+    /// The built-in keymap with the user's file applied on top, and any problem with that
+    /// file: a binding that cannot be used is left out (and named), the others apply.
     pub fn load(user_file: Option<&Path>) -> (Keymap, Option<String>) {
         let mut map = Keymap::default();
         let Some(path) = user_file.filter(|p| p.is_file()) else {
@@ -285,11 +341,23 @@ impl Keymap {
         };
         match std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
-            .and_then(|text| Keymap::parse(&text))
+            .and_then(|text| Keymap::parse_lenient(&text))
         {
-            Ok(user) => {
+            Ok((user, problems)) => {
                 map.apply(user);
-                (map, None)
+                let problem = (!problems.is_empty()).then(|| {
+                    format!(
+                        "keymap `{}`: {} left out ({}); the rest of it applies",
+                        path.display(),
+                        if problems.len() == 1 {
+                            "1 binding".to_string()
+                        } else {
+                            format!("{} bindings", problems.len())
+                        },
+                        problems.join("; ")
+                    )
+                });
+                (map, problem)
             }
             Err(e) => (
                 map,
@@ -426,6 +494,30 @@ mod tests {
         let (map, problem) = Keymap::load(Some(&bad));
         assert!(problem.is_some_and(|p| p.contains("bad.toml")));
         assert_eq!(map.label(Context::Global, Action::Quit), Some("q"));
+        // One bad binding among good ones: only it is left out, and named.
+        let mixed = dir.path().join("mixed.toml");
+        std::fs::write(
+            &mixed,
+            "[[packages]]\nkey = \"x\"\naction = \"clean\"\ndescription = \"clean\"\n\n\
+             [[packages]]\nkey = \"y\"\naction = \"fly\"\ndescription = \"?\"\n\n\
+             [[nowhere]]\nkey = \"z\"\naction = \"quit\"\ndescription = \"?\"\n",
+        )
+        .expect("write");
+        let (map, problem) = Keymap::load(Some(&mixed));
+        assert_eq!(map.action(&[Context::Packages], &x[0]), Some(Action::Clean));
+        let problem = problem.expect("reported");
+        assert!(problem.contains("2 bindings left out"), "{problem}");
+        assert!(problem.contains("[[packages]] binding 2"), "{problem}");
+        assert!(problem.contains("fly"), "{problem}");
+        assert!(
+            problem.contains("unknown context `[[nowhere]]`"),
+            "{problem}"
+        );
+        // Not TOML at all: the whole file is refused.
+        let junk = dir.path().join("junk.toml");
+        std::fs::write(&junk, "[[packages]\n").expect("write");
+        let (_, problem) = Keymap::load(Some(&junk));
+        assert!(problem.is_some_and(|p| p.starts_with("ignoring the keymap")));
         let (_, problem) = Keymap::load(Some(&dir.path().join("absent.toml")));
         assert!(problem.is_none(), "no file, no problem");
     }

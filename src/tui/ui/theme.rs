@@ -121,7 +121,8 @@ impl Theme {
 
     /// The built-in theme with the styles of the user's file (a partial theme:
     /// each style given replaces the built-in one), and any problem with that
-    /// file (the built-in theme is used then).
+    /// file: a style that cannot be used is left out (and named), the others apply; a file
+    /// that is not TOML is ignored whole.
     pub fn load(user_file: Option<&Path>, color: bool) -> (Theme, Option<String>) {
         let built_in = Theme::built_in(color);
         let Some(path) = user_file.filter(|p| p.is_file()) else {
@@ -129,9 +130,22 @@ impl Theme {
         };
         match std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
-            .and_then(|text| Theme::with_overrides(&text, color))
+            .and_then(|text| Theme::with_each_override(&text, color))
         {
-            Ok(theme) => (theme, None),
+            Ok((theme, problems)) if problems.is_empty() => (theme, None),
+            Ok((theme, problems)) => {
+                let text = format!(
+                    "theme `{}`: {} left out ({}); the rest of it applies",
+                    path.display(),
+                    if problems.len() == 1 {
+                        "1 style".to_string()
+                    } else {
+                        format!("{} styles", problems.len())
+                    },
+                    problems.join("; ")
+                );
+                (theme, Some(text))
+            }
             Err(e) => (
                 built_in,
                 Some(format!(
@@ -140,6 +154,35 @@ impl Theme {
                 )),
             ),
         }
+    }
+
+    /// The built-in theme with each style of `user` that can be used on top, and what is wrong
+    /// with the others.
+    pub fn with_each_override(user: &str, color: bool) -> Result<(Theme, Vec<String>), String> {
+        let mut table: toml::Table = DEFAULT_THEME
+            .parse()
+            .map_err(|e: toml::de::Error| e.to_string())?;
+        let user: toml::Table = user.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        let of_table = |table: &toml::Table| -> Result<Theme, String> {
+            let raw: RawTheme = toml::Value::Table(table.clone())
+                .try_into()
+                .map_err(|e: toml::de::Error| e.to_string())?;
+            Theme::of_raw(raw, color)
+        };
+        let mut problems = Vec::new();
+        for (key, value) in user {
+            if !table.contains_key(&key) {
+                problems.push(format!("unknown style `{key}`"));
+                continue;
+            }
+            let mut tried = table.clone();
+            tried.insert(key.clone(), value);
+            match of_table(&tried) {
+                Ok(_) => table = tried,
+                Err(e) => problems.push(format!("`{key}`: {}", e.trim().replace('\n', " "))),
+            }
+        }
+        Ok((of_table(&table)?, problems))
     }
 
     /// The built-in theme with the styles of `user` (a partial theme file) on top.
@@ -250,5 +293,29 @@ mod tests {
         assert_eq!(theme, Theme::built_in(true));
         let (_, problem) = Theme::load(Some(&dir.path().join("absent.toml")), true);
         assert!(problem.is_none());
+        // One bad style among good ones: only it is left out, and named.
+        let mixed = dir.path().join("mixed.toml");
+        std::fs::write(
+            &mixed,
+            "good = { fg = \"magenta\" }\nwarn = { fg = \"mauve\" }\nnope = { bold = true }\n",
+        )
+        .expect("write");
+        let (theme, problem) = Theme::load(Some(&mixed), true);
+        assert_eq!(
+            theme.good.fg,
+            Some(Color::Magenta),
+            "the good style applies"
+        );
+        assert_eq!(
+            theme.warn.fg,
+            Some(Color::Yellow),
+            "the bad one is built in"
+        );
+        let problem = problem.expect("reported");
+        assert!(problem.contains("2 styles left out"), "{problem}");
+        assert!(
+            problem.contains("`warn`") && problem.contains("`nope`"),
+            "{problem}"
+        );
     }
 }
