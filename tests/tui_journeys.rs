@@ -695,3 +695,23 @@ fn the_filter_counts_its_matches() {
         "{screen}"
     );
 }
+
+/// A long message wraps over up to three footer rows instead of being cut: its end (here,
+/// what to do about a lock timeout) is on the screen.
+#[test]
+fn a_long_status_message_wraps() {
+    let cache = &support::fixture(support::FixtureKind::Current).cache;
+    let mut h = tui_common::Harness::scanned(cache, (80, 24), false);
+    h.app.notice(
+        uvcache::tui::msg::Level::Error,
+        "timed out after 300 s waiting for uv's lock on the cache, held by pid 4242 (uv sync); \
+         nothing was removed. Set UV_LOCK_TIMEOUT to wait longer"
+            .into(),
+    );
+    let screen = h.screen();
+    assert!(
+        screen.contains("UV_LOCK_TIMEOUT to wait longer"),
+        "{screen}"
+    );
+    assert_eq!(screen.lines().count(), 24, "{screen}");
+}

@@ -111,7 +111,10 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
             Level::Error => t.bad,
         };
         spans.push(Span::styled(escape(&msg.text).into_owned(), style));
-        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        f.render_widget(
+            Paragraph::new(Line::from(spans)).wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
         return;
     } else if !state.table.filter.is_empty()
         && state.screen == Screen::Packages
@@ -139,6 +142,14 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         spans.push(Span::raw(text));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The width of the marks summary on the footer.
+pub fn marks_width(state: &State) -> usize {
+    marks_summary(state)
+        .iter()
+        .map(|s| s.content.chars().count())
+        .sum()
 }
 
 /// `● 2 marked · will free 3.1MiB`, when anything is marked.

@@ -45,11 +45,18 @@ pub fn areas(state: &State, size: Rect) -> Areas {
     } else {
         0
     };
+    // A long message (a lock timeout and what to do about it) wraps over up to three rows
+    // rather than being cut.
+    let footer_rows = state.status.as_ref().map_or(1, |s| {
+        let width = usize::from(size.width.max(1));
+        let text = s.text.chars().count() + frame::marks_width(state);
+        u16::try_from(text.div_ceil(width).clamp(1, 3)).unwrap_or(1)
+    });
     let [tabs, body, log, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
         Constraint::Length(log_rows),
-        Constraint::Length(1),
+        Constraint::Length(footer_rows),
     ])
     .areas(size);
     Areas {
