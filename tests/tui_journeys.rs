@@ -715,3 +715,21 @@ fn a_long_status_message_wraps() {
     );
     assert_eq!(screen.lines().count(), 24, "{screen}");
 }
+
+/// `y` puts the selected entry's path on the clipboard (through the terminal) and says so.
+#[test]
+fn y_copies_the_selected_path() {
+    let cache = &support::fixture(support::FixtureKind::Current).cache;
+    let mut h = tui_common::Harness::scanned(cache, (100, 30), false);
+    let effects = h.keys("/alpha<enter><enter>y");
+    let copied = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Copy(text) => Some(text.clone()),
+            _ => None,
+        })
+        .expect("a copy");
+    assert!(std::path::Path::new(&copied).starts_with(cache), "{copied}");
+    assert!(std::path::Path::new(&copied).exists(), "{copied}");
+    assert!(h.screen().contains("copied "), "{}", h.screen());
+}

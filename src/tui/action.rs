@@ -82,6 +82,9 @@ pub enum Action {
     Prune,
     /// Preview what `uv cache prune --ci` would remove.
     PruneCi,
+    /// Copy the selected item's path to the clipboard (the entry in the detail, the
+    /// environment on the roots screen, else the cache root).
+    CopyPath,
     /// Open the trim dialog: a policy (age, versions, size, free space, unused) with a live
     /// preview.
     Trim,

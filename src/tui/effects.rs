@@ -75,6 +75,9 @@ pub enum Effect {
         /// Which execution.
         ticket: u64,
     },
+    /// Put text on the terminal's clipboard (OSC 52); done by the UI task, which owns the
+    /// terminal.
+    Copy(String),
     /// Plan a policy for the trim dialog's preview.
     TrimPreview {
         /// The dialog.
@@ -265,6 +268,7 @@ impl Runner {
             | Effect::EntryFreshness { .. }
             | Effect::Usage { .. }
             | Effect::TrimPreview { .. }
+            | Effect::Copy(_)
             | Effect::PrepareRefresh { .. }
             | Effect::Refresh { .. }
             | Effect::Why { .. } => {}
@@ -409,7 +413,10 @@ pub fn perform(effect: Effect, control: &Control, sink: &(dyn Fn(EngineMsg) + Sy
             let result = refresh::why_report(&workdir, &cache);
             sink(EngineMsg::WhyReady { ticket, result });
         }
-        Effect::CancelScan | Effect::CancelExecution { .. } | Effect::ForceExecution { .. } => {}
+        Effect::CancelScan
+        | Effect::CancelExecution { .. }
+        | Effect::ForceExecution { .. }
+        | Effect::Copy(_) => {}
     }
 }
 

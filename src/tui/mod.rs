@@ -153,7 +153,16 @@ async fn event_loop(
         let wait = FRAME.saturating_sub(last_draw.map_or(FRAME, |t| t.elapsed()));
         let mut dispatch = |msg: Msg| {
             for e in app.update(msg) {
-                runner.run(e);
+                match e {
+                    // The terminal is this task's: the clipboard escape goes out here.
+                    Effect::Copy(text) => {
+                        let _ = crossterm::execute!(
+                            std::io::stdout(),
+                            crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                        );
+                    }
+                    e => runner.run(e),
+                }
             }
         };
         tokio::select! {

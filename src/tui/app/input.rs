@@ -162,6 +162,7 @@ impl App {
             Action::Prune => return self.open_plan("Prune".into(), PlanKind::Prune),
             Action::PruneCi => return self.open_plan("Prune --ci".into(), PlanKind::PruneCi),
             Action::Trim => return self.open_trim(),
+            Action::CopyPath => return self.copy_path(),
             Action::FocusNext | Action::FocusPrev | Action::Activate => {}
         }
         let page = ui::packages::page_rows(&self.state);
@@ -189,6 +190,36 @@ impl App {
             }],
             None => vec![],
         }
+    }
+
+    /// Copies the path of what is selected to the clipboard.
+    fn copy_path(&mut self) -> Vec<Effect> {
+        let s = &self.state;
+        let path = match s.screen {
+            Screen::Detail => s.detail.as_ref().and_then(|d| {
+                let snap = s.snapshot.as_ref()?;
+                let entries = crate::engine::query::package_entries(snap, &d.name);
+                Some(snap.root.path.join(&entries.get(d.selected)?.path))
+            }),
+            Screen::Roots => s.usage.as_ref().and_then(|(u, _)| {
+                let i = *super::roots::order(u).get(s.roots.selected)?;
+                Some(u.roots[i].root.path.clone())
+            }),
+            Screen::Packages | Screen::Overview => Some(s.root.path.clone()),
+        };
+        let Some(path) = path else {
+            self.say(Level::Warn, "nothing selected to copy".into());
+            return vec![];
+        };
+        let text = path.to_string_lossy().into_owned();
+        self.say(
+            Level::Info,
+            format!(
+                "copied {} (through the terminal: OSC 52)",
+                crate::text::escape_path(&path)
+            ),
+        );
+        vec![Effect::Copy(text)]
     }
 
     pub(super) fn quit(&mut self) -> Vec<Effect> {
