@@ -464,7 +464,13 @@ fn mouse_clicks_select_and_open_and_the_wheel_scrolls() {
             .map(|p| p.name.clone())
     };
     assert_eq!(name(&h).as_deref(), Some("delta"));
-    h.app.update(mouse(click, 1));
+    // A click on the header (of the mark column: no sort) selects nothing.
+    h.app.update(Msg::Mouse(MouseEvent {
+        kind: click,
+        column: 0,
+        row: 1,
+        modifiers: KeyModifiers::NONE,
+    }));
     assert_eq!(
         name(&h).as_deref(),
         Some("delta"),
@@ -732,4 +738,60 @@ fn y_copies_the_selected_path() {
     assert!(std::path::Path::new(&copied).starts_with(cache), "{copied}");
     assert!(std::path::Path::new(&copied).exists(), "{copied}");
     assert!(h.screen().contains("copied "), "{}", h.screen());
+}
+
+/// The mouse on tabs switches screens, on a column header sorts by it (again: reverses), and
+/// on a dialog's button presses it.
+#[test]
+fn mouse_on_tabs_headers_and_buttons() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let cache = &fixture(FixtureKind::Current).cache;
+    let mut h = Harness::scanned(cache, (100, 30), false);
+    let click = |h: &mut Harness, column: usize, row: usize| {
+        let effects = h.app.update(Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: u16::try_from(column).expect("column"),
+            row: u16::try_from(row).expect("row"),
+            modifiers: KeyModifiers::NONE,
+        }));
+        h.run(effects);
+    };
+    let at = |h: &Harness, text: &str| -> (usize, usize) {
+        let screen = h.screen();
+        screen
+            .lines()
+            .enumerate()
+            .find_map(|(row, line)| {
+                line.find(text)
+                    .map(|byte| (line[..byte].chars().count() + 1, row))
+            })
+            .unwrap_or_else(|| panic!("`{text}` on the screen: {screen}"))
+    };
+    let (x, y) = at(&h, "3 Roots");
+    click(&mut h, x, y);
+    assert_eq!(h.app.state().screen, Screen::Roots);
+    let (x, y) = at(&h, "2 Packages");
+    click(&mut h, x, y);
+    assert_eq!(h.app.state().screen, Screen::Packages);
+    let (x, y) = at(&h, "NAME");
+    click(&mut h, x, y);
+    assert_eq!(
+        h.app.state().table.sort,
+        uvcache::tui::app::SortColumn::Name
+    );
+    assert!(!h.app.state().table.reversed);
+    click(&mut h, x, y);
+    assert!(h.app.state().table.reversed, "again: reversed");
+    // The removal preview's Cancel closes it; nothing is removed.
+    h.keys("d");
+    assert!(matches!(h.app.state().modal, Some(Modal::Plan(_))));
+    let (x, y) = at(&h, "[ Cancel ]");
+    click(&mut h, x, y);
+    assert!(h.app.state().modal.is_none(), "{}", h.screen());
+    assert!(
+        !h.effects
+            .iter()
+            .any(|e| matches!(e, Effect::Execute { .. })),
+        "nothing executed"
+    );
 }

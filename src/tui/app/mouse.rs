@@ -27,16 +27,48 @@ impl App {
                 }
                 effects
             }
-            MouseEventKind::Down(MouseButton::Left) if self.state.modal.is_none() => {
+            MouseEventKind::Down(MouseButton::Left) => {
+                if self.state.modal.is_some() {
+                    return self.click_dialog(event.column, event.row);
+                }
+                if let Some(screen) = ui::frame::tab_at(&self.state, event.column, event.row) {
+                    self.dirty = true;
+                    return self.act(match screen {
+                        Screen::Overview => Action::ShowOverview,
+                        Screen::Packages => Action::ShowPackages,
+                        Screen::Roots => Action::ShowRoots,
+                        Screen::Detail => {
+                            self.state.screen = Screen::Detail;
+                            return vec![];
+                        }
+                    });
+                }
                 self.click(event.column, event.row)
             }
             _ => vec![],
         }
     }
 
+    /// A click on a dialog's button presses it.
+    fn click_dialog(&mut self, column: u16, row: u16) -> Vec<Effect> {
+        let Some(focus) = ui::plan::button_at(&self.state, column, row) else {
+            return vec![];
+        };
+        if let Some(d) = self.plan_dialog() {
+            d.focus = focus;
+        }
+        self.dirty = true;
+        self.act(Action::Activate)
+    }
+
     fn click(&mut self, column: u16, row: u16) -> Vec<Effect> {
         match self.state.screen {
             Screen::Packages => {
+                if let Some(sort) = ui::packages::header_at(&self.state, column, row) {
+                    self.dirty = true;
+                    self.state.table.sort_by(sort);
+                    return vec![];
+                }
                 let Some(index) = ui::packages::row_at(&self.state, column, row) else {
                     return vec![];
                 };

@@ -14,11 +14,44 @@ use crate::tui::msg::Level;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
+/// The program's name at the left of the tab bar.
+const NAME: &str = " uvcache ";
+
+/// The tabs, left to right: label and screen.
+fn tab_list(state: &State) -> Vec<(String, Screen)> {
+    let mut tabs = vec![
+        ("1 Overview".to_string(), Screen::Overview),
+        ("2 Packages".to_string(), Screen::Packages),
+        ("3 Roots".to_string(), Screen::Roots),
+    ];
+    if let Some(d) = &state.detail {
+        tabs.push((escape(&d.name).into_owned(), Screen::Detail));
+    }
+    tabs
+}
+
+/// The screen whose tab is at column `x` of the tab bar (the top row).
+pub fn tab_at(state: &State, x: u16, y: u16) -> Option<Screen> {
+    if y != 0 {
+        return None;
+    }
+    let mut left = NAME.chars().count() + 1;
+    let x = usize::from(x);
+    for (label, screen) in tab_list(state) {
+        let width = label.chars().count() + 2;
+        if x >= left && x < left + width {
+            return Some(screen);
+        }
+        left += width + 1;
+    }
+    None
+}
+
 /// The tab bar: program name, screens, scan status on the right.
 pub fn tabs(f: &mut Frame, area: Rect, state: &State) {
     let t = &state.theme;
-    let mut spans = vec![Span::styled(" uvcache ", t.title), Span::raw(" ")];
-    let mut tab = |label: String, screen: Screen| {
+    let mut spans = vec![Span::styled(NAME, t.title), Span::raw(" ")];
+    for (label, screen) in tab_list(state) {
         let style = if state.screen == screen {
             t.tab_active
         } else {
@@ -26,12 +59,6 @@ pub fn tabs(f: &mut Frame, area: Rect, state: &State) {
         };
         spans.push(Span::styled(format!(" {label} "), style));
         spans.push(Span::raw(" "));
-    };
-    tab("1 Overview".into(), Screen::Overview);
-    tab("2 Packages".into(), Screen::Packages);
-    tab("3 Roots".into(), Screen::Roots);
-    if let Some(d) = &state.detail {
-        tab(escape(&d.name).into_owned(), Screen::Detail);
     }
     let status = status_text(state);
     let [left, right] = Layout::horizontal([

@@ -88,6 +88,28 @@ pub fn popup(area: Rect, rows: usize) -> Rect {
     )
 }
 
+/// Which of `labels`, drawn on one centred line in `area` three columns apart, is at
+/// screen cell (`x`, `y`).
+pub fn centered_button_at(area: Rect, labels: &[&str], x: u16, y: u16) -> Option<usize> {
+    if y != area.y || labels.is_empty() {
+        return None;
+    }
+    let widths: Vec<u16> = labels
+        .iter()
+        .map(|l| u16::try_from(l.chars().count()).unwrap_or(u16::MAX))
+        .collect();
+    let gaps = 3 * u16::try_from(labels.len() - 1).unwrap_or(0);
+    let total = widths.iter().sum::<u16>() + gaps;
+    let mut left = area.x + area.width.saturating_sub(total) / 2;
+    for (i, w) in widths.iter().enumerate() {
+        if x >= left && x < left + w {
+            return Some(i);
+        }
+        left += w + 3;
+    }
+    None
+}
+
 /// Draws the whole frame.
 pub fn draw(f: &mut Frame, state: &State) {
     let a = areas(state, f.area());

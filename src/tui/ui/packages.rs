@@ -267,6 +267,26 @@ fn row<'a>(p: &'a Package, state: &State, width: u16, room: &[usize]) -> Row<'a>
     Row::new(std::iter::once(mark).chain(cells))
 }
 
+/// The column whose header is at screen cell (`x`, `y`), if any.
+pub fn header_at(state: &State, x: u16, y: u16) -> Option<SortColumn> {
+    let body = areas(state, screen(state)).body;
+    let (_, table) = split(body, state);
+    if y != table.y {
+        return None;
+    }
+    let columns: Vec<&Column> = shown(table.width, state.table.sort).collect();
+    let widths: Vec<Constraint> = std::iter::once(Constraint::Length(1))
+        .chain(columns.iter().map(|c| c.width))
+        .collect();
+    let rects = Layout::horizontal(widths).spacing(1).split(table);
+    rects
+        .iter()
+        .skip(1)
+        .zip(columns)
+        .find(|(r, _)| x >= r.x && x < r.x + r.width)
+        .map(|(_, c)| c.sort)
+}
+
 /// The visible row (index into the table's rows) drawn at screen row `y`, if any.
 pub fn row_at(state: &State, x: u16, y: u16) -> Option<usize> {
     let body = areas(state, screen(state)).body;

@@ -210,6 +210,44 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog) {
     buttons(f, p.buttons, state, d, true);
 }
 
+/// The buttons shown, left to right, with the focus each stands for.
+fn button_labels(d: &PlanDialog) -> Vec<(String, Focus)> {
+    let removable = d.plan().is_some_and(|p| !p.is_empty());
+    match d.stage {
+        PlanStage::WaitingForLock(..) => vec![
+            ("[ Cancel ]".into(), Focus::Cancel),
+            ("[ Force… ]".into(), Focus::Confirm),
+        ],
+        PlanStage::ConfirmForce(..) => vec![
+            ("[ Keep waiting ]".into(), Focus::Cancel),
+            ("[ Remove without the lock ]".into(), Focus::Confirm),
+        ],
+        _ if removable => {
+            let n = d.plan().map_or(0, |p| p.len());
+            vec![
+                ("[ Cancel ]".into(), Focus::Cancel),
+                (
+                    format!("[ Remove {} ]", count(n as u64, "item", "items")),
+                    Focus::Confirm,
+                ),
+            ]
+        }
+        _ => vec![("[ Close ]".into(), Focus::Cancel)],
+    }
+}
+
+/// The button of the open removal dialog at screen cell (`x`, `y`), if any.
+pub fn button_at(state: &State, x: u16, y: u16) -> Option<Focus> {
+    let Some(Modal::Plan(d)) = &state.modal else {
+        return None;
+    };
+    let (_, p) = parts(screen(state), d, state);
+    let labels = button_labels(d);
+    let names: Vec<&str> = labels.iter().map(|(l, _)| l.as_str()).collect();
+    let hit = super::centered_button_at(p.buttons, &names, x, y)?;
+    labels.get(hit).map(|(_, f)| *f)
+}
+
 fn buttons(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog, removable: bool) {
     let t = &state.theme;
     let labels = match d.stage {
