@@ -795,3 +795,37 @@ fn mouse_on_tabs_headers_and_buttons() {
         "nothing executed"
     );
 }
+
+/// The overview's bucket table scrolls when it does not fit (a cache two uv releases used, at
+/// 80x24), with a scroll bar; G shows the last bucket.
+#[test]
+fn the_overview_scrolls_to_every_bucket() {
+    let cache = &fixture(FixtureKind::Mixed).cache;
+    let mut h = Harness::scanned(cache, (80, 24), false);
+    h.keys("1");
+    let snap = h.app.state().snapshot.clone().expect("snapshot");
+    let mut buckets: Vec<_> = snap.buckets.iter().collect();
+    buckets.sort_by(|a, b| {
+        b.sizes
+            .disk_bytes
+            .cmp(&a.sizes.disk_bytes)
+            .then(a.name.cmp(&b.name))
+    });
+    let last = &buckets.last().expect("buckets").name;
+    let line_of = |h: &Harness, name: &str| {
+        h.screen()
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(name))
+    };
+    assert!(
+        !line_of(&h, last),
+        "{last} is below the screen: {}",
+        h.screen()
+    );
+    assert!(h.screen().contains('█'), "a scroll bar: {}", h.screen());
+    h.keys("G");
+    assert!(line_of(&h, last), "{last}: {}", h.screen());
+    assert!(h.screen().contains("other uv"), "{}", h.screen());
+    h.keys("g");
+    assert!(line_of(&h, &buckets[0].name), "{}", h.screen());
+}

@@ -135,6 +135,8 @@ pub struct State {
     pub detail: Option<Detail>,
     /// The roots screen's selection.
     pub roots: RootsView,
+    /// The first bucket row shown on the overview.
+    pub overview_offset: usize,
     /// The overlay, if any.
     pub modal: Option<Modal>,
     /// Packages and versions marked for removal.
@@ -218,6 +220,7 @@ impl App {
                 table: PackageTable::default(),
                 detail: None,
                 roots: RootsView::default(),
+                overview_offset: 0,
                 modal: None,
                 marks: Marks::default(),
                 show_log: false,

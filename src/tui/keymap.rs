@@ -17,6 +17,8 @@ pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.default.toml"
 pub enum Context {
     /// Every screen, unless a dialog or the filter is open.
     Global,
+    /// The overview.
+    Overview,
     /// The packages table.
     Packages,
     /// A package's detail.
@@ -39,8 +41,9 @@ pub enum Context {
 
 impl Context {
     /// Every context, in the order the help overlay lists them.
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
+        Context::Overview,
         Context::Packages,
         Context::Detail,
         Context::Roots,
@@ -56,6 +59,7 @@ impl Context {
     pub fn name(self) -> &'static str {
         match self {
             Context::Global => "global",
+            Context::Overview => "overview",
             Context::Packages => "packages",
             Context::Detail => "detail",
             Context::Roots => "roots",
@@ -72,6 +76,7 @@ impl Context {
     pub fn title(self) -> &'static str {
         match self {
             Context::Global => "Everywhere",
+            Context::Overview => "Overview",
             Context::Packages => "Packages table",
             Context::Detail => "Package detail",
             Context::Roots => "Roots (environments using the cache)",
@@ -229,6 +234,8 @@ struct RawKeymap {
     #[serde(default)]
     global: Vec<RawBinding>,
     #[serde(default)]
+    overview: Vec<RawBinding>,
+    #[serde(default)]
     packages: Vec<RawBinding>,
     #[serde(default)]
     detail: Vec<RawBinding>,
@@ -268,6 +275,7 @@ impl Keymap {
         let mut bindings = Vec::new();
         for (context, list) in [
             (Context::Global, raw.global),
+            (Context::Overview, raw.overview),
             (Context::Packages, raw.packages),
             (Context::Detail, raw.detail),
             (Context::Roots, raw.roots),

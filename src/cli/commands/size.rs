@@ -90,7 +90,7 @@ fn to_json(snap: &Snapshot) -> SizeJson<'_> {
 fn state(b: &Bucket, printer: &Printer) -> String {
     match b.class {
         TopLevel::Current => printer.paint(Tone::Good, "current"),
-        TopLevel::Stale => printer.paint(Tone::Warn, "stale"),
+        TopLevel::Stale => printer.paint(Tone::Warn, "other uv"),
         _ => printer.paint(Tone::Bad, "unknown"),
     }
 }

@@ -37,7 +37,7 @@ impl App {
                 action
             }
             None => match self.state.screen {
-                Screen::Overview => keymap.action(&[Context::Global], key),
+                Screen::Overview => keymap.action(&[Context::Overview, Context::Global], key),
                 Screen::Packages => keymap.action(&[Context::Packages, Context::Global], key),
                 Screen::Detail => keymap.action(&[Context::Detail, Context::Global], key),
                 Screen::Roots => keymap.action(&[Context::Roots, Context::Global], key),
@@ -261,7 +261,17 @@ impl App {
                     Move::Bottom => isize::MAX / 2,
                 });
             }
-            Screen::Overview => {}
+            Screen::Overview => {
+                let (rows, page) = ui::overview::rows_and_page(&self.state);
+                let max = rows.saturating_sub(page);
+                let o = &mut self.state.overview_offset;
+                *o = match how {
+                    Move::Entries(n) | Move::Lines(n) => o.saturating_add_signed(n),
+                    Move::Top => 0,
+                    Move::Bottom => max,
+                }
+                .min(max);
+            }
         }
     }
 
@@ -295,6 +305,8 @@ impl App {
             Action::Down => *scroll = add(*scroll, 1, max),
             Action::PageUp => *scroll = add(*scroll, -10, max),
             Action::PageDown => *scroll = add(*scroll, 10, max),
+            Action::Top => *scroll = 0,
+            Action::Bottom => *scroll = max,
             _ => {}
         }
         vec![]
@@ -374,6 +386,8 @@ impl App {
             Action::Down => d.scroll = add(d.scroll, 1, max),
             Action::PageUp => d.scroll = add(d.scroll, -10, max),
             Action::PageDown => d.scroll = add(d.scroll, 10, max),
+            Action::Top => d.scroll = 0,
+            Action::Bottom => d.scroll = max,
             _ => {}
         }
         vec![]

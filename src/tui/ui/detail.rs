@@ -1,6 +1,7 @@
 //! A package's detail: its entries grouped by version, each with kind,
 //! state, source, sizes, path and linked archive.
 
+use crate::engine::layout::TopLevel;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -120,11 +121,16 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         )),
         header,
     );
-    let Body { mut lines, entries } = body_lines(state, area.width);
+    let total = body_lines(state, area.width).lines.len();
+    let (body, bar) = super::room_for_bar(body, total, 0);
+    let Body { mut lines, entries } = body_lines(state, body.width);
     if let Some(line) = entries.get(d.selected).and_then(|r| lines.get_mut(r.start)) {
         line.style = t.selected;
     }
     f.render_widget(Paragraph::new(lines).scroll((d.scroll, 0)), body);
+    if let Some(bar) = bar {
+        super::scrollbar(f, bar, state, total, usize::from(d.scroll));
+    }
 }
 
 /// Column widths for a screen `width` wide.
@@ -232,7 +238,14 @@ fn version_heading(state: &State, package: &str, version: Option<&str>) -> Line<
 
 fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &State, w: &Widths) {
     let t: &Theme = &s.theme;
-    let (label, style) = state_style(e.state, t);
+    let bucket = e.bucket.and_then(|b| snap.buckets.get(usize::from(b)));
+    let other_release = bucket.is_some_and(|b| b.class == TopLevel::Stale);
+    // An entry in another uv release's bucket is that release's, whatever its state there.
+    let (label, style) = if other_release && e.state == EntryState::Current {
+        ("other uv", t.warn)
+    } else {
+        state_style(e.state, t)
+    };
     let (head, state_col, tail) = w.parts(
         e.kind.as_str(),
         label,
@@ -276,8 +289,15 @@ fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &Sta
         what.push(escape(tags).into_owned());
     }
     let mut when = Vec::new();
-    if let Some(b) = e.bucket.and_then(|b| snap.buckets.get(usize::from(b))) {
-        what.push(b.name.clone());
+    if let Some(b) = bucket {
+        if other_release {
+            what.push(format!(
+                "{}: another uv release's bucket (p prunes it, d leaves it)",
+                b.name
+            ));
+        } else {
+            what.push(b.name.clone());
+        }
         when.push(format!("written {} ago", age(s.now, e.modified)));
     }
     if !e.detail.referrers.is_empty() {

@@ -115,7 +115,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         (None, Screen::Packages) => &[Context::Packages, Context::Global],
         (None, Screen::Detail) => &[Context::Detail, Context::Global],
         (None, Screen::Roots) => &[Context::Roots, Context::Global],
-        (None, Screen::Overview) => &[Context::Global],
+        (None, Screen::Overview) => &[Context::Overview, Context::Global],
     };
     let mut spans = marks_summary(state);
     let matches = format!(

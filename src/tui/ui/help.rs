@@ -78,8 +78,16 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, scroll: u16) {
     let block = Block::bordered()
         .border_style(t.border)
         .title(Span::styled(" Keys ", t.header));
+    let total = lines.len();
     f.render_widget(
         Paragraph::new(lines).block(block).scroll((scroll, 0)),
         outer,
+    );
+    super::scrollbar(
+        f,
+        Block::bordered().inner(outer),
+        state,
+        total,
+        usize::from(scroll),
     );
 }

@@ -88,6 +88,51 @@ pub fn popup(area: Rect, rows: usize) -> Rect {
     )
 }
 
+/// `area` less a column on the right for a scroll bar when `total` lines (below `header`
+/// rows) do not fit, and that column's rectangle (below the header).
+pub fn room_for_bar(area: Rect, total: usize, header: u16) -> (Rect, Option<Rect>) {
+    let visible = usize::from(area.height.saturating_sub(header));
+    if total <= visible || area.width < 2 || area.height <= header + 1 {
+        return (area, None);
+    }
+    let bar = Rect {
+        x: area.x + area.width - 1,
+        y: area.y + header,
+        width: 1,
+        height: area.height - header,
+    };
+    (
+        Rect {
+            width: area.width - 1,
+            ..area
+        },
+        Some(bar),
+    )
+}
+
+/// A scroll bar on the right edge of `area` when `total` lines do not fit in it; `offset`
+/// is the first one shown.
+pub fn scrollbar(f: &mut Frame, area: Rect, state: &State, total: usize, offset: usize) {
+    use ratatui::widgets::{Scrollbar, ScrollbarOrientation, ScrollbarState};
+    let visible = usize::from(area.height);
+    if total <= visible || area.height < 2 {
+        return;
+    }
+    let mut s = ScrollbarState::new(total.saturating_sub(visible))
+        .position(offset)
+        .viewport_content_length(visible);
+    f.render_stateful_widget(
+        Scrollbar::new(ScrollbarOrientation::VerticalRight)
+            .begin_symbol(None)
+            .end_symbol(None)
+            .track_symbol(Some("│"))
+            .thumb_symbol("█")
+            .style(state.theme.dim),
+        area,
+        &mut s,
+    );
+}
+
 /// Which of `labels`, drawn on one centred line in `area` three columns apart, is at
 /// screen cell (`x`, `y`).
 pub fn centered_button_at(area: Rect, labels: &[&str], x: u16, y: u16) -> Option<usize> {

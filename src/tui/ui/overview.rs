@@ -14,8 +14,29 @@ use crate::engine::model::{Bucket, Snapshot};
 use crate::text::{escape, escape_path};
 use crate::tui::app::{ScanStatus, State};
 
-/// Draws the overview.
-pub fn draw(f: &mut Frame, area: Rect, state: &State) {
+/// The overview's regions: the header lines, the gauge, and the buckets table.
+fn regions(area: Rect, state: &State) -> (Vec<Line<'static>>, Rect, Rect, Rect) {
+    let lines = head_lines(state);
+    let running = matches!(state.scan, ScanStatus::Running { .. });
+    let [head, gauge, _, table] = Layout::vertical([
+        Constraint::Length(u16::try_from(lines.len()).unwrap_or(u16::MAX)),
+        Constraint::Length(if running { progress::ROWS } else { 0 }),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    (lines, head, gauge, table)
+}
+
+/// How many bucket rows there are, and how many fit on the screen.
+pub fn rows_and_page(state: &State) -> (usize, usize) {
+    let body = super::areas(state, super::screen(state)).body;
+    let (_, _, _, table) = regions(body, state);
+    let rows = state.snapshot.as_ref().map_or(0, |s| s.buckets.len());
+    (rows, usize::from(table.height.saturating_sub(1)).max(1))
+}
+
+fn head_lines(state: &State) -> Vec<Line<'static>> {
     let t = &state.theme;
     let label = |s: &'static str| Span::styled(format!("{s:<7}"), t.header);
     let mut lines = vec![Line::from(vec![
@@ -26,21 +47,42 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         label(""),
         Span::styled(format!("found by: {}", state.root.rule), t.dim),
     ]));
-    let snap = state.snapshot.as_deref();
-    if let Some(s) = snap {
+    if let Some(s) = state.snapshot.as_deref() {
         lines.extend(summary(s, state));
     }
+    let width = usize::from(state.size.0);
+    lines.into_iter().map(|l| fit_line(l, width)).collect()
+}
+
+/// `line` cut to `width` columns, ending in `…` when cut.
+fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut room = width.saturating_sub(1);
+    let mut spans = Vec::new();
+    for span in line.spans {
+        let n = span.content.chars().count();
+        if n <= room {
+            room -= n;
+            spans.push(span);
+            continue;
+        }
+        let cut: String = span.content.chars().take(room).collect();
+        spans.push(Span::styled(format!("{cut}…"), span.style));
+        return Line::from(spans);
+    }
+    Line::from(spans)
+}
+
+/// Draws the overview.
+pub fn draw(f: &mut Frame, area: Rect, state: &State) {
+    let snap = state.snapshot.as_deref();
     let running = match &state.scan {
         ScanStatus::Running { phase, progress } => Some((*phase, *progress)),
         _ => None,
     };
-    let [head, gauge, _, table] = Layout::vertical([
-        Constraint::Length(u16::try_from(lines.len()).unwrap_or(u16::MAX)),
-        Constraint::Length(if running.is_some() { progress::ROWS } else { 0 }),
-        Constraint::Length(1),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
+    let (lines, head, gauge, table) = regions(area, state);
     f.render_widget(Paragraph::new(lines), head);
     if let Some((phase, p)) = running {
         progress::draw(f, gauge, state, phase, &p);
@@ -114,7 +156,7 @@ fn summary(s: &Snapshot, state: &State) -> Vec<Line<'static>> {
         .map(|b| b.sizes.disk_bytes)
         .sum();
     lines.push(Line::from(vec![
-        label("Stale"),
+        label("Other"),
         if stale > 0 {
             Span::styled(
                 format!(
@@ -126,7 +168,10 @@ fn summary(s: &Snapshot, state: &State) -> Vec<Line<'static>> {
             )
         } else {
             Span::styled(
-                format!("none: every bucket belongs to uv {}", s.uv.version),
+                format!(
+                    "no other release's buckets: all belong to uv {}",
+                    s.uv.version
+                ),
                 t.good,
             )
         },
@@ -155,13 +200,14 @@ fn buckets(f: &mut Frame, area: Rect, s: &Snapshot, state: &State) {
             .cmp(&a.sizes.disk_bytes)
             .then(a.name.cmp(&b.name))
     });
+    let (area, scroll_bar) = super::room_for_bar(area, list.len(), 1);
     let total = s.total.disk_bytes.max(1) as f64;
     let bar_width = usize::from(area.width.saturating_sub(16 + 8 + 7 + 3 * 9 + 6)).max(1);
     let right = |text: String| Cell::from(Line::from(text).right_aligned());
     let rows = list.iter().map(|b| {
         let (state_label, style) = match b.class {
             TopLevel::Current => ("current", t.good),
-            TopLevel::Stale => ("stale", t.warn),
+            TopLevel::Stale => ("other uv", t.warn),
             _ => ("unknown", t.bad),
         };
         Row::new([
@@ -196,11 +242,19 @@ fn buckets(f: &mut Frame, area: Rect, s: &Snapshot, state: &State) {
         Constraint::Length(9),
         Constraint::Fill(1),
     ];
-    f.render_widget(
+    let visible = usize::from(area.height.saturating_sub(1));
+    let offset = state
+        .overview_offset
+        .min(list.len().saturating_sub(visible));
+    f.render_stateful_widget(
         Table::new(rows, widths)
             .header(header)
             .column_spacing(1)
             .style(Style::default()),
         area,
+        &mut ratatui::widgets::TableState::new().with_offset(offset),
     );
+    if let Some(b) = scroll_bar {
+        super::scrollbar(f, b, state, list.len(), offset);
+    }
 }

@@ -186,6 +186,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         f.render_widget(Paragraph::new(text).style(t.dim), area);
         return;
     }
+    let (area, bar) = super::room_for_bar(area, table.rows.len(), 1);
     let arrow = if table.reversed { "▲" } else { "▼" };
     let header = Row::new(std::iter::once(cell(String::new(), false)).chain(
         shown(area.width, table.sort).map(|c| {
@@ -222,6 +223,9 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         .with_offset(table.offset)
         .with_selected(Some(table.selected));
     f.render_stateful_widget(widget, area, &mut ts);
+    if let Some(bar) = bar {
+        super::scrollbar(f, bar, state, table.rows.len(), ts.offset());
+    }
 }
 
 fn row<'a>(p: &'a Package, state: &State, width: u16, room: &[usize]) -> Row<'a> {

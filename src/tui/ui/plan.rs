@@ -115,10 +115,15 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &PlanDialog) {
         buttons(f, p.buttons, state, d, false);
         return;
     }
+    let total = item_lines(plan, p.items.width, state).len();
+    let (items, bar) = super::room_for_bar(p.items, total, 0);
     f.render_widget(
-        Paragraph::new(item_lines(plan, p.items.width, state)).scroll((d.scroll, 0)),
-        p.items,
+        Paragraph::new(item_lines(plan, items.width, state)).scroll((d.scroll, 0)),
+        items,
     );
+    if let Some(bar) = bar {
+        super::scrollbar(f, bar, state, total, usize::from(d.scroll));
+    }
     let tot = plan.totals();
     let label = match plan.plans().len() {
         1 => "Total  ".to_string(),

@@ -71,6 +71,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         );
         return;
     }
+    let (table_area, bar) = super::room_for_bar(table_area, usage.roots.len(), 1);
     let header = Row::new(
         ["PATH", "KIND", "PYTHON", "PACKAGES", "USES", "INSTALLED"]
             .into_iter()
@@ -126,6 +127,9 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         .with_offset(state.roots.offset)
         .with_selected(Some(state.roots.selected));
     f.render_stateful_widget(widget, table_area, &mut ts);
+    if let Some(bar) = bar {
+        super::scrollbar(f, bar, state, usage.roots.len(), ts.offset());
+    }
 }
 
 /// `19 environments use this cache: 3 project, 2 tool, 14 cached; 1 gone` and what no

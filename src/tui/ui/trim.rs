@@ -235,10 +235,12 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, d: &TrimDialog) {
     let lines = preview_lines(d, state, usize::from(preview.width));
     let max =
         u16::try_from(lines.len().saturating_sub(usize::from(preview.height))).unwrap_or(u16::MAX);
+    let total = lines.len();
     f.render_widget(
         Paragraph::new(lines).scroll((d.scroll.min(max), 0)),
         preview,
     );
+    super::scrollbar(f, preview, state, total, usize::from(d.scroll.min(max)));
     f.render_widget(
         Paragraph::new(Span::styled(
             truncate(&format!("= {}", d.command_line()), width),
