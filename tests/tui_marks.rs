@@ -345,3 +345,42 @@ fn reclaim_column_is_what_clean_frees(kind: FixtureKind) {
         "{kind:?}: entries in old buckets"
     );
 }
+
+/// `A` marks every package the filter shows, `I` inverts those marks, `m` lists every mark
+/// with the total, Space there unmarks one, and `d` there previews removing the rest.
+#[test]
+fn bulk_marking_and_the_marked_pane() {
+    let f = fixture(FixtureKind::Current);
+    let mut h = Harness::scanned(&f.cache, (100, 30), false);
+    h.keys("/a<enter>A");
+    let shown: BTreeSet<String> = {
+        let t = &h.app.state().table;
+        t.rows.iter().map(|i| t.packages[*i].name.clone()).collect()
+    };
+    assert!(shown.len() > 1, "{shown:?}");
+    assert_eq!(marked(&h).0, shown, "every package shown is marked");
+    h.keys("I");
+    assert!(h.app.state().marks.is_empty(), "inverted: none");
+    h.keys("<esc>/alpha<enter>");
+    h.keys("I");
+    assert_eq!(marked(&h).0, names(&["alpha"]));
+    h.keys("<esc>/beta<enter><space><esc>m");
+    assert!(matches!(h.app.state().modal, Some(Modal::Marked { .. })));
+    let screen = h.screen();
+    assert!(screen.contains("Marked: 2 marks"), "{screen}");
+    assert!(
+        screen.contains("● alpha") && screen.contains("● beta"),
+        "{screen}"
+    );
+    assert!(screen.contains("Removing them all frees"), "{screen}");
+    // Space unmarks the selected one (alpha, the first), and the total follows.
+    h.keys("<space>");
+    assert_eq!(marked(&h).0, names(&["beta"]));
+    let total = h.app.state().marks.sizes.reclaimable_bytes;
+    assert_eq!(total, planned(&f.cache, &[&["beta"]]), "the plan's total");
+    let effects = h.keys("d");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Plan { kind: PlanKind::Clean(p), .. } if p == &["beta".to_string()])),
+        "{effects:?}"
+    );
+}

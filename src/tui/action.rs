@@ -76,6 +76,12 @@ pub enum Action {
     Mark,
     /// Unmark everything.
     UnmarkAll,
+    /// Show (or close) the marked pane: every mark, with the total.
+    ShowMarked,
+    /// Mark every package shown (after the filters).
+    MarkAllShown,
+    /// Invert the marks of the packages shown.
+    InvertMarks,
     /// Preview removing the marked packages and versions, or else the selected package.
     Clean,
     /// Preview what `uv cache prune` would remove.

@@ -4,6 +4,7 @@
 mod dialog;
 mod engine;
 mod input;
+pub mod marked;
 mod marking;
 mod marks;
 mod mouse;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 pub use dialog::{Focus, Modal, PlanDialog, PlanStage, RefreshDialog, RefreshStage, WhyDialog};
+pub use marked::MarkedItem;
 pub use marks::{Marked, Marks};
 pub use roots::RootsView;
 pub use table::{PackageTable, PackageUse, SortColumn};

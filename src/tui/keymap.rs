@@ -35,13 +35,15 @@ pub enum Context {
     Why,
     /// The trim dialog.
     Trim,
+    /// The marked pane.
+    Marked,
     /// The help overlay.
     Help,
 }
 
 impl Context {
     /// Every context, in the order the help overlay lists them.
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 12] = [
         Context::Global,
         Context::Overview,
         Context::Packages,
@@ -52,6 +54,7 @@ impl Context {
         Context::Refresh,
         Context::Why,
         Context::Trim,
+        Context::Marked,
         Context::Help,
     ];
 
@@ -68,6 +71,7 @@ impl Context {
             Context::Refresh => "refresh",
             Context::Why => "why",
             Context::Trim => "trim",
+            Context::Marked => "marked",
             Context::Help => "help",
         }
     }
@@ -85,6 +89,7 @@ impl Context {
             Context::Refresh => "Refresh confirmation",
             Context::Why => "Why (rebuild verdicts)",
             Context::Trim => "Trim (a policy with its preview; other keys type into the field)",
+            Context::Marked => "Marked (every mark and what removing them frees)",
             Context::Help => "This help",
         }
     }
@@ -252,6 +257,8 @@ struct RawKeymap {
     #[serde(default)]
     trim: Vec<RawBinding>,
     #[serde(default)]
+    marked: Vec<RawBinding>,
+    #[serde(default)]
     help: Vec<RawBinding>,
 }
 
@@ -284,6 +291,7 @@ impl Keymap {
             (Context::Refresh, raw.refresh),
             (Context::Why, raw.why),
             (Context::Trim, raw.trim),
+            (Context::Marked, raw.marked),
             (Context::Help, raw.help),
         ] {
             for b in list {

@@ -24,6 +24,11 @@ pub enum Modal {
     Why(WhyDialog),
     /// A policy being set, with its preview.
     Trim(super::trim::TrimDialog),
+    /// Every mark, with the total.
+    Marked {
+        /// The selected line.
+        selected: usize,
+    },
 }
 
 /// Which button has the focus.

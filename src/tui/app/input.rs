@@ -22,6 +22,7 @@ impl App {
             Some(Modal::Plan(_)) => keymap.action(&[Context::Plan], key),
             Some(Modal::Refresh(_)) => keymap.action(&[Context::Refresh], key),
             Some(Modal::Why(_)) => keymap.action(&[Context::Why], key),
+            Some(Modal::Marked { .. }) => keymap.action(&[Context::Marked], key),
             Some(Modal::Trim(_)) => {
                 let action = keymap.action(&[Context::Trim], key);
                 if action.is_none() {
@@ -77,6 +78,7 @@ impl App {
             Some(Modal::Refresh(_)) => return self.act_refresh(action),
             Some(Modal::Why(_)) => return self.act_why(action),
             Some(Modal::Trim(_)) => return self.act_trim(action),
+            Some(Modal::Marked { .. }) => return self.act_marked(action),
             None => {}
         }
         let s = &mut self.state;
@@ -163,6 +165,9 @@ impl App {
             Action::PruneCi => return self.open_plan("Prune --ci".into(), PlanKind::PruneCi),
             Action::Trim => return self.open_trim(),
             Action::CopyPath => return self.copy_path(),
+            Action::ShowMarked => return self.open_marked(),
+            Action::MarkAllShown => return self.mark_all_shown(),
+            Action::InvertMarks => return self.invert_marks_shown(),
             Action::FocusNext | Action::FocusPrev | Action::Activate => {}
         }
         let page = ui::packages::page_rows(&self.state);

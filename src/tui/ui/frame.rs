@@ -111,6 +111,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         (Some(Modal::Refresh(_)), _) => &[Context::Refresh],
         (Some(Modal::Why(_)), _) => &[Context::Why],
         (Some(Modal::Trim(_)), _) => &[Context::Trim],
+        (Some(Modal::Marked { .. }), _) => &[Context::Marked],
         (None, _) if state.table.editing => &[Context::Filter],
         (None, Screen::Packages) => &[Context::Packages, Context::Global],
         (None, Screen::Detail) => &[Context::Detail, Context::Global],

@@ -5,6 +5,7 @@ pub mod format;
 pub mod frame;
 pub mod help;
 pub mod log;
+pub mod marked;
 pub mod missing;
 pub mod overview;
 pub mod packages;
@@ -176,6 +177,7 @@ pub fn draw(f: &mut Frame, state: &State) {
         Some(Modal::Refresh(d)) => refresh::draw(f, f.area(), state, d),
         Some(Modal::Why(d)) => why::draw(f, f.area(), state, d),
         Some(Modal::Trim(d)) => trim::draw(f, f.area(), state, d),
+        Some(Modal::Marked { selected }) => marked::draw(f, f.area(), state, *selected),
         None => {}
     }
 }
