@@ -976,7 +976,7 @@ pub(crate) fn measure_plan(
             totals.uv_reported_bytes += disk;
         }
     }
-    let mut warnings = stale_bucket_warnings(&items);
+    let mut warnings = stale_bucket_warnings(&items, snap.uv_version);
     if totals.cloned_bytes > 0 {
         warnings.push(format!(
             "{} of it stays on disk: its data is shared with clones (environments uv linked by \
@@ -1053,13 +1053,20 @@ pub(crate) fn measure_plan(
 }
 
 /// Removing another release's buckets makes that release download and build
-/// again if it is still in use.
-fn stale_bucket_warnings(items: &[PlanItem]) -> Vec<String> {
+/// again if it is still in use. (The owning release's own buckets go as the
+/// operation means them to: no warning.)
+fn stale_bucket_warnings(items: &[PlanItem], owner: UvVersion) -> Vec<String> {
+    let own = crate::engine::layout::releases()
+        .iter()
+        .find(|r| r.first <= owner && owner <= r.last);
     let mut out = Vec::new();
     for item in items {
         let Some(name) = item.path.to_str().filter(|n| !n.contains('/')) else {
             continue;
         };
+        if own.is_some_and(|r| r.owns(name)) {
+            continue;
+        }
         let owners: Vec<&Release> = crate::engine::layout::releases()
             .iter()
             .filter(|r| r.owns(name))
