@@ -44,7 +44,8 @@ fn settings() -> insta::Settings {
         (r" *\b\d+ ?ms\b", " [MS]"),
         (r" *\b\d+(mo|s|m|h|d)\b", " [AGE]"),
         (r"[█▉▊▋▌▍▎▏]+ *", "[BAR]"),
-        (r"\b(build) [A-Za-z0-9_-]{16}\b", "$1 [REVISION]"),
+        // (An id may start or end with `-`, where `\b` does not match.)
+        (r"\b(build) [A-Za-z0-9_-]{16}([^A-Za-z0-9_-]|$)", "$1 [REVISION]$2"),
         // Freshness moves with the clock: fresh for minutes after the fixture is built, stale after.
         (r"\b(fresh|stale) \[AGE\]", "[PAGE]"),
         (
