@@ -829,3 +829,48 @@ fn the_overview_scrolls_to_every_bucket() {
     h.keys("g");
     assert!(line_of(&h, &buckets[0].name), "{}", h.screen());
 }
+
+/// The overview's buckets open: an older release's bucket lists its entries (each one that
+/// release's), Enter lists an entry's files, largest first, and Esc goes back step by step.
+#[test]
+fn browse_a_bucket_and_an_entrys_files() {
+    let cache = &fixture(FixtureKind::Mixed).cache;
+    let mut h = Harness::scanned(cache, (100, 30), false);
+    h.keys("1");
+    let snap = h.app.state().snapshot.clone().expect("snapshot");
+    let order = uvcache::tui::app::browse::bucket_order(&snap);
+    let at = order
+        .iter()
+        .position(|i| snap.buckets[*i].name.starts_with("wheels-v6"))
+        .expect("wheels-v6");
+    for _ in 0..at {
+        h.keys("j");
+    }
+    h.keys("<enter>");
+    assert_eq!(h.app.state().screen, Screen::Bucket);
+    let screen = h.screen();
+    assert!(screen.contains("another uv release's bucket"), "{screen}");
+    assert!(screen.contains("other uv"), "{screen}");
+    assert!(screen.contains("alpha"), "{screen}");
+    let effects = h.keys("<enter>");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::ListFiles { .. })),
+        "{effects:?}"
+    );
+    let Some(Modal::Files(v)) = &h.app.state().modal else {
+        panic!("the files: {}", h.screen());
+    };
+    let files = v.files.clone().expect("listed").expect("readable");
+    assert!(!files.is_empty());
+    assert!(
+        files.windows(2).all(|w| w[0].disk_bytes >= w[1].disk_bytes),
+        "largest first"
+    );
+    assert!(h.screen().contains("files"), "{}", h.screen());
+    h.keys("<esc>");
+    assert!(h.app.state().modal.is_none());
+    h.keys("<esc>");
+    assert_eq!(h.app.state().screen, Screen::Overview);
+}

@@ -45,7 +45,10 @@ fn settings() -> insta::Settings {
         (r" *\b\d+(mo|s|m|h|d)\b", " [AGE]"),
         (r"[█▉▊▋▌▍▎▏]+ *", "[BAR]"),
         // (An id may start or end with `-`, where `\b` does not match.)
-        (r"\b(build) [A-Za-z0-9_-]{16}([^A-Za-z0-9_-]|$)", "$1 [REVISION]$2"),
+        (
+            r"\b(build) [A-Za-z0-9_-]{16}([^A-Za-z0-9_-]|$)",
+            "$1 [REVISION]$2",
+        ),
         // Freshness moves with the clock: fresh for minutes after the fixture is built, stale after.
         (r"\b(fresh|stale) \[AGE\]", "[PAGE]"),
         (

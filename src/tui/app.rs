@@ -1,6 +1,7 @@
 //! The app: all state of the terminal UI, changed only by [`App::update`],
 //! which does no I/O and returns the [`Effect`]s to run.
 
+pub mod browse;
 mod dialog;
 mod engine;
 mod input;
@@ -72,6 +73,8 @@ pub enum Screen {
     Detail,
     /// The environments using the cache.
     Roots,
+    /// One bucket's entries.
+    Bucket,
 }
 
 /// Where the scan is.
@@ -137,8 +140,10 @@ pub struct State {
     pub detail: Option<Detail>,
     /// The roots screen's selection.
     pub roots: RootsView,
-    /// The first bucket row shown on the overview.
-    pub overview_offset: usize,
+    /// The overview's bucket selection.
+    pub overview: browse::ListView,
+    /// The bucket screen, once a bucket was opened.
+    pub bucket: Option<browse::BucketView>,
     /// The overlay, if any.
     pub modal: Option<Modal>,
     /// Packages and versions marked for removal.
@@ -222,7 +227,8 @@ impl App {
                 table: PackageTable::default(),
                 detail: None,
                 roots: RootsView::default(),
-                overview_offset: 0,
+                overview: browse::ListView::default(),
+                bucket: None,
                 modal: None,
                 marks: Marks::default(),
                 show_log: false,

@@ -75,6 +75,13 @@ pub enum Effect {
         /// Which execution.
         ticket: u64,
     },
+    /// List an entry's files, largest first.
+    ListFiles {
+        /// The cache root.
+        root: PathBuf,
+        /// The entry, relative to it.
+        entry: PathBuf,
+    },
     /// Put text on the terminal's clipboard (OSC 52); done by the UI task, which owns the
     /// terminal.
     Copy(String),
@@ -269,6 +276,7 @@ impl Runner {
             | Effect::Usage { .. }
             | Effect::TrimPreview { .. }
             | Effect::Copy(_)
+            | Effect::ListFiles { .. }
             | Effect::PrepareRefresh { .. }
             | Effect::Refresh { .. }
             | Effect::Why { .. } => {}
@@ -354,6 +362,11 @@ pub fn perform(effect: Effect, control: &Control, sink: &(dyn Fn(EngineMsg) + Sy
         Effect::Execute { ticket, plans } => {
             let result = execute_plans(ticket, &plans, control, sink);
             sink(EngineMsg::Executed { ticket, result });
+        }
+        Effect::ListFiles { root, entry } => {
+            let result = super::app::browse::list_files(&root, &entry)
+                .map(|(files, more)| (Arc::new(files), more));
+            sink(EngineMsg::FilesListed { entry, result });
         }
         Effect::TrimPreview {
             ticket,

@@ -25,6 +25,10 @@ pub enum Context {
     Detail,
     /// The roots screen.
     Roots,
+    /// A bucket's entries.
+    Bucket,
+    /// An entry's files.
+    Files,
     /// While typing a filter.
     Filter,
     /// The removal preview dialog.
@@ -43,12 +47,14 @@ pub enum Context {
 
 impl Context {
     /// Every context, in the order the help overlay lists them.
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::Overview,
         Context::Packages,
         Context::Detail,
         Context::Roots,
+        Context::Bucket,
+        Context::Files,
         Context::Filter,
         Context::Plan,
         Context::Refresh,
@@ -66,6 +72,8 @@ impl Context {
             Context::Packages => "packages",
             Context::Detail => "detail",
             Context::Roots => "roots",
+            Context::Bucket => "bucket",
+            Context::Files => "files",
             Context::Filter => "filter",
             Context::Plan => "plan",
             Context::Refresh => "refresh",
@@ -84,6 +92,8 @@ impl Context {
             Context::Packages => "Packages table",
             Context::Detail => "Package detail",
             Context::Roots => "Roots (environments using the cache)",
+            Context::Bucket => "A bucket's entries",
+            Context::Files => "An entry's files",
             Context::Filter => "While typing a filter",
             Context::Plan => "Removal preview",
             Context::Refresh => "Refresh confirmation",
@@ -247,6 +257,10 @@ struct RawKeymap {
     #[serde(default)]
     roots: Vec<RawBinding>,
     #[serde(default)]
+    bucket: Vec<RawBinding>,
+    #[serde(default)]
+    files: Vec<RawBinding>,
+    #[serde(default)]
     filter: Vec<RawBinding>,
     #[serde(default)]
     plan: Vec<RawBinding>,
@@ -286,6 +300,8 @@ impl Keymap {
             (Context::Packages, raw.packages),
             (Context::Detail, raw.detail),
             (Context::Roots, raw.roots),
+            (Context::Bucket, raw.bucket),
+            (Context::Files, raw.files),
             (Context::Filter, raw.filter),
             (Context::Plan, raw.plan),
             (Context::Refresh, raw.refresh),

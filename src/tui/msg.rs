@@ -94,6 +94,14 @@ pub enum EngineMsg {
         /// The plans.
         plans: Arc<PlanSet>,
     },
+    /// An entry's files were listed.
+    FilesListed {
+        /// The entry, relative to the cache root.
+        entry: std::path::PathBuf,
+        /// Its files, largest first, and how many were left out; or why they could not be
+        /// listed.
+        result: Result<(Arc<Vec<super::app::browse::FileRow>>, usize), String>,
+    },
     /// A trim dialog's preview is ready.
     TrimPreviewed {
         /// The dialog.

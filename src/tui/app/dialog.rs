@@ -24,6 +24,8 @@ pub enum Modal {
     Why(WhyDialog),
     /// A policy being set, with its preview.
     Trim(super::trim::TrimDialog),
+    /// An entry's files.
+    Files(super::browse::FilesView),
     /// Every mark, with the total.
     Marked {
         /// The selected line.

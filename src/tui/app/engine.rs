@@ -95,6 +95,7 @@ impl App {
                     }
                 }
             }
+            EngineMsg::FilesListed { entry, result } => self.files_listed(entry, result),
             EngineMsg::TrimPreviewed {
                 ticket,
                 seq,

@@ -23,6 +23,7 @@ impl App {
             Some(Modal::Refresh(_)) => keymap.action(&[Context::Refresh], key),
             Some(Modal::Why(_)) => keymap.action(&[Context::Why], key),
             Some(Modal::Marked { .. }) => keymap.action(&[Context::Marked], key),
+            Some(Modal::Files(_)) => keymap.action(&[Context::Files], key),
             Some(Modal::Trim(_)) => {
                 let action = keymap.action(&[Context::Trim], key);
                 if action.is_none() {
@@ -42,6 +43,7 @@ impl App {
                 Screen::Packages => keymap.action(&[Context::Packages, Context::Global], key),
                 Screen::Detail => keymap.action(&[Context::Detail, Context::Global], key),
                 Screen::Roots => keymap.action(&[Context::Roots, Context::Global], key),
+                Screen::Bucket => keymap.action(&[Context::Bucket, Context::Global], key),
             },
         };
         match action {
@@ -79,6 +81,7 @@ impl App {
             Some(Modal::Why(_)) => return self.act_why(action),
             Some(Modal::Trim(_)) => return self.act_trim(action),
             Some(Modal::Marked { .. }) => return self.act_marked(action),
+            Some(Modal::Files(_)) => return self.act_files(action),
             None => {}
         }
         let s = &mut self.state;
@@ -90,6 +93,8 @@ impl App {
                     s.table.set_filter(String::new());
                 } else if s.screen == Screen::Detail {
                     s.screen = Screen::Packages;
+                } else if s.screen == Screen::Bucket {
+                    s.screen = Screen::Overview;
                 } else if s.screen == Screen::Packages && s.table.root_filter.is_some() {
                     // Back to every package, and to the roots it came from.
                     s.table.set_root_filter(None);
@@ -124,8 +129,9 @@ impl App {
                 s.screen = match s.screen {
                     Screen::Overview => Screen::Packages,
                     Screen::Packages => Screen::Roots,
-                    Screen::Roots if s.detail.is_some() => Screen::Detail,
-                    Screen::Roots | Screen::Detail => Screen::Overview,
+                    Screen::Roots if s.bucket.is_some() => Screen::Bucket,
+                    Screen::Roots | Screen::Bucket if s.detail.is_some() => Screen::Detail,
+                    Screen::Roots | Screen::Bucket | Screen::Detail => Screen::Overview,
                 }
             }
             Action::Up => self.go(Move::Entries(-1)),
@@ -137,6 +143,8 @@ impl App {
             Action::Mark => return self.mark(),
             Action::UnmarkAll => self.unmark_all(),
             Action::Open if s.screen == Screen::Roots => return self.open_root(),
+            Action::Open if s.screen == Screen::Overview => return self.open_bucket(),
+            Action::Open if s.screen == Screen::Bucket => return self.open_files(),
             Action::Open => return self.open_detail(),
             Action::Filter => {
                 s.screen = Screen::Packages;
@@ -210,6 +218,12 @@ impl App {
                 let i = *super::roots::order(u).get(s.roots.selected)?;
                 Some(u.roots[i].root.path.clone())
             }),
+            Screen::Bucket => s.bucket.as_ref().and_then(|b| {
+                let snap = s.snapshot.as_ref()?;
+                let ids = super::browse::bucket_entries(snap, b.bucket);
+                let e = snap.entries.get(*ids.get(b.list.selected)? as usize)?;
+                Some(snap.root.path.join(&e.path))
+            }),
             Screen::Packages | Screen::Overview => Some(s.root.path.clone()),
         };
         let Some(path) = path else {
@@ -268,14 +282,13 @@ impl App {
             }
             Screen::Overview => {
                 let (rows, page) = ui::overview::rows_and_page(&self.state);
-                let max = rows.saturating_sub(page);
-                let o = &mut self.state.overview_offset;
-                *o = match how {
-                    Move::Entries(n) | Move::Lines(n) => o.saturating_add_signed(n),
-                    Move::Top => 0,
-                    Move::Bottom => max,
+                self.state.overview.move_by(delta_of(how), rows, page);
+            }
+            Screen::Bucket => {
+                let (rows, page) = ui::bucket::rows_and_page(&self.state);
+                if let Some(b) = &mut self.state.bucket {
+                    b.list.move_by(delta_of(how), rows, page);
                 }
-                .min(max);
             }
         }
     }
@@ -396,6 +409,15 @@ impl App {
             _ => {}
         }
         vec![]
+    }
+}
+
+/// How far a move goes in a list (ends: far enough to reach them).
+fn delta_of(how: Move) -> isize {
+    match how {
+        Move::Entries(n) | Move::Lines(n) => n,
+        Move::Top => isize::MIN / 2,
+        Move::Bottom => isize::MAX / 2,
     }
 }
 

@@ -104,7 +104,7 @@ impl App {
                     self.move_in_detail(Move::Entries(isize::try_from(n).unwrap_or(0)));
                 }
             }
-            Screen::Overview | Screen::Roots => return vec![],
+            Screen::Overview | Screen::Roots | Screen::Bucket => return vec![],
         }
         self.settle_marks()
     }

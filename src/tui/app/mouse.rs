@@ -37,8 +37,8 @@ impl App {
                         Screen::Overview => Action::ShowOverview,
                         Screen::Packages => Action::ShowPackages,
                         Screen::Roots => Action::ShowRoots,
-                        Screen::Detail => {
-                            self.state.screen = Screen::Detail;
+                        Screen::Detail | Screen::Bucket => {
+                            self.state.screen = screen;
                             return vec![];
                         }
                     });
@@ -100,7 +100,7 @@ impl App {
                 }
                 self.state.roots.selected = index;
             }
-            Screen::Overview => {}
+            Screen::Overview | Screen::Bucket => {}
         }
         vec![]
     }

@@ -54,6 +54,27 @@ pub fn bar(fraction: f64, width: usize) -> String {
     s
 }
 
+/// `line` cut to `width` columns, ending in `…` when cut.
+pub fn fit_line(line: ratatui::text::Line<'static>, width: usize) -> ratatui::text::Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut room = width.saturating_sub(1);
+    let mut spans = Vec::new();
+    for span in line.spans {
+        let n = span.content.chars().count();
+        if n <= room {
+            room -= n;
+            spans.push(span);
+            continue;
+        }
+        let cut: String = span.content.chars().take(room).collect();
+        spans.push(ratatui::text::Span::styled(format!("{cut}…"), span.style));
+        return ratatui::text::Line::from(spans);
+    }
+    ratatui::text::Line::from(spans)
+}
+
 /// `text` cut to `width` characters, ending in `…` when cut.
 pub fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {

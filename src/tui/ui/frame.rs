@@ -24,6 +24,9 @@ fn tab_list(state: &State) -> Vec<(String, Screen)> {
         ("2 Packages".to_string(), Screen::Packages),
         ("3 Roots".to_string(), Screen::Roots),
     ];
+    if let Some(b) = &state.bucket {
+        tabs.push((escape(&b.name).into_owned(), Screen::Bucket));
+    }
     if let Some(d) = &state.detail {
         tabs.push((escape(&d.name).into_owned(), Screen::Detail));
     }
@@ -112,6 +115,8 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         (Some(Modal::Why(_)), _) => &[Context::Why],
         (Some(Modal::Trim(_)), _) => &[Context::Trim],
         (Some(Modal::Marked { .. }), _) => &[Context::Marked],
+        (Some(Modal::Files(_)), _) => &[Context::Files],
+        (None, Screen::Bucket) => &[Context::Bucket, Context::Global],
         (None, _) if state.table.editing => &[Context::Filter],
         (None, Screen::Packages) => &[Context::Packages, Context::Global],
         (None, Screen::Detail) => &[Context::Detail, Context::Global],

@@ -1,6 +1,8 @@
 //! Views: pure functions from the app's [`State`] to a frame.
 
+pub mod bucket;
 pub mod detail;
+pub mod files;
 pub mod format;
 pub mod frame;
 pub mod help;
@@ -166,6 +168,7 @@ pub fn draw(f: &mut Frame, state: &State) {
         (_, Screen::Packages) => packages::draw(f, a.body, state),
         (_, Screen::Detail) => detail::draw(f, a.body, state),
         (_, Screen::Roots) => roots::draw(f, a.body, state),
+        (_, Screen::Bucket) => bucket::draw(f, a.body, state),
     }
     if let Some(area) = a.log {
         log::draw(f, area, state);
@@ -178,6 +181,7 @@ pub fn draw(f: &mut Frame, state: &State) {
         Some(Modal::Why(d)) => why::draw(f, f.area(), state, d),
         Some(Modal::Trim(d)) => trim::draw(f, f.area(), state, d),
         Some(Modal::Marked { selected }) => marked::draw(f, f.area(), state, *selected),
+        Some(Modal::Files(v)) => files::draw(f, f.area(), state, v),
         None => {}
     }
 }

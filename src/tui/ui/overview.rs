@@ -51,28 +51,10 @@ fn head_lines(state: &State) -> Vec<Line<'static>> {
         lines.extend(summary(s, state));
     }
     let width = usize::from(state.size.0);
-    lines.into_iter().map(|l| fit_line(l, width)).collect()
-}
-
-/// `line` cut to `width` columns, ending in `…` when cut.
-fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
-    if line.width() <= width {
-        return line;
-    }
-    let mut room = width.saturating_sub(1);
-    let mut spans = Vec::new();
-    for span in line.spans {
-        let n = span.content.chars().count();
-        if n <= room {
-            room -= n;
-            spans.push(span);
-            continue;
-        }
-        let cut: String = span.content.chars().take(room).collect();
-        spans.push(Span::styled(format!("{cut}…"), span.style));
-        return Line::from(spans);
-    }
-    Line::from(spans)
+    lines
+        .into_iter()
+        .map(|l| super::format::fit_line(l, width))
+        .collect()
 }
 
 /// Draws the overview.
@@ -193,13 +175,10 @@ fn summary(s: &Snapshot, state: &State) -> Vec<Line<'static>> {
 
 fn buckets(f: &mut Frame, area: Rect, s: &Snapshot, state: &State) {
     let t = &state.theme;
-    let mut list: Vec<&Bucket> = s.buckets.iter().collect();
-    list.sort_by(|a, b| {
-        b.sizes
-            .disk_bytes
-            .cmp(&a.sizes.disk_bytes)
-            .then(a.name.cmp(&b.name))
-    });
+    let list: Vec<&Bucket> = crate::tui::app::browse::bucket_order(s)
+        .into_iter()
+        .filter_map(|i| s.buckets.get(i))
+        .collect();
     let (area, scroll_bar) = super::room_for_bar(area, list.len(), 1);
     let total = s.total.disk_bytes.max(1) as f64;
     let bar_width = usize::from(area.width.saturating_sub(16 + 8 + 7 + 3 * 9 + 6)).max(1);
@@ -244,15 +223,19 @@ fn buckets(f: &mut Frame, area: Rect, s: &Snapshot, state: &State) {
     ];
     let visible = usize::from(area.height.saturating_sub(1));
     let offset = state
-        .overview_offset
+        .overview
+        .offset
         .min(list.len().saturating_sub(visible));
     f.render_stateful_widget(
         Table::new(rows, widths)
             .header(header)
             .column_spacing(1)
-            .style(Style::default()),
+            .style(Style::default())
+            .row_highlight_style(t.selected),
         area,
-        &mut ratatui::widgets::TableState::new().with_offset(offset),
+        &mut ratatui::widgets::TableState::new()
+            .with_offset(offset)
+            .with_selected(Some(state.overview.selected)),
     );
     if let Some(b) = scroll_bar {
         super::scrollbar(f, b, state, list.len(), offset);

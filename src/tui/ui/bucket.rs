@@ -1,0 +1,149 @@
+//! A bucket's entries, whatever they are (wheels, source builds, archives nothing refers to,
+//! interpreters, cached environments, the entries of another uv release's bucket): path, kind,
+//! package and version when known, state, and sizes. Enter lists an entry's files.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::format::{bytes, count, truncate};
+use super::{areas, screen};
+use crate::engine::layout::TopLevel;
+use crate::text::{escape, escape_path};
+use crate::tui::app::State;
+use crate::tui::app::browse::bucket_entries;
+
+/// Rows above the table: the bucket's summary, then a blank line.
+const HEAD_ROWS: u16 = 2;
+
+fn table_area(body: Rect) -> Rect {
+    Layout::vertical([Constraint::Length(HEAD_ROWS), Constraint::Fill(1)]).areas::<2>(body)[1]
+}
+
+/// How many entries the open bucket has, and how many rows fit on the screen.
+pub fn rows_and_page(state: &State) -> (usize, usize) {
+    let rows = match (&state.snapshot, &state.bucket) {
+        (Some(s), Some(b)) => bucket_entries(s, b.bucket).len(),
+        _ => 0,
+    };
+    let table = table_area(areas(state, screen(state)).body);
+    (rows, usize::from(table.height.saturating_sub(1)).max(1))
+}
+
+/// Draws the open bucket.
+pub fn draw(f: &mut Frame, area: Rect, state: &State) {
+    let t = &state.theme;
+    let (Some(snap), Some(view)) = (&state.snapshot, &state.bucket) else {
+        return;
+    };
+    let Some(bucket) = snap.buckets.get(view.bucket) else {
+        return;
+    };
+    let ids = bucket_entries(snap, view.bucket);
+    let whose = match bucket.class {
+        TopLevel::Current => format!("uv {}'s bucket", snap.uv.version),
+        _ => "another uv release's bucket: p (prune) removes it whole, d leaves it".into(),
+    };
+    let head = Line::from(vec![
+        Span::styled(escape(&bucket.name).into_owned(), t.title),
+        Span::raw(format!(
+            "  {} · {} on disk · {} reclaimable · ",
+            count(ids.len() as u64, "entry", "entries"),
+            bytes(bucket.sizes.disk_bytes),
+            bytes(bucket.sizes.reclaimable_bytes),
+        )),
+        Span::styled(
+            whose,
+            if bucket.class == TopLevel::Current {
+                t.dim
+            } else {
+                t.warn
+            },
+        ),
+    ]);
+    f.render_widget(
+        Paragraph::new(super::format::fit_line(head, usize::from(area.width))),
+        Rect { height: 1, ..area },
+    );
+    let table = table_area(area);
+    if ids.is_empty() {
+        f.render_widget(
+            Paragraph::new("No entries: the bucket holds only its own files (locks, indexes).")
+                .style(t.dim),
+            table,
+        );
+        return;
+    }
+    let (table, bar) = super::room_for_bar(table, ids.len(), 1);
+    let widths = [
+        Constraint::Fill(3),
+        Constraint::Length(14),
+        Constraint::Fill(2),
+        Constraint::Length(8),
+        Constraint::Length(9),
+        Constraint::Length(9),
+    ];
+    let room: Vec<usize> = Layout::horizontal(widths)
+        .spacing(1)
+        .split(table)
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect();
+    let fit = |i: usize, text: String| truncate(&text, room.get(i).copied().unwrap_or(20));
+    let right = |text: String| Cell::from(Line::from(text).right_aligned());
+    let rows = ids
+        .iter()
+        .filter_map(|id| snap.entries.get(*id as usize))
+        .map(|e| {
+            let rel = e
+                .path
+                .strip_prefix(&bucket.name)
+                .ok()
+                .filter(|r| !r.as_os_str().is_empty())
+                .unwrap_or(&e.path)
+                .to_path_buf();
+            // An entry of another release's bucket is that release's, whatever its state.
+            let state_label = if bucket.class == TopLevel::Current {
+                format!("{:?}", e.state).to_lowercase()
+            } else {
+                "other uv".to_string()
+            };
+            let package = match (&e.package, &e.version) {
+                (Some(p), Some(v)) => format!("{} {}", escape(p), escape(v)),
+                (Some(p), None) => escape(p).into_owned(),
+                _ => "-".into(),
+            };
+            Row::new([
+                Cell::from(fit(0, escape_path(&rel).into_owned())),
+                Cell::from(fit(1, e.kind.as_str().to_string())),
+                Cell::from(fit(2, package)),
+                Cell::from(fit(3, state_label)),
+                right(bytes(e.sizes.disk_bytes)),
+                right(bytes(e.sizes.reclaimable_bytes)),
+            ])
+        });
+    let header = Row::new([
+        Cell::from("PATH"),
+        Cell::from("KIND"),
+        Cell::from("PACKAGE"),
+        Cell::from("STATE"),
+        right("ON DISK".into()),
+        right("RECLAIM".into()),
+    ])
+    .style(t.header);
+    let mut ts = TableState::new()
+        .with_offset(view.list.offset)
+        .with_selected(Some(view.list.selected));
+    f.render_stateful_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .row_highlight_style(t.selected),
+        table,
+        &mut ts,
+    );
+    if let Some(bar) = bar {
+        super::scrollbar(f, bar, state, ids.len(), ts.offset());
+    }
+}
