@@ -874,3 +874,36 @@ fn browse_a_bucket_and_an_entrys_files() {
     h.keys("<esc>");
     assert_eq!(h.app.state().screen, Screen::Overview);
 }
+
+/// `l` shows the log pane, `l` again the log full screen with each line's time, scrollable,
+/// and `l` once more hides it.
+#[test]
+fn the_log_goes_full_screen_with_times() {
+    let cache = &fixture(FixtureKind::Current).cache;
+    let mut h = Harness::scanned(cache, (100, 30), false);
+    h.keys("l");
+    assert!(h.app.state().show_log);
+    assert!(h.screen().contains("Log (l again"), "{}", h.screen());
+    h.keys("l");
+    assert!(matches!(h.app.state().modal, Some(Modal::Log { .. })));
+    let screen = h.screen();
+    assert!(screen.contains("Log (times in UTC)"), "{screen}");
+    let timed = regex_lite_time(&screen);
+    assert!(timed, "a line starts with HH:MM:SS: {screen}");
+    assert!(screen.contains("scanned "), "{screen}");
+    h.keys("g");
+    h.keys("l");
+    assert!(h.app.state().modal.is_none());
+    assert!(!h.app.state().show_log);
+}
+
+/// Whether a line of `screen` starts with a `HH:MM:SS` time.
+fn regex_lite_time(screen: &str) -> bool {
+    screen.lines().any(|l| {
+        let b = l.as_bytes();
+        b.len() > 8
+            && b[2] == b':'
+            && b[5] == b':'
+            && [0, 1, 3, 4, 6, 7].iter().all(|i| b[*i].is_ascii_digit())
+    })
+}

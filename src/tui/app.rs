@@ -102,6 +102,8 @@ pub struct LogLine {
     pub level: Level,
     /// The text.
     pub text: String,
+    /// When it was written.
+    pub at: SystemTime,
 }
 
 /// The package shown by the detail screen.
@@ -260,7 +262,11 @@ impl App {
     /// (a keymap or theme file that could not be used), not only in the log pane.
     pub fn notice(&mut self, level: Level, text: String) {
         self.log(level, text.clone());
-        self.state.status = Some(LogLine { level, text });
+        self.state.status = Some(LogLine {
+            level,
+            text,
+            at: self.state.now,
+        });
         self.dirty = true;
     }
 
@@ -311,7 +317,11 @@ impl App {
         if level == Level::Error {
             self.state.show_log = true;
         }
-        self.state.log.push(LogLine { level, text });
+        self.state.log.push(LogLine {
+            level,
+            text,
+            at: SystemTime::now(),
+        });
         if self.state.log.len() > LOG_LINES {
             let extra = self.state.log.len() - LOG_LINES;
             self.state.log.drain(..extra);

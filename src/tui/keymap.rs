@@ -29,6 +29,8 @@ pub enum Context {
     Bucket,
     /// An entry's files.
     Files,
+    /// The log, full screen.
+    Log,
     /// While typing a filter.
     Filter,
     /// The removal preview dialog.
@@ -47,7 +49,7 @@ pub enum Context {
 
 impl Context {
     /// Every context, in the order the help overlay lists them.
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Overview,
         Context::Packages,
@@ -55,6 +57,7 @@ impl Context {
         Context::Roots,
         Context::Bucket,
         Context::Files,
+        Context::Log,
         Context::Filter,
         Context::Plan,
         Context::Refresh,
@@ -74,6 +77,7 @@ impl Context {
             Context::Roots => "roots",
             Context::Bucket => "bucket",
             Context::Files => "files",
+            Context::Log => "log",
             Context::Filter => "filter",
             Context::Plan => "plan",
             Context::Refresh => "refresh",
@@ -94,6 +98,7 @@ impl Context {
             Context::Roots => "Roots (environments using the cache)",
             Context::Bucket => "A bucket's entries",
             Context::Files => "An entry's files",
+            Context::Log => "The log, full screen",
             Context::Filter => "While typing a filter",
             Context::Plan => "Removal preview",
             Context::Refresh => "Refresh confirmation",
@@ -261,6 +266,8 @@ struct RawKeymap {
     #[serde(default)]
     files: Vec<RawBinding>,
     #[serde(default)]
+    log: Vec<RawBinding>,
+    #[serde(default)]
     filter: Vec<RawBinding>,
     #[serde(default)]
     plan: Vec<RawBinding>,
@@ -302,6 +309,7 @@ impl Keymap {
             (Context::Roots, raw.roots),
             (Context::Bucket, raw.bucket),
             (Context::Files, raw.files),
+            (Context::Log, raw.log),
             (Context::Filter, raw.filter),
             (Context::Plan, raw.plan),
             (Context::Refresh, raw.refresh),

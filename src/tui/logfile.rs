@@ -7,8 +7,6 @@ use std::sync::mpsc::{Sender, channel};
 use std::thread::JoinHandle;
 use std::time::SystemTime;
 
-use crate::engine::json::unix_secs;
-
 use super::msg::Level;
 
 /// Sends lines to the writer thread; the file is closed when this is dropped.
@@ -62,14 +60,14 @@ impl LogFile {
 
     /// Appends a line with the time and level.
     pub fn write(&self, level: Level, text: &str) {
-        let secs = unix_secs(SystemTime::now()).unwrap_or(0);
+        let when = humantime::format_rfc3339_seconds(SystemTime::now());
         let tag = match level {
             Level::Info => "INFO",
             Level::Warn => "WARN",
             Level::Error => "ERROR",
         };
         if let Some(tx) = &self.tx {
-            let _ = tx.send(format!("{secs} {tag} {text}"));
+            let _ = tx.send(format!("{when} {tag} {text}"));
         }
     }
 }

@@ -26,6 +26,11 @@ pub enum Modal {
     Trim(super::trim::TrimDialog),
     /// An entry's files.
     Files(super::browse::FilesView),
+    /// The log, full screen, scrolled to `scroll` lines from its top.
+    Log {
+        /// First line shown.
+        scroll: usize,
+    },
     /// Every mark, with the total.
     Marked {
         /// The selected line.

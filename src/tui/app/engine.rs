@@ -274,7 +274,11 @@ impl App {
                         format!("could not remove {}: {}", e.path.display(), e.message),
                     );
                 }
-                self.state.status = Some(LogLine { level, text: line });
+                self.state.status = Some(LogLine {
+                    level,
+                    text: line,
+                    at: self.state.now,
+                });
                 self.start_scan()
             }
             Err(text) => {
@@ -282,6 +286,7 @@ impl App {
                 self.state.status = Some(LogLine {
                     level: Level::Warn,
                     text,
+                    at: self.state.now,
                 });
                 vec![]
             }

@@ -24,6 +24,7 @@ impl App {
             Some(Modal::Why(_)) => keymap.action(&[Context::Why], key),
             Some(Modal::Marked { .. }) => keymap.action(&[Context::Marked], key),
             Some(Modal::Files(_)) => keymap.action(&[Context::Files], key),
+            Some(Modal::Log { .. }) => keymap.action(&[Context::Log], key),
             Some(Modal::Trim(_)) => {
                 let action = keymap.action(&[Context::Trim], key);
                 if action.is_none() {
@@ -82,6 +83,7 @@ impl App {
             Some(Modal::Trim(_)) => return self.act_trim(action),
             Some(Modal::Marked { .. }) => return self.act_marked(action),
             Some(Modal::Files(_)) => return self.act_files(action),
+            Some(Modal::Log { .. }) => return self.act_log(action),
             None => {}
         }
         let s = &mut self.state;
@@ -121,7 +123,13 @@ impl App {
                 self.log(Level::Info, "scanning again, every archive".into());
                 return self.start_scan_with(crate::engine::scan::store::IndexMode::Rebuild);
             }
-            Action::ToggleLog => s.show_log = !s.show_log,
+            // Hidden, then a pane, then full screen (scrollable), then hidden again.
+            Action::ToggleLog if s.show_log => {
+                s.show_log = false;
+                let scroll = ui::log::max_scroll(&self.state);
+                self.state.modal = Some(Modal::Log { scroll });
+            }
+            Action::ToggleLog => s.show_log = true,
             Action::ShowOverview => s.screen = Screen::Overview,
             Action::ShowPackages => s.screen = Screen::Packages,
             Action::ShowRoots => s.screen = Screen::Roots,
@@ -247,7 +255,11 @@ impl App {
     }
 
     pub(super) fn say(&mut self, level: Level, text: String) {
-        self.state.status = Some(LogLine { level, text });
+        self.state.status = Some(LogLine {
+            level,
+            text,
+            at: self.state.now,
+        });
     }
 
     fn page(&self) -> isize {
@@ -309,6 +321,30 @@ impl App {
             snapshot,
             kind,
         }]
+    }
+
+    fn act_log(&mut self, action: Action) -> Vec<Effect> {
+        let max = ui::log::max_scroll(&self.state);
+        let page = ui::log::page_rows(&self.state);
+        let Some(Modal::Log { scroll }) = &mut self.state.modal else {
+            return vec![];
+        };
+        *scroll = match action {
+            Action::Quit => return self.quit(),
+            Action::Back | Action::ToggleLog => {
+                self.state.modal = None;
+                return vec![];
+            }
+            Action::Up => scroll.saturating_sub(1),
+            Action::Down => *scroll + 1,
+            Action::PageUp => scroll.saturating_sub(page),
+            Action::PageDown => *scroll + page,
+            Action::Top => 0,
+            Action::Bottom => max,
+            _ => *scroll,
+        }
+        .min(max);
+        vec![]
     }
 
     fn act_help(&mut self, action: Action) -> Vec<Effect> {

@@ -166,6 +166,7 @@ impl App {
         self.state.status = Some(LogLine {
             level,
             text: summary,
+            at: self.state.now,
         });
     }
 

@@ -116,6 +116,7 @@ pub fn footer(f: &mut Frame, area: Rect, state: &State) {
         (Some(Modal::Trim(_)), _) => &[Context::Trim],
         (Some(Modal::Marked { .. }), _) => &[Context::Marked],
         (Some(Modal::Files(_)), _) => &[Context::Files],
+        (Some(Modal::Log { .. }), _) => &[Context::Log],
         (None, Screen::Bucket) => &[Context::Bucket, Context::Global],
         (None, _) if state.table.editing => &[Context::Filter],
         (None, Screen::Packages) => &[Context::Packages, Context::Global],

@@ -182,6 +182,7 @@ pub fn draw(f: &mut Frame, state: &State) {
         Some(Modal::Trim(d)) => trim::draw(f, f.area(), state, d),
         Some(Modal::Marked { selected }) => marked::draw(f, f.area(), state, *selected),
         Some(Modal::Files(v)) => files::draw(f, f.area(), state, v),
+        Some(Modal::Log { scroll }) => log::draw_full(f, a, state, *scroll),
         None => {}
     }
 }
