@@ -368,3 +368,43 @@ fn tools_come_and_go_and_checked_environments_are_remembered() {
         "{listed}"
     );
 }
+
+/// A local build's source path, which the cache does not record, comes from a known root that
+/// installed it: `show` prints it and its JSON has `local_source`.
+#[test]
+fn show_names_the_source_of_a_local_build_a_root_installed() {
+    let f = fixture(FixtureKind::Current);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let state = tmp.path().join("state");
+    let venv = f.work.join("venvs/uv-0.13.9/second");
+    let out = uvcache_on(&f.cache, UV_CURRENT)
+        .args(["roots", "add"])
+        .arg(&venv)
+        .env("UVCACHE_STATE_DIR", &state)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&f.cache, &state, &["show", "editpkg"]);
+    let src = f.work.join("src/editpkg");
+    let sources: Vec<&str> = v["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["local_source"].as_str())
+        .collect();
+    assert!(
+        sources.contains(&src.to_string_lossy().as_ref()),
+        "{sources:?} in {v:#}"
+    );
+    let out = uvcache_on(&f.cache, UV_CURRENT)
+        .args(["show", "editpkg"])
+        .env("UVCACHE_STATE_DIR", &state)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("source: {}", src.display())),
+        "{text}"
+    );
+}

@@ -907,3 +907,37 @@ fn regex_lite_time(screen: &str) -> bool {
             && [0, 1, 3, 4, 6, 7].iter().all(|i| b[*i].is_ascii_digit())
     })
 }
+
+/// A local build's detail says where its source is when a known environment installed it:
+/// the cache names a `path/` or `editable/` shard only by a digest of the source's URL.
+#[test]
+fn a_local_build_names_its_source_path() {
+    use uvcache::engine::roots::{FoundBy, Root, RootKind, last_uses, usage};
+    let f = fixture(FixtureKind::Current);
+    let mut h = Harness::scanned(&f.cache, (120, 40), false);
+    let snap = h.app.state().snapshot.clone().expect("snapshot");
+    let venv = f.work.join("venvs/uv-0.13.9/second");
+    let u = usage(
+        &snap,
+        vec![Root {
+            path: venv,
+            kind: RootKind::Venv,
+            found_by: FoundBy::Registered,
+        }],
+    );
+    let last = last_uses(&snap, &u);
+    h.engine(EngineMsg::Usage {
+        snapshot: snap,
+        usage: Arc::new(u),
+        last: Arc::new(last),
+    });
+    h.keys("/editpkg<enter><enter>");
+    let screen = h.screen();
+    let src = f.work.join("src/editpkg");
+    let shown = format!("from {}", src.display());
+    assert!(
+        screen.contains(&shown) || screen.contains("from …"),
+        "{shown}: {screen}"
+    );
+    assert!(screen.contains("src/editpkg"), "{screen}");
+}

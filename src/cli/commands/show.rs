@@ -39,6 +39,12 @@ struct EntryJson<'a> {
     used_by: Vec<PathBuf>,
     /// When it was last used, and by which signal.
     last_used: Option<LastUse>,
+    /// For a local build, its source, when a known root installed it.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::engine::json::ser_opt_path"
+    )]
+    local_source: Option<PathBuf>,
     #[serde(flatten)]
     entry: &'a Entry,
 }
@@ -100,6 +106,7 @@ fn entry_json<'a>(
 ) -> EntryJson<'a> {
     EntryJson {
         last_used: uses.of(e.id),
+        local_source: usage.local_source_of(&e.source).map(Path::to_path_buf),
         used_by: usage
             .users_of(e.id)
             .into_iter()
@@ -171,6 +178,9 @@ fn render(
             bytes(e.sizes.disk_bytes)
         ));
         lines.push(format!("    path: {}", Escaped(&e.path)));
+        if let Some(src) = usage.local_source_of(&e.source) {
+            lines.push(format!("    source: {}", Escaped(src)));
+        }
         if let Some(b) = bucket_name(snap, e) {
             let last = match uses.of(e.id) {
                 Some(u) if u.signal != Signal::Written => {

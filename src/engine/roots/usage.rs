@@ -56,6 +56,49 @@ pub struct Usage {
     pub archives_identified: usize,
     /// For each used entry, when a root last had a distribution installed from it.
     pub installed: FxHashMap<EntryId, std::time::SystemTime>,
+    /// Local sources (paths and editables) the roots installed, by the digest of their
+    /// `file://` URL: the name of their shard in the `sdists` bucket, which records no path.
+    pub local_sources: FxHashMap<String, std::path::PathBuf>,
+}
+
+impl Usage {
+    /// The local source a `path/` or `editable/` shard named `digest` was built from, when a
+    /// known root installed it.
+    pub fn local_source(&self, digest: &str) -> Option<&Path> {
+        self.local_sources.get(digest).map(|p| p.as_path())
+    }
+
+    /// Where an entry with `source` was built from, for a local (path or editable) source a
+    /// known root installed.
+    pub fn local_source_of(&self, source: &crate::engine::model::Source) -> Option<&Path> {
+        use crate::engine::model::Source;
+        match source {
+            Source::Path { digest } | Source::Editable { digest } => self.local_source(digest),
+            _ => None,
+        }
+    }
+}
+
+/// Notes the local source of `dist`, if it was installed from a `file://` URL.
+fn note_local_source(out: &mut FxHashMap<String, std::path::PathBuf>, dist: &InstalledDist) {
+    use crate::engine::names::{cache_digest, canonical_url};
+    let Some(direct) =
+        crate::engine::project::DirectUrl::read(&dist.dist_info.join("direct_url.json"))
+    else {
+        return;
+    };
+    let Some(path) = direct.local_path() else {
+        return;
+    };
+    // uv keys the shard by the URL as given; the URL rebuilt from the path covers the
+    // percent-encoding differences (as `why` does).
+    for url in [
+        direct.url.clone(),
+        format!("file://{}", path.to_string_lossy()),
+    ] {
+        out.entry(cache_digest(&canonical_url(&url)))
+            .or_insert_with(|| path.clone());
+    }
 }
 
 impl Usage {
@@ -103,6 +146,7 @@ pub fn usage(snap: &Snapshot, roots: Vec<Root>) -> Usage {
             vec![]
         };
         for d in &distributions {
+            note_local_source(&mut out.local_sources, d);
             let Some(at) = d.installed_at else { continue };
             let ids = d
                 .archives

@@ -265,6 +265,19 @@ fn entry_lines(out: &mut Vec<Line<'static>>, e: &Entry, snap: &Snapshot, s: &Sta
         format!("    {}", truncate(&escape_path(&e.path), w.path)),
         Style::default(),
     ));
+    // The cache names a local source by a digest of its URL only; a known environment that
+    // installed it says where it is.
+    if let Some((usage, _)) = &s.usage
+        && let Some(path) = usage.local_source_of(&e.source)
+    {
+        out.push(Line::styled(
+            format!(
+                "    {}",
+                truncate(&format!("from {}", escape_path(path)), w.path)
+            ),
+            t.dim,
+        ));
+    }
     if let (Some(f), Some(all)) = (s.damage(&e.path), &s.findings) {
         let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(all.verified_at);
         let text = format!(
