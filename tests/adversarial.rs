@@ -560,7 +560,7 @@ fn unknown_top_level_items_are_reported_never_dropped() {
             .to_string()
     };
     assert!(row("photos").contains("unknown"), "{text}");
-    assert!(row("wheels-v99").contains("stale"), "{text}");
+    assert!(row("wheels-v99").contains("other uv"), "{text}");
     assert!(text.contains("does not use"), "{text}");
 }
 
