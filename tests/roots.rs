@@ -383,7 +383,11 @@ fn show_names_the_source_of_a_local_build_a_root_installed() {
         .env("UVCACHE_STATE_DIR", &state)
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json(&f.cache, &state, &["show", "editpkg"]);
     let src = f.work.join("src/editpkg");
     let sources: Vec<&str> = v["entries"]

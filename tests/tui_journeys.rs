@@ -941,3 +941,32 @@ fn a_local_build_names_its_source_path() {
     );
     assert!(screen.contains("src/editpkg"), "{screen}");
 }
+
+/// The open bucket is followed by name across scans (bucket indexes shift when one goes), and
+/// closed when it is gone.
+#[test]
+fn the_open_bucket_follows_rescans() {
+    let f = fixture(FixtureKind::Current);
+    let (_t, cache) = copy_fixture(f);
+    let mut h = Harness::scanned(&cache, (100, 30), false);
+    h.keys("1");
+    let snap = h.app.state().snapshot.clone().expect("snapshot");
+    let at = uvcache::tui::app::browse::bucket_order(&snap)
+        .iter()
+        .position(|i| snap.buckets[*i].name == "wheels-v8")
+        .expect("wheels-v8");
+    for _ in 0..at {
+        h.keys("j");
+    }
+    h.keys("<enter>");
+    assert_eq!(h.app.state().screen, Screen::Bucket);
+    std::fs::remove_dir_all(cache.join("builds-v0")).expect("remove a bucket");
+    h.keys("r");
+    let snap = h.app.state().snapshot.clone().expect("snapshot");
+    let view = h.app.state().bucket.clone().expect("still open");
+    assert_eq!(snap.buckets[view.bucket].name, "wheels-v8");
+    std::fs::remove_dir_all(cache.join("wheels-v8")).expect("remove it");
+    h.keys("r");
+    assert!(h.app.state().bucket.is_none());
+    assert_eq!(h.app.state().screen, Screen::Overview);
+}

@@ -148,6 +148,31 @@ pub fn list_files(
 }
 
 impl App {
+    /// After a scan: the open bucket is found again by name (indexes change), or closed when
+    /// it is gone; the overview's selection stays within the buckets.
+    pub(super) fn follow_buckets(&mut self, snap: &Snapshot) {
+        let n = snap.buckets.len();
+        let o = &mut self.state.overview;
+        o.selected = o.selected.min(n.saturating_sub(1));
+        o.offset = o.offset.min(o.selected);
+        if let Some(view) = &mut self.state.bucket {
+            match snap.buckets.iter().position(|b| b.name == view.name) {
+                Some(i) => {
+                    view.bucket = i;
+                    let entries = bucket_entries(snap, i).len();
+                    view.list.selected = view.list.selected.min(entries.saturating_sub(1));
+                    view.list.offset = view.list.offset.min(view.list.selected);
+                }
+                None => {
+                    self.state.bucket = None;
+                    if self.state.screen == Screen::Bucket {
+                        self.state.screen = Screen::Overview;
+                    }
+                }
+            }
+        }
+    }
+
     /// Opens the bucket selected on the overview.
     pub(super) fn open_bucket(&mut self) -> Vec<Effect> {
         let Some(snap) = self.state.snapshot.clone() else {

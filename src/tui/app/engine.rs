@@ -85,6 +85,10 @@ impl App {
                             .table
                             .set_root_filter(Some((path, Arc::new(names))));
                     }
+                    let roots = usage.roots.len();
+                    let v = &mut self.state.roots;
+                    v.selected = v.selected.min(roots.saturating_sub(1));
+                    v.offset = v.offset.min(v.selected);
                     self.state.usage = Some((usage, last));
                     self.dirty = true;
                     // A trim dialog waiting for the environments previews now.
@@ -198,6 +202,7 @@ impl App {
                 let usage = Effect::Usage {
                     snapshot: Scanned(snap.clone()),
                 };
+                self.follow_buckets(&snap);
                 self.state.snapshot = Some(snap);
                 self.state.scan = ScanStatus::Done;
                 let marks = self.settle_marks();
