@@ -44,6 +44,8 @@ pub struct BucketView {
     pub name: String,
     /// The selection among its entries.
     pub list: ListView,
+    /// Its entries, in display order (found once per scan, not per frame).
+    pub ids: Arc<Vec<EntryId>>,
 }
 
 /// One file of an entry, as the files overlay lists it.
@@ -159,7 +161,8 @@ impl App {
             match snap.buckets.iter().position(|b| b.name == view.name) {
                 Some(i) => {
                     view.bucket = i;
-                    let entries = bucket_entries(snap, i).len();
+                    view.ids = Arc::new(bucket_entries(snap, i));
+                    let entries = view.ids.len();
                     view.list.selected = view.list.selected.min(entries.saturating_sub(1));
                     view.list.offset = view.list.offset.min(view.list.selected);
                 }
@@ -188,6 +191,7 @@ impl App {
             bucket,
             name,
             list: ListView::default(),
+            ids: Arc::new(bucket_entries(&snap, bucket)),
         });
         self.state.screen = Screen::Bucket;
         vec![]
@@ -198,8 +202,8 @@ impl App {
         let (Some(snap), Some(b)) = (&self.state.snapshot, &self.state.bucket) else {
             return vec![];
         };
-        let ids = bucket_entries(snap, b.bucket);
-        let Some(e) = ids
+        let Some(e) = b
+            .ids
             .get(b.list.selected)
             .and_then(|id| snap.entries.get(*id as usize))
         else {

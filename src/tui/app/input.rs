@@ -228,8 +228,7 @@ impl App {
             }),
             Screen::Bucket => s.bucket.as_ref().and_then(|b| {
                 let snap = s.snapshot.as_ref()?;
-                let ids = super::browse::bucket_entries(snap, b.bucket);
-                let e = snap.entries.get(*ids.get(b.list.selected)? as usize)?;
+                let e = snap.entries.get(*b.ids.get(b.list.selected)? as usize)?;
                 Some(snap.root.path.join(&e.path))
             }),
             Screen::Packages | Screen::Overview => Some(s.root.path.clone()),

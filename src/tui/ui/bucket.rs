@@ -12,7 +12,6 @@ use super::{areas, screen};
 use crate::engine::layout::TopLevel;
 use crate::text::{escape, escape_path};
 use crate::tui::app::State;
-use crate::tui::app::browse::bucket_entries;
 
 /// Rows above the table: the bucket's summary, then a blank line.
 const HEAD_ROWS: u16 = 2;
@@ -24,7 +23,7 @@ fn table_area(body: Rect) -> Rect {
 /// How many entries the open bucket has, and how many rows fit on the screen.
 pub fn rows_and_page(state: &State) -> (usize, usize) {
     let rows = match (&state.snapshot, &state.bucket) {
-        (Some(s), Some(b)) => bucket_entries(s, b.bucket).len(),
+        (Some(_), Some(b)) => b.ids.len(),
         _ => 0,
     };
     let table = table_area(areas(state, screen(state)).body);
@@ -40,7 +39,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     let Some(bucket) = snap.buckets.get(view.bucket) else {
         return;
     };
-    let ids = bucket_entries(snap, view.bucket);
+    let ids = &view.ids;
     let whose = match bucket.class {
         TopLevel::Current => format!("uv {}'s bucket", snap.uv.version),
         _ => "another uv release's bucket: p (prune) removes it whole, d leaves it".into(),

@@ -8,25 +8,31 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::format::{bytes, count, truncate};
 use super::popup;
-use crate::engine::model::Sizes;
 use crate::text::escape;
 use crate::tui::app::{MarkedItem, State};
 
-/// The on-disk bytes of what `item` marks, from the snapshot (hard links once).
+/// The on-disk bytes of what `item` marks: the package's (hard links once), or the sum of
+/// its version's entries; only the package's own entries are looked at (the pane stays quick
+/// on a cache of millions of entries).
 fn disk_of(state: &State, item: &MarkedItem) -> u64 {
-    let Some(snap) = &state.snapshot else {
+    let (name, version) = match item {
+        MarkedItem::Package(p) => (p, None),
+        MarkedItem::Version(p, v) => (p, Some(v)),
+    };
+    let packages = &state.table.packages;
+    let Ok(i) = packages.binary_search_by(|p| p.name.as_str().cmp(name)) else {
         return 0;
     };
-    let sizes: Sizes = snap.sizes_of(|id| {
-        let e = &snap.entries[id as usize];
-        match item {
-            MarkedItem::Package(p) => e.package.as_deref() == Some(p),
-            MarkedItem::Version(p, v) => {
-                e.package.as_deref() == Some(p) && e.version.as_deref() == Some(v)
-            }
-        }
-    });
-    sizes.disk_bytes
+    let p = &packages[i];
+    let (Some(v), Some(snap)) = (version, &state.snapshot) else {
+        return p.sizes.disk_bytes;
+    };
+    p.ids
+        .iter()
+        .filter_map(|id| snap.entries.get(*id as usize))
+        .filter(|e| e.version.as_deref() == Some(v.as_str()))
+        .map(|e| e.sizes.disk_bytes)
+        .sum()
 }
 
 /// Draws the pane over `area`, `selected` highlighted.
