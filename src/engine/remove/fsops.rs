@@ -7,14 +7,24 @@
 //! pointers, links into `archive-v0`) go first, at every depth, and the data
 //! after them: a process killed half way never leaves a pointer to something
 //! already deleted.
+//!
+//! With [`Root::parallel`] the sub-directories of a directory are removed on
+//! the current rayon pool, each opened relative to its parent's descriptor:
+//! the pointer pass over the whole item ends before the data pass starts, and
+//! a directory goes only after all of its children. Each task counts into a
+//! [`Tally`] of its own, summed when the task joins its parent. A file with
+//! more than one link is unlinked under a lock striped by inode, its link
+//! count read again under it, so that two links of one inode removed at once
+//! still count its bytes exactly once, when its last link goes.
 
 use std::ffi::{CStr, CString, OsStr};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
+use rayon::prelude::*;
 use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 
@@ -36,6 +46,25 @@ pub(super) struct Tally {
     pub clones: crate::engine::scan::extents::Clones,
 }
 
+impl Tally {
+    /// An empty tally with the same settings.
+    pub(super) fn fresh(&self) -> Tally {
+        Tally {
+            clones: self.clones,
+            ..Tally::default()
+        }
+    }
+
+    /// Adds another tally's counts (its settings are this one's).
+    pub(super) fn add(&mut self, other: &Tally) {
+        self.files += other.files;
+        self.dirs += other.dirs;
+        self.file_bytes += other.file_bytes;
+        self.dir_bytes += other.dir_bytes;
+        self.cloned_bytes += other.cloned_bytes;
+    }
+}
+
 /// How one item went.
 #[derive(Debug)]
 pub(super) enum ItemResult {
@@ -51,6 +80,7 @@ pub(super) enum ItemResult {
 pub(super) struct Root {
     fd: OwnedFd,
     dev: u64,
+    parallel: bool,
 }
 
 impl Root {
@@ -58,7 +88,17 @@ impl Root {
     pub(super) fn open(path: &Path) -> std::io::Result<Root> {
         let fd = rustix::fs::open(path, dir_flags(), Mode::empty())?;
         let dev = rustix::fs::fstat(&fd)?.st_dev as u64;
-        Ok(Root { fd, dev })
+        Ok(Root {
+            fd,
+            dev,
+            parallel: false,
+        })
+    }
+
+    /// Removes the sub-directories of a directory item in parallel on the
+    /// current rayon pool (see the module's documentation).
+    pub(super) fn parallel(self, parallel: bool) -> Root {
+        Root { parallel, ..self }
     }
 
     /// Removes `rel` (a plain relative path checked by the caller) if it is
@@ -113,7 +153,7 @@ impl Root {
             );
         }
         if !is_dir {
-            return match unlink_file(parent, &name, &st, tally) {
+            return match unlink_file(parent, &name, &st, self.parallel, tally) {
                 Ok(()) => ItemResult::Removed { error: None },
                 Err(Errno::NOENT) => ItemResult::Vanished,
                 Err(e) => ItemResult::Removed {
@@ -131,22 +171,23 @@ impl Root {
             }
             Err(e) => return ItemResult::Refused(format!("cannot open it: {e}")),
         };
-        let mut walk = Walk {
+        let mut walk = Walk::new(Cfg {
             root_dev: self.dev,
-            tally,
-            error: None,
-        };
+            parallel: self.parallel,
+            tally: tally.fresh(),
+        });
         if pointers_first {
             walk.pointers(dir.as_fd(), 0);
         }
         walk.tree(dir.as_fd(), 0);
         drop(dir);
         if walk.error.is_none() {
-            match remove_dir(parent, &name, &st, walk.tally) {
+            match remove_dir(parent, &name, &st, &mut walk.tally) {
                 Ok(()) | Err(Errno::NOENT) => {}
                 Err(e) => walk.error = Some(format!("{}: {e}", last.to_string_lossy())),
             }
         }
+        tally.add(&walk.tally);
         ItemResult::Removed { error: walk.error }
     }
 }
@@ -155,17 +196,65 @@ impl Root {
 /// deeper tree is left in place and reported).
 const MAX_DEPTH: usize = 4096;
 
-struct Walk<'a> {
+/// Directories deeper than this are removed on the thread that reached them
+/// (uv's trees are a few levels deep; parallelism above is plenty).
+const PARALLEL_DEPTH: usize = 32;
+
+/// What every task of one item's walk shares.
+#[derive(Clone, Copy)]
+struct Cfg {
     root_dev: u64,
-    tally: &'a mut Tally,
+    parallel: bool,
+    /// The settings of the tallies (empty counts).
+    tally: Tally,
+}
+
+struct Walk {
+    cfg: Cfg,
+    tally: Tally,
     /// The first failure (the rest of the tree is still attempted).
     error: Option<String>,
 }
 
-impl Walk<'_> {
+impl Walk {
+    fn new(cfg: Cfg) -> Walk {
+        Walk {
+            cfg,
+            tally: cfg.tally.fresh(),
+            error: None,
+        }
+    }
+
     fn fail(&mut self, name: &CStr, e: impl std::fmt::Display) {
         if self.error.is_none() {
             self.error = Some(format!("{}: {e}", name.to_string_lossy()));
+        }
+    }
+
+    /// Runs `f` on each of `children` (sub-directories of a directory at
+    /// `depth`): on the rayon pool when parallel, each with a walk of its own
+    /// whose counts and first error join this one's in `children`' order.
+    fn each<T: Send>(&mut self, depth: usize, children: Vec<T>, f: impl Fn(&mut Walk, T) + Sync) {
+        if self.cfg.parallel && depth < PARALLEL_DEPTH && children.len() > 1 {
+            let cfg = self.cfg;
+            let done: Vec<Walk> = children
+                .into_par_iter()
+                .map(|child| {
+                    let mut w = Walk::new(cfg);
+                    f(&mut w, child);
+                    w
+                })
+                .collect();
+            for w in done {
+                self.tally.add(&w.tally);
+                if self.error.is_none() {
+                    self.error = w.error;
+                }
+            }
+        } else {
+            for child in children {
+                f(self, child);
+            }
         }
     }
 
@@ -175,14 +264,11 @@ impl Walk<'_> {
         if depth > MAX_DEPTH {
             return;
         }
+        let mut subdirs = Vec::new();
         for (name, ty) in entries(dir) {
             let bytes = name.to_bytes();
             match ty {
-                FileType::Directory if bytes != b"src" => {
-                    if let Ok(sub) = open_dir(dir, OsStr::from_bytes(bytes)) {
-                        self.pointers(sub.as_fd(), depth + 1);
-                    }
-                }
+                FileType::Directory if bytes != b"src" => subdirs.push(name),
                 FileType::Symlink => self.unlink(dir, &name),
                 FileType::RegularFile if bytes.ends_with(b".http") || bytes.ends_with(b".rev") => {
                     self.unlink(dir, &name)
@@ -190,15 +276,22 @@ impl Walk<'_> {
                 _ => {}
             }
         }
+        self.each(depth, subdirs, |w, name| {
+            if let Ok(sub) = open_dir(dir, OsStr::from_bytes(name.to_bytes())) {
+                w.pointers(sub.as_fd(), depth + 1);
+            }
+        });
     }
 
-    /// Removes everything below `dir` (not `dir` itself).
+    /// Removes everything below `dir` (not `dir` itself): its files, then its
+    /// sub-directories (in parallel when the walk is), each after its children.
     fn tree(&mut self, dir: BorrowedFd<'_>, depth: usize) {
         if depth > MAX_DEPTH {
             self.error
                 .get_or_insert_with(|| "tree too deep; left in place".into());
             return;
         }
+        let mut subdirs = Vec::new();
         for (name, ty) in entries(dir) {
             if ty != FileType::Directory {
                 self.unlink(dir, &name);
@@ -216,23 +309,23 @@ impl Walk<'_> {
                 self.unlink(dir, &name);
                 continue;
             }
-            if st.st_dev as u64 != self.root_dev {
+            if st.st_dev as u64 != self.cfg.root_dev {
                 self.fail(&name, "another file system is mounted here; left in place");
                 continue;
             }
-            match open_dir_writable(dir, &name, &st) {
-                Ok(sub) => self.tree(sub.as_fd(), depth + 1),
-                Err(Errno::NOENT) => continue,
-                Err(e) => {
-                    self.fail(&name, e);
-                    continue;
-                }
-            }
-            match remove_dir(dir, &name, &st, self.tally) {
-                Ok(()) | Err(Errno::NOENT) => {}
-                Err(e) => self.fail(&name, e),
-            }
+            subdirs.push((name, st));
         }
+        self.each(depth, subdirs, |w, (name, st)| {
+            match open_dir_writable(dir, &name, &st) {
+                Ok(sub) => w.tree(sub.as_fd(), depth + 1),
+                Err(Errno::NOENT) => return,
+                Err(e) => return w.fail(&name, e),
+            }
+            match remove_dir(dir, &name, &st, &mut w.tally) {
+                Ok(()) | Err(Errno::NOENT) => {}
+                Err(e) => w.fail(&name, e),
+            }
+        });
     }
 
     fn unlink(&mut self, dir: BorrowedFd<'_>, name: &CStr) {
@@ -244,7 +337,7 @@ impl Walk<'_> {
         if FileType::from_raw_mode(st.st_mode) == FileType::Directory {
             return; // a directory swapped in: the tree pass handles it
         }
-        match unlink_file(dir, name, &st, self.tally) {
+        match unlink_file(dir, name, &st, self.cfg.parallel, &mut self.tally) {
             Ok(()) | Err(Errno::NOENT) => {}
             Err(e) => self.fail(name, e),
         }
@@ -301,7 +394,32 @@ fn open_dir_writable(parent: BorrowedFd<'_>, name: &CStr, st: &Stat) -> Result<O
 
 /// Unlinks a non-directory and counts it; a directory whose write permission
 /// was taken away gets it back for the retry.
+///
+/// Its bytes count when its last link goes. In a parallel removal another
+/// thread may be unlinking another link of the same inode: a file seen with
+/// several links is then stated again and unlinked under the inode's stripe
+/// lock, so that exactly one of them sees itself as the last link.
 fn unlink_file(
+    dir: BorrowedFd<'_>,
+    name: &CStr,
+    st: &Stat,
+    parallel: bool,
+    tally: &mut Tally,
+) -> Result<(), Errno> {
+    if parallel && st.st_nlink > 1 {
+        static STRIPES: [Mutex<()>; 64] = [const { Mutex::new(()) }; 64];
+        #[allow(clippy::unnecessary_cast)]
+        let stripe = &STRIPES[(st.st_ino as u64 % 64) as usize];
+        // Nothing panics while the lock is held; a poisoned one is still a lock.
+        let _held = stripe.lock().unwrap_or_else(|e| e.into_inner());
+        let now = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+        return unlink_counted(dir, name, &now, tally);
+    }
+    unlink_counted(dir, name, st, tally)
+}
+
+/// [`unlink_file`], with `st` taken as current.
+fn unlink_counted(
     dir: BorrowedFd<'_>,
     name: &CStr,
     st: &Stat,
@@ -407,5 +525,64 @@ mod tests {
             r.remove(Path::new("sdists-v9"), false, true, &mut t),
             ItemResult::Refused(_)
         ));
+    }
+
+    /// A tree whose files are hard-linked to each other across directories
+    /// (and one to a file outside): `(files, dirs, bytes of inodes all of
+    /// whose links are inside)`.
+    fn linked_tree(root: &Path) -> (u64, u64, u64) {
+        use std::os::unix::fs::MetadataExt;
+        let bucket = root.join("archive-v0");
+        let (mut files, mut dirs, mut bytes) = (0, 1, 0);
+        for d in 0..40 {
+            let dir = bucket.join(format!("a{d}")).join("pkg");
+            std::fs::create_dir_all(&dir).unwrap();
+            dirs += 2;
+            for f in 0..25 {
+                let p = dir.join(format!("m{f}.py"));
+                std::fs::write(&p, vec![b'x'; 5000 + f]).unwrap();
+                files += 1;
+                bytes += std::fs::metadata(&p).unwrap().blocks() * 512;
+            }
+            if d > 0 {
+                // Linked with the previous directory's files: two links, both inside.
+                for f in 0..10 {
+                    let prev = bucket.join(format!("a{}/pkg/m{f}.py", d - 1));
+                    std::fs::hard_link(&prev, dir.join(format!("l{f}.py"))).unwrap();
+                    files += 1;
+                }
+            }
+        }
+        // One link outside: that inode's bytes stay.
+        let kept = bucket.join("a0/pkg/m20.py");
+        bytes -= std::fs::metadata(&kept).unwrap().blocks() * 512;
+        std::fs::hard_link(&kept, root.parent().unwrap().join("outside-link")).unwrap();
+        (files, dirs, bytes)
+    }
+
+    #[test]
+    fn parallel_removal_counts_hard_links_once() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        for round in 0..8 {
+            let tmp = tempfile::tempdir().unwrap();
+            let root = tmp.path().join("cache");
+            std::fs::create_dir_all(&root).unwrap();
+            let (files, dirs, bytes) = linked_tree(&root);
+            let parallel = round % 4 != 0;
+            let r = Root::open(&root).unwrap().parallel(parallel);
+            let mut t = Tally::default();
+            let result = pool.install(|| r.remove(Path::new("archive-v0"), true, false, &mut t));
+            assert!(
+                matches!(result, ItemResult::Removed { error: None }),
+                "{result:?}"
+            );
+            assert!(!root.join("archive-v0").exists());
+            assert!(tmp.path().join("outside-link").exists());
+            assert_eq!((t.files, t.dirs), (files, dirs), "parallel: {parallel}");
+            assert_eq!(t.file_bytes, bytes, "parallel: {parallel}");
+        }
     }
 }
