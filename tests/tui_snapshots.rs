@@ -65,6 +65,8 @@ fn settings() -> insta::Settings {
         // Padding whose width follows a filtered value: before a dialog's
         // right border, and before the right-aligned scan status.
         (r"(\S) +│", "$1 │"),
+        // A line that ends right at a border or scroll bar, or a few columns before it.
+        (r"(?m)(\S)│$", "$1 │"),
         // Likewise before a scroll bar at the right edge.
         (r"(?m)(\S) *\[BAR\]$", "$1 [BAR]"),
         (r" +(\d+ entries ·)", " $1"),

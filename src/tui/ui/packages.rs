@@ -163,7 +163,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             if n == 1 { "package" } else { "packages" }
         );
         let room = usize::from(area.width).saturating_sub(8 + tail.chars().count());
-        let path = super::roots::shown_path(path, &state.root.path);
+        let cache = state
+            .snapshot
+            .as_ref()
+            .map_or(state.root.path.as_path(), |s| s.root.path.as_path());
+        let path = super::roots::shown_path(path, cache);
         let line = Line::from(vec![
             Span::styled("Used by ", t.header),
             Span::raw(super::roots::truncate_left(&path, room)),

@@ -92,9 +92,14 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         .split(table_area)
         .first()
         .map_or(20, |r| usize::from(r.width));
+    // The scanned root is canonical; the configured one may not be.
+    let cache = state
+        .snapshot
+        .as_ref()
+        .map_or(state.root.path.as_path(), |s| s.root.path.as_path());
     let rows = order(usage).into_iter().map(|i| {
         let r = &usage.roots[i];
-        let path = shown_path(&r.root.path, &state.root.path);
+        let path = shown_path(&r.root.path, cache);
         let row = Row::new([
             cell(truncate_left(&path, path_room), false),
             cell(r.root.kind.as_str().to_string(), false),

@@ -68,6 +68,11 @@ fn preview_lines(d: &TrimDialog, state: &State, width: usize) -> Vec<Line<'stati
                     }
                 }
             }
+            // By rule and name (the plan's order follows paths, whose digests vary).
+            groups.sort_by(|a, b| {
+                let policy = |t: &str| !t.starts_with("--");
+                policy(&a.0).cmp(&policy(&b.0)).then_with(|| a.0.cmp(&b.0))
+            });
             let entries = p.plan.entries;
             let mut out = Vec::new();
             if plan.items.is_empty() {
