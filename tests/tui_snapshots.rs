@@ -57,10 +57,10 @@ fn settings() -> insta::Settings {
         ),
         (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} UTC", "[DATE]"),
         // What peeks out right of a dialog's border at the screen's edge is the end of a
-        // line behind it, whose length follows ages and sizes.
+        // line behind it, whose length follows ages and sizes (a scroll bar in the last column stays).
         (
-            r"(?m)([│┐┘])( \[AGE\]| \[SIZE\]| \[PAGE\]|[^│┐┘\n]{1,2})$",
-            "$1",
+            r"(?m)([│┐┘])( \[AGE\]| \[SIZE\]| \[PAGE\]|[^│┐┘\n]{1,2})(│?)$",
+            "$1$3",
         ),
         // Padding whose width follows a filtered value: before a dialog's
         // right border, and before the right-aligned scan status.

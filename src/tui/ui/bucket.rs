@@ -142,7 +142,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         table,
         &mut ts,
     );
-    if let Some(bar) = bar {
+    // Behind an overlay the screen is inert: no scroll bar peeking out at its edge.
+    if let Some(bar) = bar.filter(|_| state.modal.is_none()) {
         super::scrollbar(f, bar, state, ids.len(), ts.offset());
     }
 }

@@ -128,7 +128,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         line.style = t.selected;
     }
     f.render_widget(Paragraph::new(lines).scroll((d.scroll, 0)), body);
-    if let Some(bar) = bar {
+    // Behind an overlay the screen is inert: no scroll bar peeking out at its edge.
+    if let Some(bar) = bar.filter(|_| state.modal.is_none()) {
         super::scrollbar(f, bar, state, total, usize::from(d.scroll));
     }
 }

@@ -237,7 +237,8 @@ fn buckets(f: &mut Frame, area: Rect, s: &Snapshot, state: &State) {
             .with_offset(offset)
             .with_selected(Some(state.overview.selected)),
     );
-    if let Some(b) = scroll_bar {
+    // Behind an overlay the screen is inert: no scroll bar peeking out at its edge.
+    if let Some(b) = scroll_bar.filter(|_| state.modal.is_none()) {
         super::scrollbar(f, b, state, list.len(), offset);
     }
 }

@@ -227,7 +227,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         .with_offset(table.offset)
         .with_selected(Some(table.selected));
     f.render_stateful_widget(widget, area, &mut ts);
-    if let Some(bar) = bar {
+    // Behind an overlay the screen is inert: no scroll bar peeking out at its edge.
+    if let Some(bar) = bar.filter(|_| state.modal.is_none()) {
         super::scrollbar(f, bar, state, table.rows.len(), ts.offset());
     }
 }

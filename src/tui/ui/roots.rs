@@ -132,7 +132,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         .with_offset(state.roots.offset)
         .with_selected(Some(state.roots.selected));
     f.render_stateful_widget(widget, table_area, &mut ts);
-    if let Some(bar) = bar {
+    // Behind an overlay the screen is inert: no scroll bar peeking out at its edge.
+    if let Some(bar) = bar.filter(|_| state.modal.is_none()) {
         super::scrollbar(f, bar, state, usage.roots.len(), ts.offset());
     }
 }
