@@ -500,13 +500,6 @@ fn mouse_clicks_select_and_open_and_the_wheel_scrolls() {
 fn sorting_by_a_narrow_screens_hidden_column_shows_it() {
     let cache = &support::fixture(support::FixtureKind::Current).cache;
     let mut h = tui_common::Harness::scanned(cache, (80, 24), false);
-    let header = |h: &tui_common::Harness| {
-        h.screen()
-            .lines()
-            .find(|l| l.contains("NAME"))
-            .unwrap_or_default()
-            .to_string()
-    };
     assert!(!header(&h).contains("LOGICAL"), "{}", header(&h));
     h.keys("L");
     let shown = header(&h);
@@ -595,13 +588,6 @@ fn the_roots_screen_jumps_to_the_packages_an_environment_uses() {
 fn packages_sort_by_use_and_last_use() {
     let cache = &support::fixture(support::FixtureKind::Current).cache;
     let mut h = tui_common::Harness::scanned(cache, (120, 40), false);
-    let header = |h: &tui_common::Harness| {
-        h.screen()
-            .lines()
-            .find(|l| l.contains("NAME"))
-            .unwrap_or_default()
-            .to_string()
-    };
     assert!(!header(&h).contains("USED BY"), "{}", header(&h));
     h.keys("U");
     assert!(header(&h).contains("USED BY▼"), "{}", header(&h));
@@ -969,4 +955,13 @@ fn the_open_bucket_follows_rescans() {
     h.keys("r");
     assert!(h.app.state().bucket.is_none());
     assert_eq!(h.app.state().screen, Screen::Overview);
+}
+
+/// The packages table's header row as shown.
+fn header(h: &tui_common::Harness) -> String {
+    h.screen()
+        .lines()
+        .find(|l| l.contains("NAME"))
+        .unwrap_or_default()
+        .to_string()
 }

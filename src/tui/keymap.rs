@@ -248,41 +248,6 @@ struct RawBinding {
     hint: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawKeymap {
-    #[serde(default)]
-    global: Vec<RawBinding>,
-    #[serde(default)]
-    overview: Vec<RawBinding>,
-    #[serde(default)]
-    packages: Vec<RawBinding>,
-    #[serde(default)]
-    detail: Vec<RawBinding>,
-    #[serde(default)]
-    roots: Vec<RawBinding>,
-    #[serde(default)]
-    bucket: Vec<RawBinding>,
-    #[serde(default)]
-    files: Vec<RawBinding>,
-    #[serde(default)]
-    log: Vec<RawBinding>,
-    #[serde(default)]
-    filter: Vec<RawBinding>,
-    #[serde(default)]
-    plan: Vec<RawBinding>,
-    #[serde(default)]
-    refresh: Vec<RawBinding>,
-    #[serde(default)]
-    why: Vec<RawBinding>,
-    #[serde(default)]
-    trim: Vec<RawBinding>,
-    #[serde(default)]
-    marked: Vec<RawBinding>,
-    #[serde(default)]
-    help: Vec<RawBinding>,
-}
-
 /// All bindings, in file order.
 #[derive(Debug, Clone)]
 pub struct Keymap {
@@ -299,37 +264,12 @@ impl Default for Keymap {
 impl Keymap {
     /// Parses a keymap file's text.
     pub fn parse(text: &str) -> Result<Keymap, String> {
-        let raw: RawKeymap = toml::from_str(text).map_err(|e| e.to_string())?;
-        let mut bindings = Vec::new();
-        for (context, list) in [
-            (Context::Global, raw.global),
-            (Context::Overview, raw.overview),
-            (Context::Packages, raw.packages),
-            (Context::Detail, raw.detail),
-            (Context::Roots, raw.roots),
-            (Context::Bucket, raw.bucket),
-            (Context::Files, raw.files),
-            (Context::Log, raw.log),
-            (Context::Filter, raw.filter),
-            (Context::Plan, raw.plan),
-            (Context::Refresh, raw.refresh),
-            (Context::Why, raw.why),
-            (Context::Trim, raw.trim),
-            (Context::Marked, raw.marked),
-            (Context::Help, raw.help),
-        ] {
-            for b in list {
-                bindings.push(Binding {
-                    context,
-                    key: parse_key(&b.key)?,
-                    label: b.key,
-                    action: b.action,
-                    description: b.description,
-                    hint: b.hint,
-                });
-            }
+        let (map, problems) = Keymap::parse_lenient(text)?;
+        if problems.is_empty() {
+            Ok(map)
+        } else {
+            Err(problems.join("; "))
         }
-        Ok(Keymap { bindings })
     }
 
     /// Parses a user's keymap binding by binding: the bindings that are fine, and what is

@@ -11,14 +11,8 @@ use super::super::msg::Level;
 use super::{App, Screen, State};
 use crate::engine::roots::Usage;
 
-/// Selection and scroll position of the roots table.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RootsView {
-    /// Selected row (index in display order).
-    pub selected: usize,
-    /// First row shown.
-    pub offset: usize,
-}
+/// Selection and scroll position of the roots table (rows in display order).
+pub type RootsView = super::browse::ListView;
 
 /// The roots in display order: those that still exist, the ones using the most of the cache
 /// first, then those gone; indexes into `usage.roots`.
@@ -55,17 +49,7 @@ impl App {
     pub(super) fn move_in_roots(&mut self, delta: isize) {
         let rows = self.state.usage.as_ref().map_or(0, |(u, _)| u.roots.len());
         let page = super::super::ui::roots::page_rows(&self.state);
-        let v = &mut self.state.roots;
-        v.selected = v
-            .selected
-            .saturating_add_signed(delta)
-            .min(rows.saturating_sub(1));
-        if v.selected < v.offset {
-            v.offset = v.selected;
-        } else if v.selected >= v.offset + page {
-            v.offset = v.selected + 1 - page;
-        }
-        v.offset = v.offset.min(rows.saturating_sub(page));
+        self.state.roots.move_by(delta, rows, page);
     }
 
     /// Shows the packages the selected root uses.

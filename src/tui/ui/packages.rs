@@ -369,7 +369,8 @@ fn highlight(text: &str, needle: &str, style: ratatui::style::Style) -> Line<'st
     }
 }
 
-fn cell<'a>(text: String, right: bool) -> Cell<'a> {
+/// A table cell, right-aligned for numbers.
+pub(super) fn cell<'a>(text: String, right: bool) -> Cell<'a> {
     let line = Line::from(text);
     Cell::from(if right { line.right_aligned() } else { line })
 }

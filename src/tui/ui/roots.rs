@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
 use super::format::{age, bytes};
+use super::packages::cell;
 use super::{areas, screen};
 use crate::engine::roots::Usage;
 use crate::text::escape_path;
@@ -221,11 +222,6 @@ pub fn truncate_left(text: &str, width: usize) -> String {
     }
     let tail: String = text.chars().skip(n - (width - 1)).collect();
     format!("…{tail}")
-}
-
-fn cell<'a>(text: String, right: bool) -> Cell<'a> {
-    let line = Line::from(text);
-    Cell::from(if right { line.right_aligned() } else { line })
 }
 
 #[cfg(test)]

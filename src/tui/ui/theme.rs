@@ -187,20 +187,12 @@ impl Theme {
 
     /// The built-in theme with the styles of `user` (a partial theme file) on top.
     pub fn with_overrides(user: &str, color: bool) -> Result<Theme, String> {
-        let mut table: toml::Table = DEFAULT_THEME
-            .parse()
-            .map_err(|e: toml::de::Error| e.to_string())?;
-        let user: toml::Table = user.parse().map_err(|e: toml::de::Error| e.to_string())?;
-        for (key, value) in user {
-            if !table.contains_key(&key) {
-                return Err(format!("unknown style `{key}`"));
-            }
-            table.insert(key, value);
+        let (theme, problems) = Theme::with_each_override(user, color)?;
+        if problems.is_empty() {
+            Ok(theme)
+        } else {
+            Err(problems.join("; "))
         }
-        let raw: RawTheme = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| e.to_string())?;
-        Theme::of_raw(raw, color)
     }
 
     /// Where the user's theme lives: `<config dir>/uvcache/theme.toml`.
