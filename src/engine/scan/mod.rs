@@ -31,8 +31,9 @@ use rayon::prelude::*;
 use self::buckets::memo::owns_only_children;
 use self::buckets::{Learned, Unit};
 use self::reuse::{MeasuredUnit, Recorded, Reuse, Seen};
-use self::size::{InodeTable, fold_links};
+use self::size::{InodeTable, LinkSink, fold_links};
 use self::store::IndexMode;
+use self::store::Settling;
 use self::walk::{Measured, WalkCtx, measure, measure_recorded};
 use super::error::{Error, Result};
 use super::layout::release_for;
@@ -105,12 +106,12 @@ pub fn scan(
         errors: &errors,
         clones: extents::Clones::of(&dir),
     };
-    let (mut buckets, mut measured) = plan_and_measure(&ctx, &uv, opts, &reuse, reporter)?;
+    let sink = LinkSink::default();
+    let (mut buckets, measured) = plan_and_measure(&ctx, &uv, opts, &reuse, &sink, reporter)?;
     reporter.phase("linking");
     reporter.scan(counters.snapshot());
-    let dropped = reuse.settle(&mut measured);
-    let mut assembled = assemble(measured)?;
-    let (mut report, pending) = reuse.finish(&dir, assembled.seen, &dropped);
+    let mut assembled = assemble(measured, sink.into_table(), &reuse)?;
+    let (mut report, pending) = reuse.finish(&dir, assembled.seen, &assembled.dropped);
     links::link_archives(&mut assembled.entries, &assembled.dist_infos);
     links::label_sources(&mut assembled.entries, &assembled.learned);
     report.changes = pending.map(|p| p.complete(&assembled.entries));
@@ -161,6 +162,7 @@ fn plan_and_measure(
     uv: &UvRelease,
     opts: &ScanOptions,
     reuse: &Reuse,
+    sink: &LinkSink,
     reporter: &dyn Reporter,
 ) -> Result<(Vec<Bucket>, Vec<MeasuredUnit>)> {
     let threads = if opts.threads == 0 {
@@ -194,7 +196,7 @@ fn plan_and_measure(
             reporter.phase("scanning");
             let (buckets, root_units, bucket_ctxs) =
                 root::list_root(ctx, ctx.root, release, &reuse.memos);
-            let measure_unit = |unit: Unit| measure_unit(ctx, reuse, unit);
+            let measure_unit = |unit: Unit| measure_unit(ctx, reuse, sink, unit);
             counters
                 .entries_total
                 .fetch_add(root_units.len() as u64, Ordering::Relaxed);
@@ -240,18 +242,19 @@ fn plan_and_measure(
 }
 
 /// Measures one unit: from a directory memo, from the store, or by walking it.
-fn measure_unit(ctx: &WalkCtx<'_>, reuse: &Reuse, mut unit: Unit) -> MeasuredUnit {
+/// Its hard-linked files go to `sink`.
+fn measure_unit(ctx: &WalkCtx<'_>, reuse: &Reuse, sink: &LinkSink, mut unit: Unit) -> MeasuredUnit {
     let counters = ctx.counters;
     if let Some(m) = unit.measured.take() {
         counters.add_reused(m.files, m.dirs, m.disk);
         counters.entries_done.fetch_add(1, Ordering::Relaxed);
-        return (unit, *m, Vec::new(), Recorded::No);
+        return (unit, *m, sink.add(&[], false), Recorded::No);
     }
     if let Some((m, linked, key)) = reuse.lookup(&unit) {
         let linked_disk: u64 = linked.iter().map(|(l, n)| l.disk * n).sum();
         counters.add_reused(m.files, m.dirs, m.disk + linked_disk);
         counters.entries_done.fetch_add(1, Ordering::Relaxed);
-        return (unit, m, linked, Recorded::Reused(key));
+        return (unit, m, sink.add(&linked, true), Recorded::Reused(key));
     }
     let stored = reuse.stores(&unit);
     let problems = walk::problems_on_this_thread();
@@ -286,7 +289,8 @@ fn measure_unit(ctx: &WalkCtx<'_>, reuse: &Reuse, mut unit: Unit) -> MeasuredUni
     } else {
         Recorded::No
     };
-    (unit, m, linked, recorded)
+    let sums = sink.add(&linked, false);
+    (unit, m, sums, recorded)
 }
 
 /// The entries of a scan, with what linking and the store need.
@@ -296,25 +300,42 @@ struct Assembled {
     learned: Vec<Learned>,
     dist_infos: HashMap<EntryId, (Vec<String>, bool)>,
     seen: Seen,
+    /// Keys of reused store records found stale ([`Reuse::settle`]).
+    dropped: Vec<String>,
 }
 
 /// Turns measured units into entries with their sizes, counting every
-/// hard-linked inode once across the whole cache.
-fn assemble(measured: Vec<MeasuredUnit>) -> Result<Assembled> {
+/// hard-linked inode of `table` (the units' linked files) once across the whole cache.
+fn assemble(
+    mut measured: Vec<MeasuredUnit>,
+    mut table: InodeTable,
+    reuse: &Reuse,
+) -> Result<Assembled> {
+    // Entry ids are places in `measured`; the table knows units by serial until now.
+    let mut entry_of = vec![EntryId::MAX; measured.len()];
+    for (i, (_, _, sums, _)) in measured.iter().enumerate() {
+        let id =
+            EntryId::try_from(i).map_err(|_| Error::Other("more than 4 billion entries".into()))?;
+        if let Some(slot) = entry_of.get_mut(sums.serial as usize) {
+            *slot = id;
+        }
+    }
+    table.renumber(&entry_of);
+    drop(entry_of);
+    table.seal();
+    let dropped = reuse.settle(&mut measured, &mut table);
+
     let mut entries = Vec::with_capacity(measured.len());
-    let mut inodes = InodeTable::with_capacity(measured.iter().map(|m| m.2.len()).sum());
     let mut learned: Vec<Learned> = Vec::new();
     let mut dist_infos: HashMap<EntryId, (Vec<String>, bool)> = HashMap::new();
     let mut seen = Seen::default();
-    for (i, (unit, m, linked, recorded)) in measured.into_iter().enumerate() {
-        let indexed = matches!(recorded, Recorded::Reused(_));
+    for (i, (unit, m, sums, recorded)) in measured.into_iter().enumerate() {
         let mut entry = unit.entry;
-        entry.id =
-            EntryId::try_from(i).map_err(|_| Error::Other("more than 4 billion entries".into()))?;
+        entry.id = EntryId::try_from(i).unwrap_or(EntryId::MAX);
         seen.unit(unit.memo, &unit.learned, recorded, &entry, &m);
         entry.sizes = Sizes {
-            logical_bytes: m.logical,
-            disk_bytes: m.disk,
+            logical_bytes: m.logical + sums.logical,
+            disk_bytes: m.disk + sums.disk,
             reclaimable_bytes: m.disk.saturating_sub(m.linked_out + m.cloned),
             files: m.files,
             dirs: m.dirs,
@@ -322,32 +343,58 @@ fn assemble(measured: Vec<MeasuredUnit>) -> Result<Assembled> {
         entry.linked_out_bytes = m.linked_out;
         entry.cloned_bytes = m.cloned;
         entry.modified = m.modified;
-        if indexed {
-            inodes.add_indexed_entry(&mut entry, &linked);
-        } else {
-            inodes.add_entry(&mut entry, &linked);
-        }
         if !m.dist_infos.is_empty() || m.is_venv {
             dist_infos.insert(entry.id, (m.dist_infos, m.is_venv));
         }
         learned.extend(unit.learned);
         entries.push(entry);
     }
-    // What the store keeps of a link count: the links outside the cache,
-    // and whether other entries hold the file too.
-    inodes.seal();
-    for rec in &mut seen.fresh {
-        let dev = rec.id.dev;
-        rec.settle(|ino| inodes.links(dev, ino));
-    }
-    let shared = inodes.finish(&mut entries);
+    settle_fresh(&mut seen, &table);
+    let shared = table.finish(&mut entries);
     Ok(Assembled {
         entries,
         shared,
         learned,
         dist_infos,
         seen,
+        dropped,
     })
+}
+
+/// What the store keeps of the linked files of archives walked now: the links
+/// outside the cache, and whether other entries hold the file too (one pass over
+/// the sealed table, whose records name entries).
+fn settle_fresh(seen: &mut Seen, table: &InodeTable) {
+    if seen.fresh.is_empty() {
+        return;
+    }
+    let mut record_of = HashMap::with_capacity(seen.fresh.len());
+    for (k, (_, entry)) in seen.fresh.iter().enumerate() {
+        record_of.insert(*entry, k);
+    }
+    let mut settling: Vec<Settling> = seen.fresh.iter().map(|_| Settling::default()).collect();
+    for group in table.groups() {
+        let (all, nlink) = (group.seen(), group.nlink());
+        for (entry, links) in group.members() {
+            let Some(&k) = record_of.get(&entry) else {
+                continue;
+            };
+            let (Some((rec, _)), Some(s)) = (seen.fresh.get_mut(k), settling.get_mut(k)) else {
+                continue;
+            };
+            let l = store::LinkedRecord {
+                ino: group.ino,
+                outside: 0,
+                size: group.size,
+                disk: group.disk,
+                links,
+            };
+            rec.settle_link(s, l, all, nlink);
+        }
+    }
+    for ((rec, _), s) in seen.fresh.iter_mut().zip(settling) {
+        rec.end_settle(s);
+    }
 }
 
 /// Each bucket's sizes (hard links once) and entry count.

@@ -16,13 +16,14 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::ScanOptions;
 use super::buckets::Unit;
 use super::buckets::memo::{DirMemo, MemoUnit, Memos};
+use super::size::{InodeTable, LinkedSums};
 use super::store::{self, ArchiveRecord, IndexFile, IndexMode};
 use super::walk::{Identity, LinkedInode, Measured};
 use crate::engine::model::{Entry, EntryId, EntryKind, IndexChanges, IndexReport, PackageGrowth};
 
-/// A unit, what measuring it found, its folded hard links, and where its
-/// store record came from.
-pub(super) type MeasuredUnit = (Unit, Measured, Vec<(LinkedInode, u64)>, Recorded);
+/// A unit, what measuring it found, what its hard-linked files (kept in the scan's
+/// [`InodeTable`]) add to it, and where its store record came from.
+pub(super) type MeasuredUnit = (Unit, Measured, LinkedSums, Recorded);
 
 /// Where an archive's measurement came from.
 pub(super) enum Recorded {
@@ -52,8 +53,8 @@ pub(super) struct Reuse {
 pub(super) struct Seen {
     /// Keys of the records reused.
     reused: Vec<String>,
-    /// Records of archives walked now.
-    pub(super) fresh: Vec<ArchiveRecord>,
+    /// Records of archives walked now, with their entries.
+    pub(super) fresh: Vec<(ArchiveRecord, EntryId)>,
     /// Archives walked now: (key, entry).
     walked_now: Vec<(String, EntryId)>,
     /// Freshly planned directories: (identity, units, all clean).
@@ -75,7 +76,7 @@ impl Seen {
             Recorded::Reused(key) => self.reused.push(key),
             Recorded::Walked(rec) => {
                 self.walked_now.push((key_of_entry(entry), entry.id));
-                self.fresh.extend(rec.map(|r| *r));
+                self.fresh.extend(rec.map(|r| (*r, entry.id)));
             }
         }
         if let Some(tag) = memo {
@@ -177,58 +178,59 @@ impl Reuse {
     /// Settles reused archives against what was walked now: a file that was an
     /// archive's own when indexed may since have gained a link from an entry
     /// walked now (a new environment in the cache). Such files move from the
-    /// archive's sums to its linked files, so the inode table counts the inode
-    /// once; their records are rewritten. Returns the keys of those records.
-    pub(super) fn settle(&self, measured: &mut [MeasuredUnit]) -> Vec<String> {
+    /// archive's sums to the table (`table`, sealed, records numbered by entry:
+    /// the unit's place in `measured`), so the inode is counted once; their
+    /// records are rewritten. Returns the keys of those records.
+    pub(super) fn settle(
+        &self,
+        measured: &mut [MeasuredUnit],
+        table: &mut InodeTable,
+    ) -> Vec<String> {
         let records = &self.records;
         let mut dropped = Vec::new();
-        // Nothing reused (a first or full scan): nothing to settle, and no map of every
-        // linked file to build (on a large cache that map was most of the scan's memory).
+        // Nothing reused (a first or full scan): nothing to settle.
         if !measured
             .iter()
             .any(|(_, _, _, r)| matches!(r, Recorded::Reused(_)))
         {
             return dropped;
         }
-        let mut fresh: FxHashMap<(u64, u64), LinkedInode> = FxHashMap::default();
-        for (_, _, linked, recorded) in measured.iter() {
-            if !matches!(recorded, Recorded::Reused(_)) {
-                fresh.extend(linked.iter().map(|(l, _)| ((l.dev, l.ino), *l)));
-            }
-        }
+        // Files only entries walked now hold: the index already knows the others as
+        // shared. Only those can be an archive's own file newly linked (checking them
+        // means decoding every reused archive's inode lists).
+        let fresh: Vec<LinkedInode> = table
+            .groups()
+            .filter(|g| !g.indexed())
+            .map(|g| LinkedInode {
+                dev: g.dev,
+                ino: g.ino,
+                nlink: 0,
+                size: g.size,
+                disk: g.disk,
+            })
+            .collect();
         if fresh.is_empty() {
             return dropped;
         }
-        // Files the index already knows as shared are counted as such; only
-        // others can be an archive's own file newly linked (checking them means
-        // decoding every reused archive's inode lists).
-        for (_, _, linked, recorded) in measured.iter() {
-            if matches!(recorded, Recorded::Reused(_)) {
-                for (l, _) in linked {
-                    fresh.remove(&(l.dev, l.ino));
-                }
-            }
-        }
-        if fresh.is_empty() {
-            return dropped;
-        }
-        for (_, m, linked, recorded) in measured.iter_mut() {
+        for (i, (_, m, sums, recorded)) in measured.iter_mut().enumerate() {
             let Recorded::Reused(key) = recorded else {
                 continue;
             };
             let Some(rec) = records.get(key.as_str()) else {
                 continue;
             };
-            let mut moved = false;
             let own = rec
                 .inside
                 .iter()
                 .map(|i| (i, 0))
                 .chain(rec.outside.iter().map(|i| (i, 1)));
+            let mut moved = Vec::new();
             for (ino, outside) in own {
-                let Some(l) = fresh.get(&(rec.id.dev, ino)) else {
+                let Ok(at) = fresh.binary_search_by_key(&(rec.id.dev, ino), |l| (l.dev, l.ino))
+                else {
                     continue;
                 };
+                let l = fresh[at];
                 m.logical = m.logical.saturating_sub(l.size);
                 m.disk = m.disk.saturating_sub(l.disk);
                 if outside > 0 {
@@ -236,19 +238,24 @@ impl Reuse {
                 }
                 // The link count stat'ed now decides; `nlink` here is the hint
                 // of links outside the cache when indexed.
-                linked.push((
+                moved.push((
                     LinkedInode {
                         nlink: outside,
-                        ..*l
+                        ..l
                     },
                     1,
                 ));
-                moved = true;
             }
-            if moved {
-                linked.sort_unstable_by_key(|(l, _)| (l.dev, l.ino));
+            if !moved.is_empty() {
+                let entry = EntryId::try_from(i).unwrap_or(EntryId::MAX);
+                let added = table.add(entry, &moved, true);
+                sums.logical += added.logical;
+                sums.disk += added.disk;
                 dropped.push(key.clone());
             }
+        }
+        if !dropped.is_empty() {
+            table.seal();
         }
         dropped
     }
@@ -320,7 +327,7 @@ impl Reuse {
                     records: self.records,
                     reused,
                     dropped,
-                    fresh,
+                    fresh: fresh.into_iter().map(|(r, _)| r).collect(),
                     dirs,
                     dirs_changed,
                 },

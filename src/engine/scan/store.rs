@@ -117,11 +117,19 @@ pub struct LinkedRecord {
     pub links: u64,
 }
 
+/// The own files a fresh record gains while its linked files are settled
+/// ([`ArchiveRecord::settle_link`]).
+#[derive(Debug, Default)]
+pub struct Settling {
+    inside: Vec<u64>,
+    outside: Vec<u64>,
+}
+
 impl ArchiveRecord {
     /// The record of a fresh walk, or `None` when the walk cannot be reused
-    /// (incomplete, no identity, files on another device). Its linked files
-    /// are settled by [`ArchiveRecord::settle`] once the scan has counted
-    /// every link in the cache.
+    /// (incomplete, no identity, files on another device). Its `linked`
+    /// files are added by [`ArchiveRecord::settle_link`] once the scan has
+    /// counted every link in the cache (until then `shared` is empty).
     pub fn of_walk(
         key: String,
         m: &Measured,
@@ -154,45 +162,43 @@ impl ArchiveRecord {
             is_venv: m.is_venv,
             inside,
             outside: InodeList::default(),
-            shared: linked
-                .iter()
-                .map(|(l, links)| LinkedRecord {
-                    ino: l.ino,
-                    // Until settled: the link count.
-                    outside: l.nlink,
-                    size: l.size,
-                    disk: l.disk,
-                    links: *links,
-                })
-                .collect(),
+            shared: Vec::new(),
         })
     }
 
-    /// Settles the linked files of a fresh record: `links(ino)` gives the
-    /// links the whole scan found in the cache and the stat'ed link count.
-    pub fn settle(&mut self, links: impl Fn(u64) -> Option<(u64, u64)>) {
-        let mut shared = Vec::new();
-        let mut inside = self.inside.to_vec();
-        let mut outside = self.outside.to_vec();
-        for mut l in std::mem::take(&mut self.shared) {
-            let (seen, nlink) = links(l.ino).unwrap_or((l.links, l.outside));
-            l.outside = nlink.saturating_sub(seen);
-            if seen > l.links || l.links > 1 {
-                shared.push(l);
-                continue;
-            }
-            self.logical += l.size;
-            self.disk += l.disk;
-            if l.outside > 0 {
-                self.linked_out += l.disk;
-                outside.push(l.ino);
-            } else {
-                inside.push(l.ino);
-            }
+    /// Settles one linked file of a fresh record, in ascending inode order:
+    /// `l.links` links to it in this archive (`l.outside` is ignored), `seen`
+    /// links in the whole cache, `nlink` its stat'ed link count. A file this
+    /// archive alone holds, linked once, joins its own files (with links
+    /// outside the cache or not); the others are kept whole.
+    pub fn settle_link(&mut self, s: &mut Settling, mut l: LinkedRecord, seen: u64, nlink: u64) {
+        l.outside = nlink.saturating_sub(seen);
+        if seen > l.links || l.links > 1 {
+            self.shared.push(l);
+            return;
         }
-        self.shared = shared;
-        self.inside = InodeList::of(inside);
-        self.outside = InodeList::of(outside);
+        self.logical += l.size;
+        self.disk += l.disk;
+        if l.outside > 0 {
+            self.linked_out += l.disk;
+            s.outside.push(l.ino);
+        } else {
+            s.inside.push(l.ino);
+        }
+    }
+
+    /// Ends [`ArchiveRecord::settle_link`]: the files that joined its own.
+    pub fn end_settle(&mut self, s: Settling) {
+        if !s.inside.is_empty() {
+            let mut inside = self.inside.to_vec();
+            inside.extend(s.inside);
+            self.inside = InodeList::of(inside);
+        }
+        if !s.outside.is_empty() {
+            let mut outside = self.outside.to_vec();
+            outside.extend(s.outside);
+            self.outside = InodeList::of(outside);
+        }
     }
 
     /// What a walk would measure now, and its shared files, whose `nlink`
@@ -708,25 +714,23 @@ mod tests {
         r.inside = InodeList::of(vec![1]);
         r.outside = InodeList::default();
         r.linked_out = 0;
-        // Link counts as a walk saw them: 60 is the archive's alone with an
-        // outside link, 61 also in another entry, 62 linked twice in here.
-        r.shared = [(60, 2, 1), (61, 2, 1), (62, 2, 2)]
-            .iter()
-            .map(|&(ino, nlink, links)| LinkedRecord {
+        // 60 is the archive's alone with an outside link, 61 also in another
+        // entry, 62 linked twice in here.
+        r.shared = Vec::new();
+        let (logical, disk) = (r.logical, r.disk);
+        let mut s = Settling::default();
+        // (inode, links here, links seen in the cache, stat'ed link count).
+        for (ino, links, seen, nlink) in [(60, 1, 1, 2), (61, 1, 2, 2), (62, 2, 2, 2)] {
+            let l = LinkedRecord {
                 ino,
-                outside: nlink,
+                outside: 0,
                 size: 100,
                 disk: 4096,
                 links,
-            })
-            .collect();
-        let (logical, disk) = (r.logical, r.disk);
-        r.settle(|ino| match ino {
-            60 => Some((1, 2)),
-            61 => Some((2, 2)),
-            62 => Some((2, 2)),
-            _ => None,
-        });
+            };
+            r.settle_link(&mut s, l, seen, nlink);
+        }
+        r.end_settle(s);
         assert_eq!(r.inside.to_vec(), [1]);
         assert_eq!(r.outside.to_vec(), [60]);
         assert_eq!(r.linked_out, 4096);
