@@ -10,7 +10,13 @@
 # with the number of files (it counts every inode once). A cache is generated once under
 # ${SCALE_DIR:-/tmp/uvcache-scale}/<files> (about 4 KB of disk per file) and kept.
 #
-# Env knobs: RUNS=3 (rounds per measurement), SCALE_DIR, UV (a uv 0.13.9 binary).
+# Measured: a full scan without the index (`--no-index`), a full scan that writes the index
+# (`--rescan`: what a first scan and the TUI's first scan pay), the re-open from the index,
+# `uv cache size` and `du -sb`.
+#
+# Env knobs: RUNS=3 (rounds per measurement), SCALE_DIR, UV (a uv 0.13.9 binary),
+# FILE_BYTES=100 (size of each file; 0 makes an 8 M-file cache fit in little disk, the files
+# then take no data blocks: only the link accounting is measured, not the sizes).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$REPO/target}
@@ -28,16 +34,16 @@ cd "$REPO"
 source "$REPO/benches/lib.sh"
 
 generate() { # generate FILES DIR
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$1" "$2" "${FILE_BYTES:-100}" <<'PY'
 import os, sys
-n_files, root = int(sys.argv[1]), sys.argv[2]
+n_files, root, file_bytes = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 per = 200
 cache = os.path.join(root, "cache")
 venv = os.path.join(root, "venv", "lib", "python3.11", "site-packages")
 os.makedirs(os.path.join(cache, "archive-v0"), exist_ok=True)
 with open(os.path.join(cache, "CACHEDIR.TAG"), "w") as f:
     f.write("Signature: 8a477f597d28d172789f06886806bc55\n")
-data = b"x" * 100
+data = b"x" * file_bytes
 for a in range(n_files // per):
     src = os.path.join(cache, "archive-v0", f"A{a:015d}", f"pkg{a}")
     dst = os.path.join(venv, f"pkg{a}")
@@ -62,11 +68,11 @@ measure() { # measure NAME CMD... : adds seconds (ns) and peak RSS (KB) samples
   add "$name.rss" "$(tail -n1 "$TMP/rss")"
 }
 
-printf '| files | uvcache full scan | uvcache re-open | `uv cache size` | `du -sb` | uvcache peak RSS | uv peak RSS |\n'
-printf '|---|---:|---:|---:|---:|---:|---:|\n'
+printf '| files | uvcache full scan | uvcache full scan writing the index | uvcache re-open | `uv cache size` | `du -sb` | uvcache peak RSS (full / writing the index) | uv peak RSS |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'
 for files in "${@:-500000 2000000}"; do
   for n in $files; do
-    dir=$SCALE_DIR/$n
+    dir=$SCALE_DIR/$n; [[ ${FILE_BYTES:-100} == 100 ]] || dir=$dir-${FILE_BYTES}b
     if [[ ! -e $dir/.complete ]]; then
       note "generating $n files in $dir"
       rm -rf "$dir"
@@ -78,15 +84,18 @@ for files in "${@:-500000 2000000}"; do
     "$UVCACHE" --cache-dir "$c" --uv-version "$UV_VERSION" size >/dev/null # writes the index
     for _ in $(seq "$RUNS"); do
       measure full "$UVCACHE" --cache-dir "$c" --uv-version "$UV_VERSION" --no-index size
+      measure rescan "$UVCACHE" --cache-dir "$c" --uv-version "$UV_VERSION" --rescan size
       measure reopen "$UVCACHE" --cache-dir "$c" --uv-version "$UV_VERSION" size
       measure uv "$UV_BIN" cache size --preview-features cache-size --cache-dir "$c"
       measure du du -sb "$c"
     done
-    printf '| %s | %s (%s) | %s (%s) | %s | %s | %s MB (%s) | %s MB |\n' "$n" \
+    printf '| %s | %s (%s) | %s (%s) | %s (%s) | %s | %s | %s MB (%s) / %s MB (%s) | %s MB |\n' "$n" \
       "$(secs "$(median full)")" "$(ratio "$(median full)" "$(median uv)")" \
+      "$(secs "$(median rescan)")" "$(ratio "$(median rescan)" "$(median uv)")" \
       "$(secs "$(median reopen)")" "$(ratio "$(median reopen)" "$(median uv)")" \
       "$(secs "$(median uv)")" "$(secs "$(median du)")" \
       "$(( $(median full.rss) / 1024 ))" "$(ratio "$(median full.rss)" "$(median uv.rss)")" \
+      "$(( $(median rescan.rss) / 1024 ))" "$(ratio "$(median rescan.rss)" "$(median uv.rss)")" \
       "$(( $(median uv.rss) / 1024 ))"
   done
 done

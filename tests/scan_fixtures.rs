@@ -283,3 +283,67 @@ fn progress_ends_with_every_entry_found_measured() {
         "{last:?}"
     );
 }
+
+/// The largest packages reported while scanning (for the TUI's first scan) are the packages
+/// the finished scan attributes, with no more than their bytes, largest first; the last
+/// report, once every entry is measured, holds all of them.
+#[test]
+fn packages_so_far_are_what_the_scan_attributes() {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicBool;
+
+    use uvcache::engine::locate::{CacheRoot, RootRule};
+    use uvcache::engine::progress::{PackageSoFar, Reporter};
+    use uvcache::engine::scan::{ScanOptions, scan};
+    use uvcache::engine::uv::resolve_release;
+
+    struct Record(Mutex<Vec<Vec<PackageSoFar>>>);
+    impl Reporter for Record {
+        fn wants_packages(&self) -> bool {
+            true
+        }
+        fn packages(&self, largest: Vec<PackageSoFar>) {
+            self.0.lock().unwrap().push(largest);
+        }
+    }
+    for kind in [FixtureKind::Current, FixtureKind::Mixed] {
+        let f = fixture(kind);
+        let record = Record(Mutex::new(Vec::new()));
+        let root = CacheRoot {
+            path: f.cache.clone(),
+            rule: RootRule::Flag,
+        };
+        let uv = resolve_release(Some(UV_CURRENT.parse().unwrap()), None, &[]);
+        let options = ScanOptions::default();
+        let snap = scan(&root, uv, &options, &record, &AtomicBool::new(false)).unwrap();
+        let reports = record.0.into_inner().unwrap();
+        let last = reports
+            .last()
+            .expect("a report once every entry is measured");
+        let mut attributed: HashMap<&str, u64> = HashMap::new();
+        for e in &snap.entries {
+            if let Some(p) = e.package.as_deref() {
+                *attributed.entry(p).or_default() += e.sizes.disk_bytes;
+            }
+        }
+        assert!(
+            last.windows(2).all(|w| w[0].disk_bytes >= w[1].disk_bytes),
+            "largest first: {last:?}"
+        );
+        for p in last {
+            let total = attributed.get(p.name.as_str()).copied();
+            assert!(
+                total.is_some_and(|t| p.disk_bytes <= t),
+                "{p:?} vs {total:?}"
+            );
+        }
+        // These caches have no archive holding several packages and no hard link between
+        // two packages' entries: the sums so far are exactly what the scan attributes.
+        let so_far: HashMap<&str, u64> = last
+            .iter()
+            .map(|p| (p.name.as_str(), p.disk_bytes))
+            .collect();
+        assert_eq!(so_far, attributed, "{kind:?}");
+    }
+}

@@ -14,7 +14,7 @@ use ratatui::style::Color;
 use support::{FixtureKind, fixture};
 use tui_common::{Harness, SHOWN_ROOT, config};
 use uvcache::engine::locate::RootRule;
-use uvcache::engine::progress::ScanProgress;
+use uvcache::engine::progress::{PackageSoFar, ScanProgress};
 use uvcache::engine::refresh::{RefreshTarget, UvCommand};
 use uvcache::engine::remove::lock::Holder;
 use uvcache::tui::app::Modal;
@@ -260,6 +260,23 @@ fn first_frame_while_scanning() {
             },
         });
         check("scanning", size, h.screen());
+        // The largest packages so far fill the screen until the table opens.
+        let so_far = |name: &str, mib: u64, entries| PackageSoFar {
+            name: name.into(),
+            disk_bytes: mib << 20,
+            entries,
+        };
+        h.engine(EngineMsg::ScanPackages {
+            generation: 1,
+            largest: vec![
+                so_far("torch", 1600, 4),
+                so_far("nvidia-cudnn-cu12", 700, 2),
+                so_far("a-package-with-a-very-long-name-that-does-not-fit", 3, 1),
+            ],
+        });
+        let screen = h.screen();
+        assert!(screen.contains("torch"), "{screen}");
+        check("scanning_so_far", size, screen);
     }
 }
 

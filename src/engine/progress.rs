@@ -29,6 +29,29 @@ pub trait Reporter: Sync {
     fn removal(&self, _done: u64, _total: u64) {}
     /// Verification progress: cumulative totals.
     fn verify(&self, _progress: VerifyProgress) {}
+    /// Whether the scan should report [`Reporter::packages`] (it then keeps running sums).
+    fn wants_packages(&self) -> bool {
+        false
+    }
+    /// The largest packages measured so far, largest first (at most [`PACKAGES_SO_FAR`]),
+    /// every half second of a scan and once when every entry is measured.
+    fn packages(&self, _largest: Vec<PackageSoFar>) {}
+}
+
+/// How many packages [`Reporter::packages`] is given at most.
+pub const PACKAGES_SO_FAR: usize = 200;
+
+/// A package's entries measured so far during a scan: wheels, source distributions and the
+/// unpacked archives, each archive named by its `.dist-info` until the scan links it to its
+/// wheel. Hard links are not de-duplicated yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageSoFar {
+    /// Normalized name.
+    pub name: String,
+    /// On-disk bytes of its entries measured so far.
+    pub disk_bytes: u64,
+    /// Its entries measured so far.
+    pub entries: u64,
 }
 
 /// Cumulative totals of a verification so far.

@@ -29,7 +29,7 @@ use crate::engine::freshness::EntryFreshness;
 use crate::engine::layout::UvVersion;
 use crate::engine::locate::CacheRoot;
 use crate::engine::model::Snapshot;
-use crate::engine::progress::ScanProgress;
+use crate::engine::progress::{PackageSoFar, ScanProgress};
 
 use super::effects::{CrossCheck, Effect, ScanRequest, WorkDir};
 use super::keymap::Keymap;
@@ -86,6 +86,9 @@ pub enum ScanStatus {
         phase: &'static str,
         /// Cumulative totals.
         progress: ScanProgress,
+        /// The largest packages measured so far, largest first (shown until a first scan
+        /// ends).
+        so_far: Vec<PackageSoFar>,
     },
     /// Finished; the snapshot is current.
     Done,
@@ -338,6 +341,7 @@ impl App {
         self.state.scan = ScanStatus::Running {
             phase: "starting",
             progress: ScanProgress::default(),
+            so_far: Vec::new(),
         };
         vec![Effect::Scan(self.scan_request_with(index))]
     }

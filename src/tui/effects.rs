@@ -16,7 +16,7 @@ use crate::engine::freshness::newest_index_page;
 use crate::engine::layout::UvVersion;
 use crate::engine::locate::{CacheRoot, same_dir, uv_cache_dir};
 use crate::engine::model::Snapshot;
-use crate::engine::progress::{Reporter, ScanProgress};
+use crate::engine::progress::{PackageSoFar, Reporter, ScanProgress};
 use crate::engine::query::packages;
 use crate::engine::refresh::UvCommand;
 use crate::engine::scan::{ScanOptions, scan, top_level_dirs};
@@ -475,6 +475,17 @@ impl Reporter for Progress<'_> {
         (self.sink)(EngineMsg::ScanProgress {
             generation: self.generation,
             progress,
+        });
+    }
+
+    fn wants_packages(&self) -> bool {
+        true
+    }
+
+    fn packages(&self, largest: Vec<PackageSoFar>) {
+        (self.sink)(EngineMsg::ScanPackages {
+            generation: self.generation,
+            largest,
         });
     }
 }

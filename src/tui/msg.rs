@@ -10,7 +10,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::engine::freshness::{EntryFreshness, FreshnessState};
 use crate::engine::model::Snapshot;
-use crate::engine::progress::ScanProgress;
+use crate::engine::progress::{PackageSoFar, ScanProgress};
 use crate::engine::refresh::{CacheChanges, RefreshTarget, UvCommand, UvExit};
 use crate::engine::remove::execute::Outcome;
 use crate::engine::remove::lock::Holder;
@@ -79,6 +79,13 @@ pub enum EngineMsg {
         generation: u64,
         /// Totals so far.
         progress: ScanProgress,
+    },
+    /// The largest packages a scan measured so far.
+    ScanPackages {
+        /// Which scan.
+        generation: u64,
+        /// Largest first.
+        largest: Vec<PackageSoFar>,
     },
     /// A scan ended.
     Scanned {

@@ -123,6 +123,11 @@ pub fn link_archives(entries: &mut [Entry], dist_infos: &HashMap<EntryId, (Vec<S
     }
 }
 
+/// The normalized package name of a `*.dist-info` directory name.
+pub(super) fn package_of_dist_info(dir: &str) -> String {
+    normalize(&split_dist_info(dir).0)
+}
+
 fn split_dist_info(dir: &str) -> (String, Option<String>) {
     let stem = dir.trim_end_matches(".dist-info");
     match stem.split_once('-') {

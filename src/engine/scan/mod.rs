@@ -38,8 +38,9 @@ use self::walk::{Measured, WalkCtx, measure, measure_recorded};
 use super::error::{Error, Result};
 use super::layout::release_for;
 use super::locate::{CacheRoot, RootRule};
+use super::model::EntryKind;
 use super::model::{Bucket, EntryId, ScanErrors, SharedInodes, Sizes, Snapshot, UvRelease};
-use super::progress::{Counters, Reporter};
+use super::progress::{Counters, PACKAGES_SO_FAR, PackageSoFar, Reporter};
 
 /// How to scan.
 #[derive(Debug, Clone, Default)]
@@ -180,12 +181,17 @@ fn plan_and_measure(
         .map_err(|e| Error::Other(format!("cannot start scan threads: {e}")))?;
     let (release, _) = release_for(uv.version);
     let counters = ctx.counters;
+    let tally = reporter.wants_packages().then(Tally::default);
+    let tally = tally.as_ref();
     // Dropping the sender stops the progress thread at once (no sleep to wait out).
     let (done, finished) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|s| {
         s.spawn(move || {
-            loop {
+            for tick in 0u64.. {
                 reporter.scan(counters.snapshot());
+                if let Some(t) = tally.filter(|_| tick % 5 == 4) {
+                    reporter.packages(t.largest());
+                }
                 match finished.recv_timeout(Duration::from_millis(100)) {
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                     _ => break,
@@ -196,7 +202,13 @@ fn plan_and_measure(
             reporter.phase("scanning");
             let (buckets, root_units, bucket_ctxs) =
                 root::list_root(ctx, ctx.root, release, &reuse.memos);
-            let measure_unit = |unit: Unit| measure_unit(ctx, reuse, sink, unit);
+            let measure_unit = |unit: Unit| {
+                let measured = measure_unit(ctx, reuse, sink, unit);
+                if let Some(t) = tally {
+                    t.add(&measured);
+                }
+                measured
+            };
             counters
                 .entries_total
                 .fetch_add(root_units.len() as u64, Ordering::Relaxed);
@@ -234,11 +246,56 @@ fn plan_and_measure(
             if ctx.cancelled() {
                 return Err(Error::Cancelled);
             }
+            if let Some(t) = tally {
+                reporter.packages(t.largest());
+            }
             Ok((buckets, measured))
         });
         drop(done);
         r
     })
+}
+
+/// Running sums per package while units are measured, for [`Reporter::packages`].
+#[derive(Default)]
+struct Tally(Mutex<rustc_hash::FxHashMap<String, (u64, u64)>>);
+
+impl Tally {
+    /// Adds a measured unit to its package's sums: wheels and source distributions by
+    /// their entries' names, archives by their one `.dist-info` (environments are not a
+    /// package's).
+    fn add(&self, (unit, m, sums, _): &MeasuredUnit) {
+        let name = match (&unit.entry.package, unit.entry.kind, &m.dist_infos[..]) {
+            (Some(name), _, _) => name.clone(),
+            (None, EntryKind::Archive, [only]) if !m.is_venv => links::package_of_dist_info(only),
+            _ => return,
+        };
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let e = map.entry(name).or_default();
+        e.0 += m.disk + sums.disk;
+        e.1 += 1;
+    }
+
+    /// The largest packages so far.
+    fn largest(&self) -> Vec<PackageSoFar> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<(&String, &(u64, u64))> = map.iter().collect();
+        let by_size = |a: &(&String, &(u64, u64)), b: &(&String, &(u64, u64))| {
+            b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(b.0))
+        };
+        if all.len() > PACKAGES_SO_FAR {
+            all.select_nth_unstable_by(PACKAGES_SO_FAR, by_size);
+            all.truncate(PACKAGES_SO_FAR);
+        }
+        all.sort_unstable_by(by_size);
+        all.into_iter()
+            .map(|(name, &(disk_bytes, entries))| PackageSoFar {
+                name: name.clone(),
+                disk_bytes,
+                entries,
+            })
+            .collect()
+    }
 }
 
 /// Measures one unit: from a directory memo, from the store, or by walking it.

@@ -30,6 +30,18 @@ impl App {
                     self.dirty = true;
                 }
             }
+            EngineMsg::ScanPackages {
+                generation,
+                largest,
+            } if generation == current => {
+                // Only a first scan shows them: a rescan keeps the previous table.
+                if let ScanStatus::Running { so_far, .. } = &mut self.state.scan
+                    && self.state.snapshot.is_none()
+                {
+                    *so_far = largest;
+                    self.dirty = true;
+                }
+            }
             EngineMsg::Scanned { generation, result } if generation == current => {
                 self.dirty = true;
                 return self.scanned(result);
@@ -47,6 +59,7 @@ impl App {
             }
             EngineMsg::ScanPhase { .. }
             | EngineMsg::ScanProgress { .. }
+            | EngineMsg::ScanPackages { .. }
             | EngineMsg::Scanned { .. }
             | EngineMsg::PageFreshness { .. }
             | EngineMsg::Findings { .. } => {}

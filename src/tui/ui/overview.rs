@@ -61,7 +61,9 @@ fn head_lines(state: &State) -> Vec<Line<'static>> {
 pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     let snap = state.snapshot.as_deref();
     let running = match &state.scan {
-        ScanStatus::Running { phase, progress } => Some((*phase, *progress)),
+        ScanStatus::Running {
+            phase, progress, ..
+        } => Some((*phase, *progress)),
         _ => None,
     };
     let (lines, head, gauge, table) = regions(area, state);

@@ -8,6 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::format::{age, bytes, page_freshness, truncate};
 use super::{areas, progress, screen};
+use crate::engine::progress::PackageSoFar;
 use crate::engine::query::Package;
 use crate::text::escape;
 use crate::tui::app::{Marked, ScanStatus, SortColumn, State};
@@ -176,11 +177,24 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         f.render_widget(Paragraph::new(line), Rect { height: 1, ..area });
     }
     let (gauge, area) = split(area, state);
-    if let (Some(g), ScanStatus::Running { phase, progress }) = (gauge, &state.scan) {
+    if let (
+        Some(g),
+        ScanStatus::Running {
+            phase, progress, ..
+        },
+    ) = (gauge, &state.scan)
+    {
         progress::draw(f, g, state, phase, progress);
     }
     let t = &state.theme;
     let table = &state.table;
+    if let ScanStatus::Running { so_far, .. } = &state.scan
+        && state.snapshot.is_none()
+        && !so_far.is_empty()
+    {
+        draw_so_far(f, area, state, so_far);
+        return;
+    }
     if table.rows.is_empty() && state.snapshot.is_some() {
         let text = if table.filter.is_empty() {
             "No packages in this cache.".to_string()
@@ -231,6 +245,46 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     if let Some(bar) = bar.filter(|_| state.modal.is_none()) {
         super::scrollbar(f, bar, state, table.rows.len(), ts.offset());
     }
+}
+
+/// During a first scan: the largest packages measured so far, with a line saying the table
+/// opens when the scan ends.
+fn draw_so_far(f: &mut Frame, area: Rect, state: &State, so_far: &[PackageSoFar]) {
+    let t = &state.theme;
+    let [note, area] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let text = "Largest so far (hard links counted later); \
+                the table opens when the scan ends.";
+    f.render_widget(
+        Paragraph::new(truncate(text, usize::from(note.width))).style(t.dim),
+        note,
+    );
+    let widths = [
+        Constraint::Fill(1),
+        Constraint::Length(10),
+        Constraint::Length(8),
+    ];
+    let name_room = Layout::horizontal(widths)
+        .spacing(1)
+        .split(area)
+        .first()
+        .map_or(usize::MAX, |r| usize::from(r.width));
+    let header = Row::new([
+        cell("NAME".into(), false),
+        cell("ON DISK".into(), true),
+        cell("ENTRIES".into(), true),
+    ])
+    .style(t.header);
+    let rows = so_far.iter().map(|p| {
+        Row::new([
+            cell(truncate(&escape(&p.name), name_room), false),
+            cell(bytes(p.disk_bytes), true),
+            cell(p.entries.to_string(), true),
+        ])
+    });
+    f.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        area,
+    );
 }
 
 fn row<'a>(p: &'a Package, state: &State, width: u16, room: &[usize]) -> Row<'a> {
