@@ -14,7 +14,8 @@
 # (`--rescan`: what a first scan and the TUI's first scan pay), the re-open from the index,
 # `uv cache size` and `du -sb`.
 #
-# Env knobs: RUNS=3 (rounds per measurement), SCALE_DIR, UV (a uv 0.13.9 binary),
+# Env knobs: RUNS=3 (rounds per measurement), COLD=1 (drop the page cache before each timed
+# command; needs root), SCALE_DIR, UV (a uv 0.13.9 binary),
 # FILE_BYTES=100 (size of each file; 0 makes an 8 M-file cache fit in little disk, the files
 # then take no data blocks: only the link accounting is measured, not the sizes).
 set -euo pipefail
@@ -58,9 +59,11 @@ open(os.path.join(root, ".complete"), "w").close()
 PY
 }
 
+COLD=${COLD:-0}
 measure() { # measure NAME CMD... : adds seconds (ns) and peak RSS (KB) samples
   local name=$1; shift
   local start end
+  if ((COLD)); then sync; echo 3 >/proc/sys/vm/drop_caches || die "COLD=1 needs root"; fi
   start=$(date +%s%N)
   /usr/bin/time -f '%M' -o "$TMP/rss" "$@" >/dev/null 2>"$TMP/err" || die "$name failed: $(cat "$TMP/err")"
   end=$(date +%s%N)
@@ -68,6 +71,7 @@ measure() { # measure NAME CMD... : adds seconds (ns) and peak RSS (KB) samples
   add "$name.rss" "$(tail -n1 "$TMP/rss")"
 }
 
+echo "$(nproc) cores, $( ((COLD)) && echo cold || echo warm ) page cache, medians of $RUNS"
 printf '| files | uvcache full scan | uvcache full scan writing the index | uvcache re-open | `uv cache size` | `du -sb` | uvcache peak RSS (full / writing the index) | uv peak RSS |\n'
 printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'
 for files in "${@:-500000 2000000}"; do

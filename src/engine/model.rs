@@ -381,11 +381,51 @@ impl ScanErrors {
     }
 }
 
-/// Hard-linked inodes shared by several entries of the cache.
+/// Hard-linked inodes shared by several entries of the cache: 24 bytes per inode and
+/// 4 per entry holding it, in two flat vectors.
 #[derive(Debug, Clone, Default)]
 pub struct SharedInodes {
-    /// (logical bytes, disk bytes, all links inside the cache, entries holding it).
-    pub inodes: Vec<(u64, u64, bool, Vec<EntryId>)>,
+    /// (logical bytes, disk bytes, all links inside the cache, end of its entries in `ids`).
+    inodes: Vec<(u64, u64, bool, u32)>,
+    /// The entries holding each inode, one run after the other.
+    ids: Vec<EntryId>,
+}
+
+impl SharedInodes {
+    /// Adds an inode of `size` logical and `disk` allocated bytes, whose links all lie inside
+    /// the cache or not (`inside`), held by entries `ids`.
+    pub fn push(
+        &mut self,
+        size: u64,
+        disk: u64,
+        inside: bool,
+        ids: impl IntoIterator<Item = EntryId>,
+    ) {
+        self.ids.extend(ids);
+        let end = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.inodes.push((size, disk, inside, end));
+    }
+
+    /// Each inode: (logical bytes, disk bytes, all links inside the cache, entries holding it).
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u64, bool, &[EntryId])> + '_ {
+        let mut start = 0usize;
+        self.inodes.iter().map(move |&(size, disk, inside, end)| {
+            let end = (end as usize).min(self.ids.len());
+            let ids = self.ids.get(start..end).unwrap_or_default();
+            start = end;
+            (size, disk, inside, ids)
+        })
+    }
+
+    /// How many inodes.
+    pub fn len(&self) -> usize {
+        self.inodes.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.inodes.is_empty()
+    }
 }
 
 /// Everything a scan learned.

@@ -133,7 +133,7 @@ pub fn packages(snap: &Snapshot, kind: Option<BucketKind>) -> Vec<Package> {
         .collect();
     // Inodes shared between entries: count once per package; reclaimable
     // only when every holder belongs to the same package.
-    for (size, disk, inside, ids) in &snap.shared.inodes {
+    for (size, disk, inside, ids) in snap.shared.iter() {
         let mut per: HashMap<usize, u64> = HashMap::new();
         for id in ids {
             if let Some(p) = owner.get(id) {
@@ -144,7 +144,7 @@ pub fn packages(snap: &Snapshot, kind: Option<BucketKind>) -> Vec<Package> {
             let pkg = &mut out[*p];
             pkg.sizes.logical_bytes -= size * (k - 1);
             pkg.sizes.disk_bytes -= disk * (k - 1);
-            if *inside && *k == ids.len() as u64 {
+            if inside && *k == ids.len() as u64 {
                 pkg.sizes.reclaimable_bytes += disk;
                 if ids.iter().all(|id| in_current.contains(id)) {
                     pkg.clean_reclaimable_bytes += disk;

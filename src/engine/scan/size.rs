@@ -269,15 +269,15 @@ impl InodeTable {
                 }
                 continue;
             }
-            let ids: Vec<EntryId> = group.members().map(|(id, _)| id).collect();
             if !inside {
-                for id in &ids {
-                    if let Some(e) = entries.get_mut(*id as usize) {
+                for (id, _) in group.members() {
+                    if let Some(e) = entries.get_mut(id as usize) {
                         e.linked_out_bytes += group.disk;
                     }
                 }
             }
-            shared.inodes.push((group.size, group.disk, inside, ids));
+            let ids = group.members().map(|(id, _)| id);
+            shared.push(group.size, group.disk, inside, ids);
         }
         shared
     }
@@ -305,7 +305,7 @@ impl Snapshot {
             }
         }
         let mut per: Vec<(usize, u64)> = Vec::new();
-        for (size, disk, inside, ids) in &self.shared.inodes {
+        for (size, disk, inside, ids) in self.shared.iter() {
             per.clear();
             for id in ids {
                 if let Some(g) = group_of(*id) {
@@ -319,7 +319,7 @@ impl Snapshot {
                 let Some(s) = out.get_mut(g) else { continue };
                 s.logical_bytes -= size * (k - 1);
                 s.disk_bytes -= disk * (k - 1);
-                if *inside && k == ids.len() as u64 {
+                if inside && k == ids.len() as u64 {
                     s.reclaimable_bytes += disk;
                 }
             }
