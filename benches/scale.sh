@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # benches/scale.sh — uvcache's full scan and index re-open against `uv cache size` and `du -sb`
-# on large synthetic caches: time and peak RSS, warm page cache, ratios taken in one run.
+# on large synthetic caches: time and peak RSS, warm (or cold: COLD=1) page cache, ratios taken in one run.
 #
 #   usage: benches/scale.sh [FILES...]        (default: 500000 2000000)
 #
-# Each cache has archives in archive-v0 (200 files of 100 bytes each, one package directory)
+# Each cache has archives in archive-v0 (200 files of 100 bytes each, one package directory
+# and its empty .dist-info directory, which names the package: 1 package per 200 files)
 # whose files are all hard-linked once into a virtual environment's site-packages next to the
 # cache, as installs with uv's hard-link mode leave them: the case where uvcache's memory grows
 # with the number of files (it counts every inode once). A cache is generated once under
@@ -50,12 +51,27 @@ for a in range(n_files // per):
     dst = os.path.join(venv, f"pkg{a}")
     os.makedirs(src, exist_ok=True)
     os.makedirs(dst, exist_ok=True)
+    os.makedirs(f"{os.path.dirname(src)}/pkg{a}-1.0.dist-info", exist_ok=True)
     for i in range(per):
         p = os.path.join(src, f"m{i}.py")
         with open(p, "wb") as f:
             f.write(data)
         os.link(p, os.path.join(dst, f"m{i}.py"))
 open(os.path.join(root, ".complete"), "w").close()
+open(os.path.join(root, ".named"), "w").close()
+PY
+}
+
+name() { # name DIR: gives the archives of a cache generated before they had names their .dist-info
+  python3 - "$1" <<'PY'
+import os, sys
+root = sys.argv[1]
+archives = os.path.join(root, "cache", "archive-v0")
+for a in os.listdir(archives):
+    for pkg in os.listdir(os.path.join(archives, a)):
+        if not pkg.endswith(".dist-info"):
+            os.makedirs(os.path.join(archives, a, f"{pkg}-1.0.dist-info"), exist_ok=True)
+open(os.path.join(root, ".named"), "w").close()
 PY
 }
 
@@ -82,6 +98,7 @@ for files in "${@:-500000 2000000}"; do
       rm -rf "$dir"
       generate "$n" "$dir"
     fi
+    [[ -e $dir/.named ]] || name "$dir"
     c=$dir/cache
     S=()
     export UVCACHE_INDEX_DIR=$TMP/index-$n
