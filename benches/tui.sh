@@ -24,6 +24,7 @@
 #   COLD=auto|0       auto: also run with the page cache dropped before each
 #                     launch (needs root: /proc/sys/vm/drop_caches); 0: warm only
 #   THREADS=          --threads for uvcache (default: its own)
+#   INDEX=1           0: every launch scans in full (--no-index), as a first launch does
 #   POLL_GAP=0.002    seconds between two looks at the pane (the poller's own
 #                     processes compete with the program for the CPUs)
 #   KEY_GAP=0.05      seconds between an answer and the next key (a key right
@@ -44,6 +45,7 @@ RUNS=${RUNS:-5}
 KEYS_IDLE=${KEYS_IDLE:-10}
 COLD=${COLD:-auto}
 THREADS=${THREADS:-}
+INDEX=${INDEX:-1}
 POLL_GAP=${POLL_GAP:-0.002}
 KEY_GAP=${KEY_GAP:-0.05}
 UV_VERSION=0.13.9
@@ -56,6 +58,7 @@ note() { printf '[tui.sh %s] %s\n' "$(date +%T)" "$*" >&2; }
 [[ $KEYS_IDLE =~ ^[0-9]+$ ]] || die "KEYS_IDLE must be a number (got '$KEYS_IDLE')"
 [[ $COLD == auto || $COLD == 0 ]] || die "COLD must be 'auto' or '0' (got '$COLD')"
 [[ -z $THREADS || $THREADS =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer"
+[[ $INDEX == 0 || $INDEX == 1 ]] || die "INDEX must be 0 or 1 (got '$INDEX')"
 [[ $POLL_GAP =~ ^[0-9]*\.?[0-9]+$ ]] || die "POLL_GAP must be a number of seconds (got '$POLL_GAP')"
 [[ $KEY_GAP =~ ^[0-9]*\.?[0-9]+$ ]] || die "KEY_GAP must be a number of seconds (got '$KEY_GAP')"
 (($# <= 1)) || die "usage: benches/tui.sh [CACHE_DIR]"
@@ -127,6 +130,7 @@ cmd=(env -i PATH="$PATH" HOME="$work/home" XDG_CONFIG_HOME="$work/home/config"
   XDG_STATE_HOME="$work/home/state" UVCACHE_LOG="$work/tui.log" TERM=xterm-256color
   "$bin" --cache-dir "$CACHE" --uv-version "$UV_VERSION")
 [[ -n $THREADS ]] && cmd+=(--threads "$THREADS")
+[[ $INDEX == 0 ]] && cmd+=(--no-index)
 cmd+=(tui)
 printf -v cmdline '%q ' "${cmd[@]}"
 
@@ -172,6 +176,10 @@ run_once() {
     wait_here "$HELP" '!' || return 1
     echo "$(((at - sent) / 100))" >>"$work/$cond.idle_keys"
   done
+  # Peak memory of the whole launch (the pane's process is uvcache itself: `exec`).
+  local pid
+  pid=$(tmx list-panes -t bench -F '#{pane_pid}')
+  awk '/^VmHWM:/ { print $2 / 1024 }' "/proc/$pid/status" >>"$work/$cond.rss" 2>/dev/null || true
   tmx send-keys -t bench -l q
   local start
   start=$(now)
@@ -230,5 +238,6 @@ for cond in "${conditions[@]}"; do
   echo "| $cond: launch → complete table $(stats "$work/$cond.table" 1)"
   echo "| $cond: key → redraw while scanning $(stats "$work/$cond.scan_keys" 10)"
   echo "| $cond: key → redraw after the scan $(stats "$work/$cond.idle_keys" 10)"
+  echo "| $cond: peak RSS of a launch (MB) $(stats "$work/$cond.rss" 1)"
 done
 echo "| one look at the pane (capture-pane; then POLL_GAP ${POLL_GAP}s) $(stats "$work/poll" 10)"
