@@ -121,8 +121,47 @@ pub struct LinkedRecord {
 /// ([`ArchiveRecord::settle_link`]).
 #[derive(Debug, Default)]
 pub struct Settling {
-    inside: Vec<u64>,
-    outside: Vec<u64>,
+    inside: Appender,
+    outside: Appender,
+}
+
+/// An [`InodeList`] built by appending inodes, encoded as they come (a few bytes
+/// each) when they come in ascending order, as a sealed table gives them.
+#[derive(Debug, Default)]
+struct Appender {
+    list: Vec<u8>,
+    last: u64,
+    /// Those that came out of order.
+    unordered: Vec<u64>,
+}
+
+impl Appender {
+    fn push(&mut self, ino: u64) {
+        if ino < self.last || (ino == self.last && !self.list.is_empty()) {
+            self.unordered.push(ino);
+            return;
+        }
+        encode_delta(&mut self.list, ino - self.last);
+        self.last = ino;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.list.is_empty() && self.unordered.is_empty()
+    }
+
+    /// `list` with the inodes appended.
+    fn merge_into(self, list: &mut InodeList) {
+        if self.is_empty() {
+            return;
+        }
+        if list.is_empty() && self.unordered.is_empty() {
+            *list = InodeList(self.list);
+            return;
+        }
+        let built = InodeList(self.list);
+        let all = list.iter().chain(built.iter()).chain(self.unordered);
+        *list = InodeList::of(all.collect());
+    }
 }
 
 impl ArchiveRecord {
@@ -189,16 +228,8 @@ impl ArchiveRecord {
 
     /// Ends [`ArchiveRecord::settle_link`]: the files that joined its own.
     pub fn end_settle(&mut self, s: Settling) {
-        if !s.inside.is_empty() {
-            let mut inside = self.inside.to_vec();
-            inside.extend(s.inside);
-            self.inside = InodeList::of(inside);
-        }
-        if !s.outside.is_empty() {
-            let mut outside = self.outside.to_vec();
-            outside.extend(s.outside);
-            self.outside = InodeList::of(outside);
-        }
+        s.inside.merge_into(&mut self.inside);
+        s.outside.merge_into(&mut self.outside);
     }
 
     /// What a walk would measure now, and its shared files, whose `nlink`
@@ -263,17 +294,8 @@ impl InodeList {
         let mut bytes = Vec::with_capacity(inodes.len() * 2);
         let mut prev = 0u64;
         for ino in inodes {
-            let mut d = ino - prev;
+            encode_delta(&mut bytes, ino - prev);
             prev = ino;
-            loop {
-                let low = (d & 0x7f) as u8;
-                d >>= 7;
-                if d == 0 {
-                    bytes.push(low);
-                    break;
-                }
-                bytes.push(low | 0x80);
-            }
         }
         InodeList(bytes)
     }
@@ -310,6 +332,19 @@ impl InodeList {
     /// Whether the list is empty.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// Appends `d` as a LEB128 varint.
+fn encode_delta(bytes: &mut Vec<u8>, mut d: u64) {
+    loop {
+        let low = (d & 0x7f) as u8;
+        d >>= 7;
+        if d == 0 {
+            bytes.push(low);
+            return;
+        }
+        bytes.push(low | 0x80);
     }
 }
 
@@ -737,6 +772,25 @@ mod tests {
         assert_eq!((r.logical, r.disk), (logical + 100, disk + 4096));
         let kept: Vec<(u64, u64)> = r.shared.iter().map(|l| (l.ino, l.outside)).collect();
         assert_eq!(kept, [(61, 0), (62, 0)]);
+    }
+
+    #[test]
+    fn appended_inodes_merge_in_order() {
+        let mut list = InodeList::of(vec![5, 1000]);
+        let mut a = Appender::default();
+        for ino in [3, 7, 300_000, 2, 8] {
+            a.push(ino);
+        }
+        a.merge_into(&mut list);
+        assert_eq!(list.to_vec(), [2, 3, 5, 7, 8, 1000, 300_000]);
+        let mut empty = InodeList::default();
+        let mut a = Appender::default();
+        for ino in [0, 9, 10] {
+            a.push(ino);
+        }
+        a.merge_into(&mut empty);
+        assert_eq!(empty.to_vec(), [0, 9, 10]);
+        assert_eq!(empty, InodeList::of(vec![10, 0, 9]));
     }
 
     fn index() -> IndexFile {
