@@ -146,7 +146,8 @@ fn entry_seed(snap: &Snapshot, e: &Entry) -> Result<SeedKind, String> {
         return Err("it is not in a bucket".into());
     };
     let rule = seed_by_kind(bucket.kind, e);
-    if bucket.class == TopLevel::Current {
+    // A bucket's scaffolding is named by the bucket's own path: it never goes alone.
+    if bucket.class == TopLevel::Current || e.kind == EntryKind::Marker {
         return rule;
     }
     // The owning release does not use another release's bucket (`prune` removes it whole):
@@ -203,14 +204,16 @@ pub fn removable_alone(snap: &Snapshot, e: &Entry) -> Result<(), String> {
 /// clean: a wheel goes with its pointer and lock files, a source version (or shard) with its
 /// revisions (a dangling revision alone), an archive only when every entry linking to it goes
 /// too and no link left on the disk uses it, and archives whose last link goes are released.
-/// Entries of another uv release's bucket go by the same rules, and a bucket of another
-/// release whose every entry is asked for goes whole, as `prune` removes it. Entries that
+/// Entries of another uv release's bucket go by the same rules (else by their own path), and a
+/// bucket of another release whose every entry is asked for (its scaffolding aside) goes whole,
+/// as `prune` removes it. Entries that
 /// cannot go alone (see [`removable_alone`]) or that vanished are named in the warnings.
 pub fn plan_entries(snap: &Snapshot, ids: &[EntryId]) -> Plan {
     let target = Target::of(snap);
     let root = &snap.root.path;
     let asked: BTreeSet<EntryId> = ids.iter().copied().collect();
-    // Buckets of other releases asked for whole (every entry, and at least one).
+    // Buckets of other releases asked for whole: every entry that can go alone (not the
+    // bucket's scaffolding), and at least one.
     let mut whole: BTreeSet<u16> = BTreeSet::new();
     for e in asked.iter().filter_map(|id| snap.entries.get(*id as usize)) {
         if let Some(b) = e.bucket.filter(|b| {
@@ -218,7 +221,7 @@ pub fn plan_entries(snap: &Snapshot, ids: &[EntryId]) -> Plan {
         }) && snap
             .entries
             .iter()
-            .filter(|o| o.bucket == Some(b))
+            .filter(|o| o.bucket == Some(b) && entry_seed(snap, o).is_ok())
             .all(|o| asked.contains(&o.id))
         {
             whole.insert(b);
