@@ -4,7 +4,7 @@
 //! an archive goes only when no remaining link uses it, so the cache stays
 //! consistent for uv.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::plan::{Operation, Plan, Reason, Recipe, Seed, SeedKind, SelectorSpec, Target, plan};
 use crate::engine::layout::{BucketKind, TopLevel};
@@ -206,27 +206,31 @@ pub fn removable_alone(snap: &Snapshot, e: &Entry) -> Result<(), String> {
 /// too and no link left on the disk uses it, and archives whose last link goes are released.
 /// Entries of another uv release's bucket go by the same rules (else by their own path), and a
 /// bucket of another release whose every entry is asked for (its scaffolding aside) goes whole,
-/// as `prune` removes it. Entries that
-/// cannot go alone (see [`removable_alone`]) or that vanished are named in the warnings.
+/// as `prune` removes it. The first warning names the entries that stay: those that cannot go
+/// alone (see [`removable_alone`]), archives an entry left (or a link on the disk) uses, ids
+/// not in the scan.
 pub fn plan_entries(snap: &Snapshot, ids: &[EntryId]) -> Plan {
     let target = Target::of(snap);
     let root = &snap.root.path;
     let asked: BTreeSet<EntryId> = ids.iter().copied().collect();
     // Buckets of other releases asked for whole: every entry that can go alone (not the
-    // bucket's scaffolding), and at least one.
-    let mut whole: BTreeSet<u16> = BTreeSet::new();
-    for e in asked.iter().filter_map(|id| snap.entries.get(*id as usize)) {
-        if let Some(b) = e.bucket.filter(|b| {
-            bucket_of(snap, e).is_some_and(|bk| bk.class != TopLevel::Current) && !whole.contains(b)
-        }) && snap
-            .entries
-            .iter()
-            .filter(|o| o.bucket == Some(b) && entry_seed(snap, o).is_ok())
-            .all(|o| asked.contains(&o.id))
+    // bucket's scaffolding), and at least one. Per bucket: (entries that can go, asked for).
+    let mut counts: BTreeMap<u16, (usize, usize)> = BTreeMap::new();
+    for e in &snap.entries {
+        let foreign = bucket_of(snap, e).is_some_and(|bk| bk.class != TopLevel::Current);
+        if let (true, Some(b)) = (foreign, e.bucket)
+            && entry_seed(snap, e).is_ok()
         {
-            whole.insert(b);
+            let c = counts.entry(b).or_default();
+            c.0 += 1;
+            c.1 += usize::from(asked.contains(&e.id));
         }
     }
+    let whole: BTreeSet<u16> = counts
+        .into_iter()
+        .filter(|(_, (all, asked))| *asked > 0 && asked == all)
+        .map(|(b, _)| b)
+        .collect();
     let mut seeds = Vec::new();
     let mut paths = Vec::new();
     let mut refused = Vec::new();

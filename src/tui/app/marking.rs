@@ -105,14 +105,17 @@ impl App {
                 }
             }
             Screen::Bucket => {
-                let Some(path) = self.selected_bucket_entry() else {
-                    self.say(Level::Warn, "no entry selected".into());
-                    return vec![];
+                let path = match self.selected_bucket_entry() {
+                    Some((path, Ok(()))) => path,
+                    Some((_, Err(why))) => {
+                        self.say(Level::Warn, why);
+                        return vec![];
+                    }
+                    None => {
+                        self.say(Level::Warn, "no entry selected".into());
+                        return vec![];
+                    }
                 };
-                if let Err(why) = self.markable(&path) {
-                    self.say(Level::Warn, why);
-                    return vec![];
-                }
                 self.state.marks.toggle_entry(&path);
                 let (rows, page) = ui::bucket::rows_and_page(&self.state);
                 if let Some(b) = &mut self.state.bucket {
@@ -124,27 +127,18 @@ impl App {
         self.settle_marks()
     }
 
-    /// The path of the entry selected on the bucket screen.
-    pub(super) fn selected_bucket_entry(&self) -> Option<std::path::PathBuf> {
+    /// The path of the entry selected on the bucket screen, and whether it can be marked
+    /// (removed by itself; `Err` says why not).
+    pub(super) fn selected_bucket_entry(&self) -> Option<(std::path::PathBuf, Result<(), String>)> {
         let (snap, b) = (self.state.snapshot.as_ref()?, self.state.bucket.as_ref()?);
         let e = snap.entries.get(*b.ids.get(b.list.selected)? as usize)?;
-        Some(e.path.clone())
-    }
-
-    /// Whether the entry at `path` can be marked (removed by itself); `Err` says why not.
-    pub(super) fn markable(&self, path: &std::path::Path) -> Result<(), String> {
-        let Some(snap) = &self.state.snapshot else {
-            return Err("the scan has not finished yet".into());
-        };
-        let Some(e) = snap.entries.iter().find(|e| e.path == path) else {
-            return Err("the entry is gone".into());
-        };
-        crate::engine::remove::select::removable_alone(snap, e).map_err(|why| {
+        let markable = crate::engine::remove::select::removable_alone(snap, e).map_err(|why| {
             format!(
                 "{} cannot be removed by itself: {why}",
-                crate::text::escape_path(path)
+                crate::text::escape_path(&e.path)
             )
-        })
+        });
+        Some((e.path.clone(), markable))
     }
 
     /// Unmarks everything.
@@ -237,14 +231,17 @@ impl App {
             return effects;
         }
         if self.state.screen == Screen::Bucket {
-            let Some(path) = self.selected_bucket_entry() else {
-                self.say(Level::Warn, "no entry selected".into());
-                return vec![];
+            let path = match self.selected_bucket_entry() {
+                Some((path, Ok(()))) => path,
+                Some((_, Err(why))) => {
+                    self.say(Level::Warn, why);
+                    return vec![];
+                }
+                None => {
+                    self.say(Level::Warn, "no entry selected".into());
+                    return vec![];
+                }
             };
-            if let Err(why) = self.markable(&path) {
-                self.say(Level::Warn, why);
-                return vec![];
-            }
             let title = format!("Remove {}", crate::text::escape_path(&path));
             let kind = PlanKind::Marked {
                 packages: vec![],
