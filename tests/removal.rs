@@ -392,3 +392,151 @@ fn several_versions_in_one_surgical_clean() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("two commands"));
     assert_eq!(paths(&cache), before);
 }
+
+/// Single entries (the terminal UI's marks in a bucket screen) go whole, by the surgical
+/// clean's rules: an archive a wheel link still uses stays; the link goes with its pointer,
+/// metadata and lock files, and releases the archive; the cache stays one uv uses.
+#[test]
+fn single_entries_go_whole_and_archives_only_when_unused() {
+    use uvcache::engine::model::{EntryKind, EntryState};
+    use uvcache::engine::remove::lock::{Quiet, Wait, lock_exclusive};
+    use uvcache::engine::remove::plan::Reason;
+    use uvcache::engine::remove::select::plan_entries;
+    let f = fixture(FixtureKind::Current);
+    let (_t, cache) = copy_fixture(f);
+    let snap = scan_cache(&cache);
+    let wheel = snap
+        .entries
+        .iter()
+        .find(|e| {
+            e.kind == EntryKind::Wheel
+                && e.package.as_deref() == Some("alpha")
+                && e.version.as_deref() == Some("2.0.0")
+        })
+        .expect("alpha 2.0.0's wheel");
+    let archive = snap
+        .entries
+        .iter()
+        .find(|e| e.kind == EntryKind::Archive && e.detail.referrers.contains(&wheel.id))
+        .expect("its archive");
+    assert_eq!(archive.detail.referrers, [wheel.id], "the only link to it");
+
+    // The archive alone: its link stays, so it does too, and the plan says why.
+    let plan = plan_entries(&snap, &[archive.id]);
+    assert!(plan.items.is_empty(), "{:?}", plan.items);
+    assert!(
+        plan.warnings
+            .first()
+            .is_some_and(|w| w.starts_with("1 entry stays") && w.contains("links to it")),
+        "{:?}",
+        plan.warnings
+    );
+
+    // The link: with its pointer, metadata and lock files, and the archive it releases.
+    let plan = plan_entries(&snap, &[wheel.id]);
+    let key = wheel.path.to_str().expect("utf-8").to_string();
+    let removed: BTreeSet<String> = plan
+        .items
+        .iter()
+        .map(|i| i.path.to_str().expect("utf-8").to_string())
+        .collect();
+    let expected: BTreeSet<String> = ["", ".http", ".msgpack", ".lock"]
+        .iter()
+        .map(|s| format!("{key}{s}"))
+        .chain([archive.path.to_str().expect("utf-8").to_string()])
+        .collect();
+    assert_eq!(removed, expected);
+    let released = plan
+        .items
+        .iter()
+        .find(|i| i.path == archive.path)
+        .expect("archive");
+    assert_eq!(released.reason, Reason::ReleasedArchive);
+    assert!(
+        !plan
+            .warnings
+            .iter()
+            .any(|w| w.contains("stays:") || w.contains("stay:")),
+        "{:?}",
+        plan.warnings
+    );
+    // Both together: the same plan (the archive is asked for and released).
+    let both = plan_entries(&snap, &[archive.id, wheel.id]);
+    let together: BTreeSet<String> = both
+        .items
+        .iter()
+        .map(|i| i.path.to_str().expect("utf-8").to_string())
+        .collect();
+    assert_eq!(together, expected);
+
+    // Applied under uv's lock (selected again there): exactly the plan goes.
+    let before = paths(&cache);
+    let lock =
+        lock_exclusive(&cache, &Wait::up_to(Duration::from_secs(5)), false, &Quiet).expect("lock");
+    let applied = uvcache::engine::remove::apply(&plan, &lock, &uvcache::engine::progress::Silent);
+    drop(lock);
+    assert!(applied.drift.is_empty(), "{:?}", applied.drift);
+    assert!(
+        applied.outcome.errors.is_empty(),
+        "{:?}",
+        applied.outcome.errors
+    );
+    let gone: BTreeSet<PathBuf> = before.difference(&paths(&cache)).cloned().collect();
+    assert!(
+        gone.iter()
+            .all(|p| plan.items.iter().any(|i| p.starts_with(&i.path))),
+        "only what the plan lists goes: {gone:?}"
+    );
+    assert!(
+        plan.items.iter().all(|i| gone.contains(&i.path)),
+        "everything it lists goes"
+    );
+
+    // Still a cache uv uses: nothing broken or unknown, nothing damaged, and the other version
+    // installs from the cache alone.
+    let snap = scan_cache(&cache);
+    assert!(
+        snap.entries
+            .iter()
+            .all(|e| e.state != EntryState::Broken && e.kind != EntryKind::Unknown)
+    );
+    let out = uvcache(&cache, &["verify"], &[]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let work = tempfile::tempdir().unwrap();
+    let venv = work.path().join("venv");
+    assert!(
+        support::try_run_uv(
+            UV_CURRENT,
+            &cache,
+            work.path(),
+            ["venv", "-q", venv.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    let install = support::try_run_uv(
+        UV_CURRENT,
+        &cache,
+        work.path(),
+        [
+            "pip",
+            "install",
+            "--offline",
+            "--index-url",
+            f.info("index_url"),
+            "-p",
+            venv.join("bin/python").to_str().unwrap(),
+            "alpha==1.0.0",
+        ],
+    );
+    assert!(
+        install.status.success(),
+        "{}",
+        String::from_utf8_lossy(&install.stderr)
+    );
+}

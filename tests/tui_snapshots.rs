@@ -36,6 +36,11 @@ fn settings() -> insta::Settings {
         (r" · l[^·│\n]*…", ""),
         // Cached environments are named after a hash of a path on this machine (maybe cut).
         (r"(environments-v\d+/[a-z]+-)[0-9a-f]{1,16}…?", "${1}[HASH]"),
+        // A digest cut at a narrow column's edge.
+        (
+            r"\b(index|url|path|editable|git)/[0-9a-f]{1,15}…",
+            "$1/[DIGEST]…",
+        ),
         (r"\b[0-9a-f]{16}\b", "[DIGEST]"),
         (r"/[A-Za-z0-9_-]{16}(/| |$)", "/[ID]$1"),
         (r" *\b\d+(\.\d+)?(B|KiB|MiB|GiB)\b", " [SIZE]"),
@@ -512,4 +517,45 @@ fn trim_dialog() {
     let screen = h.screen();
     assert!(screen.contains("Removes "), "{screen}");
     check("trim_unused", (120, 40), screen);
+}
+
+/// A bucket's entries with two of them marked (●), and the marked pane listing them with their
+/// kinds.
+#[test]
+fn bucket_with_marked_entries() {
+    use uvcache::engine::model::EntryKind;
+    for size in SIZES {
+        let mut h = scanned(size);
+        h.keys("1g");
+        let snap = h.app.state().snapshot.clone().expect("snapshot");
+        let order = uvcache::tui::app::browse::bucket_order(&snap);
+        let at = order
+            .iter()
+            .position(|i| snap.buckets[*i].name == "wheels-v8")
+            .expect("wheels-v8");
+        h.keys(&format!("{}<enter>", "j".repeat(at)));
+        for package in ["alpha", "gamma"] {
+            let ids = h.app.state().bucket.as_ref().expect("bucket").ids.clone();
+            let row = ids
+                .iter()
+                .position(|id| {
+                    let e = &snap.entries[*id as usize];
+                    e.kind == EntryKind::Wheel
+                        && e.package.as_deref() == Some(package)
+                        && e.version.as_deref() != Some("1.0.0")
+                })
+                .expect("a wheel");
+            h.keys(&format!("g{}<space>", "j".repeat(row)));
+        }
+        h.keys("g");
+        let screen = h.screen();
+        assert_eq!(
+            screen.matches('●').count(),
+            3,
+            "two rows and the footer: {screen}"
+        );
+        check("bucket_marked", size, screen);
+        h.keys("m");
+        check("bucket_marked_pane", size, h.screen());
+    }
 }

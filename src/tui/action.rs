@@ -72,16 +72,21 @@ pub enum Action {
     Refresh,
     /// Show whether the next `uv sync` rebuilds the working directory project's local packages.
     Why,
-    /// Mark or unmark the selected package (table) or the selected entry's version (detail).
+    /// Mark or unmark the selected package (table), the selected entry's version (detail), or
+    /// the selected entry (a bucket's entries).
     Mark,
     /// Unmark everything.
     UnmarkAll,
     /// Show (or close) the marked pane: every mark, with the total.
     ShowMarked,
-    /// Mark every package shown (after the filters).
+    /// Mark every package shown (after the filters), or every entry of the open bucket.
     MarkAllShown,
-    /// Invert the marks of the packages shown.
+    /// Invert the marks of the packages shown, or of the open bucket's entries.
     InvertMarks,
+    /// Mark every entry of other uv releases' buckets.
+    MarkOtherReleases,
+    /// Mark every dangling, orphan or broken entry of this release's buckets.
+    MarkDangling,
     /// Preview removing the marked packages and versions, or else the selected package.
     Clean,
     /// Preview what `uv cache prune` would remove.

@@ -158,14 +158,16 @@ pub struct Control {
 pub enum PlanKind {
     /// `uv cache clean PACKAGE...`.
     Clean(Vec<String>),
-    /// Marked packages and versions: the clean of `packages` (if any), then
+    /// Marked packages, versions and entries: the clean of `packages` (if any), then
     /// one surgical plan per (package, version), as `uvcache clean NAME==VERSION`
-    /// plans it; applied in that order.
+    /// plans it, then one plan of the single entries (if any); applied in that order.
     Marked {
         /// Packages removed whole.
         packages: Vec<String>,
         /// Single versions: (package, version).
         versions: Vec<(String, String)>,
+        /// Single entries, by path relative to the cache root.
+        entries: Vec<std::path::PathBuf>,
     },
     /// `uv cache prune`.
     Prune,

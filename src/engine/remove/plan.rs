@@ -41,6 +41,11 @@ pub enum Operation {
         /// What was asked for, one selector per package spec.
         selectors: Vec<SelectorSpec>,
     },
+    /// Single entries of a scan, each removed whole (from the terminal UI's bucket screen).
+    Entries {
+        /// The entries' paths relative to the cache root, escaped for display.
+        entries: Vec<String>,
+    },
     /// `prune`, or `prune --ci`.
     Prune {
         /// With uv's CI rules.
@@ -161,6 +166,15 @@ pub enum Reason {
         /// Its version, where it has one.
         version: Option<String>,
     },
+    /// A single entry asked for by path (the terminal UI's bucket screen).
+    Entry {
+        /// The entry's kind (`wheel`, `archive`, `interpreter`, ...).
+        entry: String,
+        /// Its package, where it has one.
+        package: Option<String>,
+        /// Its version, where it has one.
+        version: Option<String>,
+    },
 }
 
 /// The parts of a package `clean NAME` removes.
@@ -255,6 +269,20 @@ impl std::fmt::Display for Reason {
                 Some(v) => write!(f, "clean {package}: {entry} {v}"),
                 None => write!(f, "clean {package}: {entry}"),
             },
+            Reason::Entry {
+                entry,
+                package,
+                version,
+            } => {
+                write!(f, "selected entry: {entry}")?;
+                if let Some(p) = package {
+                    write!(f, " {p}")?;
+                }
+                if let Some(v) = version {
+                    write!(f, " {v}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -1105,9 +1133,10 @@ pub(crate) struct Seed {
     pub(crate) reason: Reason,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SeedKind {
-    /// A wheel key: its link with its pointer, metadata and lock files.
+    /// A wheel key: its link with its pointer, metadata and lock files (also a cached tool
+    /// environment's link with its lock file).
     WheelKey,
     /// A source version or shard: the entry's parent directory, whole.
     Shard,
@@ -1115,6 +1144,9 @@ pub(crate) enum SeedKind {
     Itself,
     /// An archive directory, removed with the archives.
     Archive,
+    /// An archive directory, removed with the archives only when no link left by the
+    /// selection uses it (looked at on the disk, again under the lock).
+    UnusedArchive,
 }
 
 /// Adds the paths of each seed still on disk, then the archives and file
@@ -1141,6 +1173,32 @@ pub(crate) fn select_seeds(b: &mut Builder<'_>, seeds: &[Seed]) {
             SeedKind::Archive => {
                 if seed.path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
                     b.add(&seed.path, seed.reason.clone(), Stage::Archives)
+                }
+            }
+            // Decided below, once every referrer the seeds remove is known.
+            SeedKind::UnusedArchive => {}
+        }
+    }
+    let unused: Vec<&Seed> = seeds
+        .iter()
+        .filter(|s| s.kind == SeedKind::UnusedArchive)
+        .collect();
+    if !unused.is_empty() {
+        let removed: BTreeSet<PathBuf> = b.items.keys().cloned().collect();
+        let refs = archive_refs(b, &removed);
+        let archive = b.bucket(BucketKind::Archive);
+        // Where links could not be read, no archive is known to be unused.
+        if b.unreadable.borrow().is_empty()
+            && let Some(archive) = archive
+        {
+            for seed in unused {
+                let in_bucket = seed.path.parent() == Some(archive.as_path());
+                let id = seed.path.file_name().and_then(|n| n.to_str());
+                if let (true, Some(id)) = (in_bucket, id)
+                    && !refs.contains_key(id)
+                    && seed.path.symlink_metadata().is_ok_and(|m| m.is_dir())
+                {
+                    b.add(&seed.path, seed.reason.clone(), Stage::Archives);
                 }
             }
         }

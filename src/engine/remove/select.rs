@@ -4,10 +4,13 @@
 //! an archive goes only when no remaining link uses it, so the cache stays
 //! consistent for uv.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::plan::{Operation, Plan, Reason, Recipe, Seed, SeedKind, SelectorSpec, Target, plan};
 use crate::engine::layout::{BucketKind, TopLevel};
-use crate::engine::model::{Entry, EntryKind, Snapshot, Source};
+use crate::engine::model::{Bucket, Entry, EntryId, EntryKind, EntryState, Snapshot, Source};
 use crate::engine::names::normalize;
+use crate::text::escape_path;
 
 /// Which entries of a package to remove.
 #[derive(Debug, Clone, Default)]
@@ -85,11 +88,7 @@ pub fn plan_select_many(snap: &Snapshot, selectors: &[Selector]) -> Plan {
             .and_then(|i| snap.buckets.get(usize::from(i)))
             .is_some_and(|bk| bk.class == TopLevel::Current)
     };
-    let bucket_kind = |e: &Entry| {
-        e.bucket
-            .and_then(|i| snap.buckets.get(usize::from(i)))
-            .and_then(|bk| bk.kind)
-    };
+    let bucket_kind = |e: &Entry| bucket_of(snap, e).and_then(|bk| bk.kind);
     let mut seeds = Vec::new();
     for sel in selectors {
         for e in snap.entries.iter().filter(|e| current(e) && sel.matches(e)) {
@@ -98,15 +97,8 @@ pub fn plan_select_many(snap: &Snapshot, selectors: &[Selector]) -> Plan {
                 entry: e.kind.as_str().to_string(),
                 version: e.version.clone(),
             };
-            let kind = match (bucket_kind(e), e.kind) {
-                (Some(BucketKind::Wheels), EntryKind::Wheel | EntryKind::WheelMetadata) => {
-                    SeedKind::WheelKey
-                }
-                (Some(BucketKind::Sdists), EntryKind::SdistRevision | EntryKind::SdistPointer) => {
-                    SeedKind::Shard
-                }
-                (Some(BucketKind::Sdists), EntryKind::SdistGit) => SeedKind::Itself,
-                _ => continue,
+            let Some(kind) = package_seed(bucket_kind(e), e.kind) else {
+                continue;
             };
             seeds.push(Seed {
                 path: root.join(&e.path),
@@ -127,4 +119,197 @@ pub fn plan_select_many(snap: &Snapshot, selectors: &[Selector]) -> Plan {
             .collect(),
     };
     plan(&target, Recipe::Select(seeds), operation)
+}
+
+fn bucket_of<'a>(snap: &'a Snapshot, e: &Entry) -> Option<&'a Bucket> {
+    e.bucket.and_then(|i| snap.buckets.get(usize::from(i)))
+}
+
+/// How the entries of a package go: a wheel with its pointer and lock files, a source version
+/// or shard whole, a Git source build by itself (`None`: not a package's entry).
+fn package_seed(bucket: Option<BucketKind>, kind: EntryKind) -> Option<SeedKind> {
+    match (bucket, kind) {
+        (Some(BucketKind::Wheels), EntryKind::Wheel | EntryKind::WheelMetadata) => {
+            Some(SeedKind::WheelKey)
+        }
+        (Some(BucketKind::Sdists), EntryKind::SdistRevision | EntryKind::SdistPointer) => {
+            Some(SeedKind::Shard)
+        }
+        (Some(BucketKind::Sdists), EntryKind::SdistGit) => Some(SeedKind::Itself),
+        _ => None,
+    }
+}
+
+/// How one entry goes when it is removed alone, or why it cannot be.
+fn entry_seed(snap: &Snapshot, e: &Entry) -> Result<SeedKind, String> {
+    let Some(bucket) = bucket_of(snap, e) else {
+        return Err("it is not in a bucket".into());
+    };
+    let rule = seed_by_kind(bucket.kind, e);
+    // A bucket's scaffolding is named by the bucket's own path: it never goes alone.
+    if bucket.class == TopLevel::Current || e.kind == EntryKind::Marker {
+        return rule;
+    }
+    // The owning release does not use another release's bucket (`prune` removes it whole):
+    // any entry of it can go, by its kind's rule where one applies, else its own path.
+    Ok(match rule {
+        Ok(SeedKind::UnusedArchive) | Err(_) => SeedKind::Itself,
+        Ok(seed) => seed,
+    })
+}
+
+/// How an entry of a bucket of kind `bucket` goes alone, by its kind, or why it cannot.
+fn seed_by_kind(bucket: Option<BucketKind>, e: &Entry) -> Result<SeedKind, String> {
+    if let Some(seed) = package_seed(bucket, e.kind) {
+        // A revision its pointer no longer names goes alone (as `prune` removes it), not with
+        // the current one.
+        if e.kind == EntryKind::SdistRevision && e.state == EntryState::Dangling {
+            return Ok(SeedKind::Itself);
+        }
+        return Ok(seed);
+    }
+    match (bucket, e.kind) {
+        (Some(BucketKind::Archive), EntryKind::Archive | EntryKind::ArchiveEnvironment) => {
+            Ok(SeedKind::UnusedArchive)
+        }
+        (Some(BucketKind::Environments), EntryKind::ToolEnvironment) => Ok(SeedKind::WheelKey),
+        (Some(BucketKind::Environments), EntryKind::ScriptEnvironment)
+        | (Some(BucketKind::Environments), EntryKind::ProjectEnvironment)
+        | (Some(BucketKind::Builds), EntryKind::BuildEnvironment)
+        | (Some(BucketKind::Simple), EntryKind::SimplePage)
+        | (Some(BucketKind::FlatIndex), EntryKind::FlatIndexPage)
+        | (Some(BucketKind::Interpreter), EntryKind::Interpreter)
+        | (Some(BucketKind::Python), EntryKind::PythonDownloads)
+        | (Some(BucketKind::Binaries), EntryKind::Binary)
+        | (Some(BucketKind::Osv), EntryKind::Osv) => Ok(SeedKind::Itself),
+        (_, EntryKind::Marker) => Err("uv's own marker or lock file".into()),
+        (_, EntryKind::FileObjects) => {
+            Err("file objects go when no archive uses them (with the archives that did)".into())
+        }
+        (_, k) => Err(format!(
+            "a {} goes only with its bucket (uv cache clean)",
+            k.as_str()
+        )),
+    }
+}
+
+/// Whether [`plan_entries`] can remove `e` on its own; `Err` says why not (in the owning
+/// release's buckets: uv's markers and locks, file objects, Git databases and checkouts, what
+/// uvcache does not recognize).
+pub fn removable_alone(snap: &Snapshot, e: &Entry) -> Result<(), String> {
+    entry_seed(snap, e).map(|_| ())
+}
+
+/// Plans the removal of single entries of a scan, each whole, with the rules of the surgical
+/// clean: a wheel goes with its pointer and lock files, a source version (or shard) with its
+/// revisions (a dangling revision alone), an archive only when every entry linking to it goes
+/// too and no link left on the disk uses it, and archives whose last link goes are released.
+/// Entries of another uv release's bucket go by the same rules (else by their own path), and a
+/// bucket of another release whose every entry is asked for (its scaffolding aside) goes whole,
+/// as `prune` removes it. The first warning names the entries that stay: those that cannot go
+/// alone (see [`removable_alone`]), archives an entry left (or a link on the disk) uses, ids
+/// not in the scan.
+pub fn plan_entries(snap: &Snapshot, ids: &[EntryId]) -> Plan {
+    let target = Target::of(snap);
+    let root = &snap.root.path;
+    let asked: BTreeSet<EntryId> = ids.iter().copied().collect();
+    // Buckets of other releases asked for whole: every entry that can go alone (not the
+    // bucket's scaffolding), and at least one. Per bucket: (entries that can go, asked for).
+    let mut counts: BTreeMap<u16, (usize, usize)> = BTreeMap::new();
+    for e in &snap.entries {
+        let foreign = bucket_of(snap, e).is_some_and(|bk| bk.class != TopLevel::Current);
+        if let (true, Some(b)) = (foreign, e.bucket)
+            && entry_seed(snap, e).is_ok()
+        {
+            let c = counts.entry(b).or_default();
+            c.0 += 1;
+            c.1 += usize::from(asked.contains(&e.id));
+        }
+    }
+    let whole: BTreeSet<u16> = counts
+        .into_iter()
+        .filter(|(_, (all, asked))| *asked > 0 && asked == all)
+        .map(|(b, _)| b)
+        .collect();
+    let mut seeds = Vec::new();
+    let mut paths = Vec::new();
+    let mut refused = Vec::new();
+    let mut archives = Vec::new();
+    for id in &asked {
+        let Some(e) = snap.entries.get(*id as usize) else {
+            refused.push(format!("entry {id}: not in the scan"));
+            continue;
+        };
+        paths.push(escape_path(&e.path).into_owned());
+        if e.bucket.is_some_and(|b| whole.contains(&b)) {
+            continue;
+        }
+        let kind = match entry_seed(snap, e) {
+            Ok(kind) => kind,
+            Err(why) => {
+                refused.push(format!("{}: {why}", escape_path(&e.path)));
+                continue;
+            }
+        };
+        if kind == SeedKind::UnusedArchive {
+            // Entries the scan saw linking to it (environments too, which the disk check
+            // under the lock does not look at) must all go with it.
+            if let Some(r) = e.detail.referrers.iter().find(|r| !asked.contains(r)) {
+                let by = snap.entries.get(*r as usize).map_or_else(
+                    || format!("entry {r}"),
+                    |r| escape_path(&r.path).into_owned(),
+                );
+                refused.push(format!("{}: {by} links to it", escape_path(&e.path)));
+                continue;
+            }
+            archives.push(e.path.clone());
+        }
+        seeds.push(Seed {
+            path: root.join(&e.path),
+            kind,
+            reason: Reason::Entry {
+                entry: e.kind.as_str().to_string(),
+                package: e.package.clone(),
+                version: e.version.clone(),
+            },
+        });
+    }
+    for b in &whole {
+        if let Some(bucket) = snap.buckets.get(usize::from(*b)) {
+            seeds.push(Seed {
+                path: root.join(&bucket.name),
+                kind: SeedKind::Itself,
+                reason: Reason::ForeignBucket,
+            });
+        }
+    }
+    let mut plan = plan(
+        &target,
+        Recipe::Select(seeds),
+        Operation::Entries { entries: paths },
+    );
+    // An archive a link left on the disk still uses stays.
+    for a in archives {
+        if !plan.items.iter().any(|i| a.starts_with(&i.path)) {
+            refused.push(format!(
+                "{}: a link that stays still uses it",
+                escape_path(&a)
+            ));
+        }
+    }
+    if !refused.is_empty() {
+        plan.warnings.insert(
+            0,
+            format!(
+                "{} stay{}: {}",
+                match refused.len() {
+                    1 => "1 entry".to_string(),
+                    n => format!("{n} entries"),
+                },
+                if refused.len() == 1 { "s" } else { "" },
+                refused.join("; ")
+            ),
+        );
+    }
+    plan
 }

@@ -184,6 +184,8 @@ impl App {
             Action::ShowMarked => return self.open_marked(),
             Action::MarkAllShown => return self.mark_all_shown(),
             Action::InvertMarks => return self.invert_marks_shown(),
+            Action::MarkOtherReleases => return self.mark_other_releases(),
+            Action::MarkDangling => return self.mark_dangling(),
             Action::FocusNext | Action::FocusPrev | Action::Activate => {}
         }
         let page = ui::packages::page_rows(&self.state);

@@ -1,4 +1,4 @@
-//! Moving through a package's entries, marking packages and versions, and
+//! Moving through a package's entries, marking packages, versions and single entries, and
 //! planning the removal of what is marked.
 
 use super::super::effects::{Effect, PlanKind, Scanned};
@@ -104,9 +104,41 @@ impl App {
                     self.move_in_detail(Move::Entries(isize::try_from(n).unwrap_or(0)));
                 }
             }
-            Screen::Overview | Screen::Roots | Screen::Bucket => return vec![],
+            Screen::Bucket => {
+                let path = match self.selected_bucket_entry() {
+                    Some((path, Ok(()))) => path,
+                    Some((_, Err(why))) => {
+                        self.say(Level::Warn, why);
+                        return vec![];
+                    }
+                    None => {
+                        self.say(Level::Warn, "no entry selected".into());
+                        return vec![];
+                    }
+                };
+                self.state.marks.toggle_entry(&path);
+                let (rows, page) = ui::bucket::rows_and_page(&self.state);
+                if let Some(b) = &mut self.state.bucket {
+                    b.list.move_by(1, rows, page);
+                }
+            }
+            Screen::Overview | Screen::Roots => return vec![],
         }
         self.settle_marks()
+    }
+
+    /// The path of the entry selected on the bucket screen, and whether it can be marked
+    /// (removed by itself; `Err` says why not).
+    pub(super) fn selected_bucket_entry(&self) -> Option<(std::path::PathBuf, Result<(), String>)> {
+        let (snap, b) = (self.state.snapshot.as_ref()?, self.state.bucket.as_ref()?);
+        let e = snap.entries.get(*b.ids.get(b.list.selected)? as usize)?;
+        let markable = crate::engine::remove::select::removable_alone(snap, e).map_err(|why| {
+            format!(
+                "{} cannot be removed by itself: {why}",
+                crate::text::escape_path(&e.path)
+            )
+        });
+        Some((e.path.clone(), markable))
     }
 
     /// Unmarks everything.
@@ -133,6 +165,7 @@ impl App {
         let kind = PlanKind::Marked {
             packages: m.packages.iter().cloned().collect(),
             versions: m.versions.iter().cloned().collect(),
+            entries: m.entries.iter().cloned().collect(),
         };
         let snapshot = Scanned(snap.clone());
         let ticket = self.next_ticket();
@@ -144,25 +177,51 @@ impl App {
         }]
     }
 
-    /// Previews removing the marked packages and versions, or else the
-    /// selected package (the one of the detail screen there).
+    /// Previews removing the marked packages, versions and entries, or else the
+    /// selected package (the one of the detail screen there), or on the bucket screen the
+    /// selected entry.
     pub(super) fn clean(&mut self) -> Vec<Effect> {
         let m = &self.state.marks;
         if !m.is_empty() {
             let packages: Vec<String> = m.packages.iter().cloned().collect();
             let versions: Vec<(String, String)> = m.versions.iter().cloned().collect();
+            let entries: Vec<std::path::PathBuf> = m.entries.iter().cloned().collect();
             let mut names: Vec<String> = packages.clone();
             names.extend(versions.iter().map(|(p, v)| format!("{p}=={v}")));
-            let (title, kind) = if versions.is_empty() {
+            names.extend(
+                entries
+                    .iter()
+                    .map(|p| crate::text::escape_path(p).into_owned()),
+            );
+            let (title, kind) = if versions.is_empty() && entries.is_empty() {
                 (
                     format!("Clean {}", listing(&names)),
                     PlanKind::Clean(packages),
                 )
             } else {
-                let plans = versions.len() + usize::from(!packages.is_empty());
+                let plans = versions.len()
+                    + usize::from(!packages.is_empty())
+                    + usize::from(!entries.is_empty());
+                let verb = if packages.is_empty() && versions.is_empty() {
+                    "Remove"
+                } else {
+                    "Clean"
+                };
+                let title = if plans == 1 && !entries.is_empty() {
+                    format!("{verb} {}", listing(&names))
+                } else {
+                    format!(
+                        "{verb} {} · {plans} plans, applied in turn",
+                        listing(&names)
+                    )
+                };
                 (
-                    format!("Clean {} · {plans} plans, applied in turn", listing(&names)),
-                    PlanKind::Marked { packages, versions },
+                    title,
+                    PlanKind::Marked {
+                        packages,
+                        versions,
+                        entries,
+                    },
                 )
             };
             let effects = self.open_plan(title, kind);
@@ -170,6 +229,26 @@ impl App {
                 d.from_marks = true;
             }
             return effects;
+        }
+        if self.state.screen == Screen::Bucket {
+            let path = match self.selected_bucket_entry() {
+                Some((path, Ok(()))) => path,
+                Some((_, Err(why))) => {
+                    self.say(Level::Warn, why);
+                    return vec![];
+                }
+                None => {
+                    self.say(Level::Warn, "no entry selected".into());
+                    return vec![];
+                }
+            };
+            let title = format!("Remove {}", crate::text::escape_path(&path));
+            let kind = PlanKind::Marked {
+                packages: vec![],
+                versions: vec![],
+                entries: vec![path],
+            };
+            return self.open_plan(title, kind);
         }
         let name = match self.state.screen {
             Screen::Detail => self.state.detail.as_ref().map(|d| d.name.clone()),

@@ -1,10 +1,11 @@
-//! What the user marked for removal: whole packages (in the packages table)
-//! and single versions of a package (in its detail), with what removing all
-//! of it would free.
+//! What the user marked for removal: whole packages (in the packages table),
+//! single versions of a package (in its detail) and single entries of any kind
+//! (in a bucket screen), with what removing all of it would free.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
-use crate::engine::model::{Sizes, Snapshot};
+use crate::engine::model::{EntryKind, Sizes, Snapshot};
 
 /// How much of a package is marked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,12 @@ pub struct Marks {
     pub packages: BTreeSet<String>,
     /// Single versions marked: (package, version), never of a package marked whole.
     pub versions: BTreeSet<(String, String)>,
+    /// Single entries marked in a bucket screen, by path relative to the cache root (entry ids
+    /// change from one scan to the next; paths do not).
+    pub entries: BTreeSet<PathBuf>,
+    /// Each marked entry's kind and bytes on disk, as of the last [`Marks::settle`] (so the
+    /// marked pane needs no search through every entry).
+    pub entry_facts: BTreeMap<PathBuf, (EntryKind, u64)>,
     /// Sizes of the union of every marked entry of the owning release's buckets (hard links
     /// counted once; reclaimable only where every link is marked): an estimate, replaced by
     /// the plans' totals once they are computed.
@@ -35,12 +42,26 @@ pub struct Marks {
 impl Marks {
     /// Whether nothing is marked.
     pub fn is_empty(&self) -> bool {
-        self.packages.is_empty() && self.versions.is_empty()
+        self.packages.is_empty() && self.versions.is_empty() && self.entries.is_empty()
     }
 
-    /// How many marks there are (packages plus versions).
+    /// How many marks there are (packages, versions and entries).
     pub fn len(&self) -> usize {
-        self.packages.len() + self.versions.len()
+        self.packages.len() + self.versions.len() + self.entries.len()
+    }
+
+    /// Whether the entry at `path` (relative to the cache root) is marked by itself.
+    pub fn has_entry(&self, path: &Path) -> bool {
+        self.entries.contains(path)
+    }
+
+    /// Marks or unmarks one entry; returns whether it is marked now.
+    pub fn toggle_entry(&mut self, path: &Path) -> bool {
+        if self.entries.remove(path) {
+            return false;
+        }
+        self.entries.insert(path.to_path_buf());
+        true
     }
 
     /// How much of `package` is marked.
@@ -93,6 +114,8 @@ impl Marks {
     pub fn clear(&mut self) {
         self.packages.clear();
         self.versions.clear();
+        self.entries.clear();
+        self.entry_facts.clear();
         self.sizes = Sizes::default();
         self.pending = None;
     }
@@ -112,7 +135,12 @@ impl Marks {
     pub fn settle(&mut self, snap: &Snapshot) {
         let mut names = BTreeSet::new();
         let mut versions = BTreeSet::new();
+        self.entry_facts.clear();
         for e in &snap.entries {
+            if self.entries.contains(&e.path) {
+                self.entry_facts
+                    .insert(e.path.clone(), (e.kind, e.sizes.disk_bytes));
+            }
             if let Some(p) = &e.package {
                 names.insert(p.as_str());
                 if let Some(v) = &e.version {
@@ -123,8 +151,11 @@ impl Marks {
         self.packages.retain(|p| names.contains(p.as_str()));
         self.versions
             .retain(|(p, v)| versions.contains(&(p.as_str(), v.as_str())));
-        // `d` removes what `clean` removes: entries of the owning release's buckets only (the
-        // buckets of other releases go with `prune`), so only those count.
+        let facts = &self.entry_facts;
+        self.entries.retain(|p| facts.contains_key(p));
+        // For packages and versions `d` removes what `clean` removes: entries of the owning
+        // release's buckets only (the buckets of other releases go with `prune`), so only those
+        // count; an entry marked by itself goes wherever it is.
         let current = |e: &crate::engine::model::Entry| {
             e.bucket
                 .and_then(|b| snap.buckets.get(usize::from(b)))
@@ -134,6 +165,7 @@ impl Marks {
             .entries
             .iter()
             .map(|e| match (&e.package, &e.version) {
+                _ if self.entries.contains(&e.path) => true,
                 _ if !current(e) => false,
                 (Some(p), _) if self.packages.contains(p) => true,
                 (Some(p), Some(v)) => self.versions.iter().any(|(mp, mv)| mp == p && mv == v),
@@ -166,5 +198,18 @@ mod tests {
         assert!(!m.toggle_package("a"));
         assert!(m.is_empty());
         assert_eq!(m.of_package("a"), Marked::No);
+    }
+
+    #[test]
+    fn entries_toggle_by_path() {
+        let mut m = Marks::default();
+        let p = Path::new("interpreter-v4/a/b.msgpack");
+        assert!(m.toggle_entry(p));
+        assert!(m.has_entry(p) && !m.is_empty() && m.len() == 1);
+        assert!(!m.toggle_entry(p));
+        assert!(m.is_empty());
+        m.toggle_entry(p);
+        m.clear();
+        assert!(!m.has_entry(p));
     }
 }

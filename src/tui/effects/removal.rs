@@ -2,33 +2,39 @@
 //! them in turn under uv's exclusive lock, which is waited for in a loop that
 //! can be cancelled.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::engine::locate::recognize;
-use crate::engine::model::Snapshot;
+use crate::engine::model::{EntryId, Snapshot};
 use crate::engine::progress::Reporter;
 use crate::engine::remove::execute::Outcome;
 use crate::engine::remove::lock::{
     CacheLock, Holder, LockError, LockObserver, Wait, lock_exclusive, lock_timeout,
 };
 use crate::engine::remove::plan::{Operation, Plan, Target, plan_clean, plan_prune};
-use crate::engine::remove::select::{Selector, plan_select};
+use crate::engine::remove::select::{Selector, plan_entries, plan_select};
 use crate::engine::remove::{Drift, apply};
 
 use super::super::msg::{EngineMsg, Level};
 use super::super::plans::{PlanSet, add_outcome};
 use super::{Control, PlanKind};
 
-/// The plans of `kind`, computed from the disk (and, for versions, the snapshot's entries).
+/// The plans of `kind`, computed from the disk (and, for versions and single entries, the
+/// snapshot's entries).
 pub(super) fn plans_of(snap: &Snapshot, kind: &PlanKind) -> PlanSet {
     let target = Target::of(snap);
     let plans: Vec<Plan> = match kind {
         PlanKind::Clean(names) => vec![plan_clean(&target, names)],
         PlanKind::Prune => vec![plan_prune(&target, false)],
         PlanKind::PruneCi => vec![plan_prune(&target, true)],
-        PlanKind::Marked { packages, versions } => {
+        PlanKind::Marked {
+            packages,
+            versions,
+            entries,
+        } => {
             let whole = (!packages.is_empty()).then(|| plan_clean(&target, packages));
             let single = versions.iter().map(|(package, version)| {
                 let sel = Selector {
@@ -38,7 +44,17 @@ pub(super) fn plans_of(snap: &Snapshot, kind: &PlanKind) -> PlanSet {
                 };
                 plan_select(snap, &sel)
             });
-            whole.into_iter().chain(single).collect()
+            let entries = (!entries.is_empty()).then(|| {
+                let wanted: BTreeSet<&Path> = entries.iter().map(PathBuf::as_path).collect();
+                let ids: Vec<EntryId> = snap
+                    .entries
+                    .iter()
+                    .filter(|e| wanted.contains(e.path.as_path()))
+                    .map(|e| e.id)
+                    .collect();
+                plan_entries(snap, &ids)
+            });
+            whole.into_iter().chain(single).chain(entries).collect()
         }
     };
     // Only marks with nothing marked yield no plan: then nothing is removed.

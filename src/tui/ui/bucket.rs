@@ -1,6 +1,7 @@
 //! A bucket's entries, whatever they are (wheels, source builds, archives nothing refers to,
 //! interpreters, cached environments, the entries of another uv release's bucket): path, kind,
-//! package and version when known, state, and sizes. Enter lists an entry's files.
+//! package and version when known, state, and sizes, marked entries with ●. Enter lists an
+//! entry's files.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -76,6 +77,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     }
     let (table, bar) = super::room_for_bar(table, ids.len(), 1);
     let widths = [
+        Constraint::Length(1),
         Constraint::Fill(3),
         Constraint::Length(14),
         Constraint::Fill(2),
@@ -113,16 +115,23 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
                 (Some(p), None) => escape(p).into_owned(),
                 _ => "-".into(),
             };
+            let mark = if state.marks.has_entry(&e.path) {
+                Cell::from(Span::styled("●", t.warn))
+            } else {
+                Cell::from("")
+            };
             Row::new([
-                Cell::from(fit(0, escape_path(&rel).into_owned())),
-                Cell::from(fit(1, e.kind.as_str().to_string())),
-                Cell::from(fit(2, package)),
-                Cell::from(fit(3, state_label)),
+                mark,
+                Cell::from(fit(1, escape_path(&rel).into_owned())),
+                Cell::from(fit(2, e.kind.as_str().to_string())),
+                Cell::from(fit(3, package)),
+                Cell::from(fit(4, state_label)),
                 right(bytes(e.sizes.disk_bytes)),
                 right(bytes(e.sizes.reclaimable_bytes)),
             ])
         });
     let header = Row::new([
+        Cell::from(""),
         Cell::from("PATH"),
         Cell::from("KIND"),
         Cell::from("PACKAGE"),

@@ -1,5 +1,6 @@
-//! The marked pane: every marked package (●) and version (◐) with its size on disk, and what
-//! removing all of them frees: the totals of the very plans `d` shows.
+//! The marked pane: every marked package (●), version (◐) and entry (●, with its kind) with
+//! its size on disk, and what removing all of them frees: the totals of the very plans `d`
+//! shows.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,7 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::format::{bytes, count, truncate};
 use super::popup;
-use crate::text::escape;
+use crate::text::{escape, escape_path};
 use crate::tui::app::{MarkedItem, State};
 
 /// The on-disk bytes of what `item` marks: the package's (hard links once), or the sum of
@@ -18,6 +19,9 @@ fn disk_of(state: &State, item: &MarkedItem) -> u64 {
     let (name, version) = match item {
         MarkedItem::Package(p) => (p, None),
         MarkedItem::Version(p, v) => (p, Some(v)),
+        MarkedItem::Entry(path) => {
+            return state.marks.entry_facts.get(path).map_or(0, |f| f.1);
+        }
     };
     let packages = &state.table.packages;
     let Ok(i) = packages.binary_search_by(|p| p.name.as_str().cmp(name)) else {
@@ -70,7 +74,17 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, selected: usize) {
                 MarkedItem::Version(p, v) => {
                     ("◐", format!("{}=={}", escape(p), escape(v)), "one version")
                 }
+                MarkedItem::Entry(path) => (
+                    "●",
+                    escape_path(path).into_owned(),
+                    state
+                        .marks
+                        .entry_facts
+                        .get(path)
+                        .map_or("entry", |f| f.0.as_str()),
+                ),
             };
+            let what = truncate(what, 13);
             let size = bytes(disk_of(state, item));
             let room = width.saturating_sub(2 + 14 + 10);
             let text = format!(

@@ -40,6 +40,10 @@ fn describe(op: &Operation) -> String {
                 .collect();
             format!("clean {}", specs.join(" "))
         }
+        Operation::Entries { entries } => match entries.len() {
+            1 => format!("remove the marked entry {}", entries[0]),
+            n => format!("remove {n} marked entries"),
+        },
         Operation::Repair { .. } => "verify --fix".into(),
         Operation::Prune { ci: false } => "prune".into(),
         Operation::Prune { ci: true } => "prune --ci".into(),
