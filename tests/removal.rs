@@ -540,3 +540,73 @@ fn single_entries_go_whole_and_archives_only_when_unused() {
         String::from_utf8_lossy(&install.stderr)
     );
 }
+
+/// A policy's archive that nothing linked to when it was planned stays when uv links to it
+/// again before the removal: the selection under the lock reads the links on the disk again.
+#[test]
+fn a_policy_leaves_an_archive_linked_again_before_the_lock() {
+    use uvcache::engine::model::EntryKind;
+    use uvcache::engine::remove::lock::{Quiet, Wait, lock_exclusive};
+    use uvcache::engine::remove::policy::plan_policy;
+    use uvcache::engine::remove::rules::Policy;
+    use uvcache::engine::roots::usage;
+    let f = fixture(FixtureKind::Current);
+    let (tmp, cache) = copy_fixture(f);
+    let snap = scan_cache(&cache);
+    let wheel = snap
+        .entries
+        .iter()
+        .find(|e| {
+            e.kind == EntryKind::Wheel
+                && e.package.as_deref() == Some("alpha")
+                && e.version.as_deref() == Some("2.0.0")
+        })
+        .expect("alpha 2.0.0's wheel");
+    let archive = snap
+        .entries
+        .iter()
+        .find(|e| e.kind == EntryKind::Archive && e.detail.referrers == [wheel.id])
+        .expect("its archive")
+        .path
+        .clone();
+    // The wheel's files go (the archive is an orphan when planned), then its link comes back.
+    let link = cache.join(&wheel.path);
+    let aside = tmp.path().join("link-aside");
+    std::fs::rename(&link, &aside).expect("move the link aside");
+    for suffix in [".http", ".msgpack", ".lock"] {
+        let mut p = link.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    let snap = scan_cache(&cache);
+    assert!(
+        snap.entries
+            .iter()
+            .any(|e| e.path == archive && e.detail.referrers.is_empty()),
+        "an orphan"
+    );
+    let policy = Policy {
+        max_size: Some(0),
+        ..Policy::default()
+    };
+    let u = usage(&snap, vec![]);
+    let planned = plan_policy(&snap, &u, &policy, std::time::SystemTime::now(), 0).plan;
+    assert!(
+        planned.items.iter().any(|i| i.path == archive),
+        "the orphan archive is planned: {:?}",
+        planned.items
+    );
+    std::fs::rename(&aside, &link).expect("link it again");
+    let lock =
+        lock_exclusive(&cache, &Wait::up_to(Duration::from_secs(5)), false, &Quiet).expect("lock");
+    let applied =
+        uvcache::engine::remove::apply(&planned, &lock, &uvcache::engine::progress::Silent);
+    drop(lock);
+    assert!(
+        applied.drift.no_longer_selected.contains(&archive),
+        "{:?}",
+        applied.drift
+    );
+    assert!(cache.join(&archive).is_dir(), "the archive stays");
+    assert!(link.symlink_metadata().is_ok(), "and its link");
+}

@@ -297,8 +297,10 @@ fn candidates(snap: &Snapshot, usage: &Usage, uses: &LastUses, keep: &[String]) 
                     SeedKind::Shard
                 }
             }
+            // Checked again on the disk under the lock: a link uv added since the scan
+            // keeps it.
             (Some(BucketKind::Archive), EntryKind::Archive) if e.detail.referrers.is_empty() => {
-                SeedKind::Archive
+                SeedKind::UnusedArchive
             }
             _ => continue,
         };
