@@ -91,6 +91,7 @@ impl PlanSet {
             t.logical_bytes += p.logical_bytes;
             t.disk_bytes += p.disk_bytes;
             t.reclaimable_bytes += p.reclaimable_bytes;
+            t.cloned_bytes += p.cloned_bytes;
             t.uv_reported_bytes += p.uv_reported_bytes;
         }
         t
