@@ -93,7 +93,14 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         .collect();
     let fit = |i: usize, text: String| truncate(&text, room.get(i).copied().unwrap_or(20));
     let right = |text: String| Cell::from(Line::from(text).right_aligned());
-    let rows = ids
+    let (shown_rows, selected) = super::visible_rows(
+        ids.len(),
+        view.list.offset,
+        view.list.selected,
+        table.height,
+        1,
+    );
+    let rows = ids[shown_rows.clone()]
         .iter()
         .filter_map(|id| snap.entries.get(*id as usize))
         .map(|e| {
@@ -140,9 +147,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         right("RECLAIM".into()),
     ])
     .style(t.header);
-    let mut ts = TableState::new()
-        .with_offset(view.list.offset)
-        .with_selected(Some(view.list.selected));
+    let mut ts = TableState::new().with_selected(Some(selected));
     f.render_stateful_widget(
         Table::new(rows, widths)
             .header(header)
@@ -153,6 +158,6 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     );
     // Behind an overlay the screen is inert: no scroll bar peeking out at its edge.
     if let Some(bar) = bar.filter(|_| state.modal.is_none()) {
-        super::scrollbar(f, bar, state, ids.len(), ts.offset());
+        super::scrollbar(f, bar, state, ids.len(), shown_rows.start);
     }
 }

@@ -228,8 +228,14 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         .skip(1)
         .map(|r| usize::from(r.width))
         .collect();
-    let rows = table
-        .rows
+    let (shown_rows, selected) = super::visible_rows(
+        table.rows.len(),
+        table.offset,
+        table.selected,
+        area.height,
+        1,
+    );
+    let rows = table.rows[shown_rows.clone()]
         .iter()
         .filter_map(|i| table.packages.get(*i))
         .map(|p| row(p, state, area.width, &room));
@@ -237,13 +243,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         .header(header)
         .column_spacing(1)
         .row_highlight_style(t.selected);
-    let mut ts = TableState::new()
-        .with_offset(table.offset)
-        .with_selected(Some(table.selected));
+    let mut ts = TableState::new().with_selected(Some(selected));
     f.render_stateful_widget(widget, area, &mut ts);
     // Behind an overlay the screen is inert: no scroll bar peeking out at its edge.
     if let Some(bar) = bar.filter(|_| state.modal.is_none()) {
-        super::scrollbar(f, bar, state, table.rows.len(), ts.offset());
+        super::scrollbar(f, bar, state, table.rows.len(), shown_rows.start);
     }
 }
 
