@@ -48,14 +48,15 @@ source "$REPO/benches/lib.sh"
 export UV_NO_CONFIG=1 UV_NO_PROGRESS=1 NO_COLOR=1
 
 TEMPLATE=$TARGET/uvcache-fixtures/current-r1/cache
-[[ -f $TEMPLATE/wheels-v8/index/72bd87d3db161add/alpha/1.0.0-py3-none-any.http ]] \
-  || die "$TEMPLATE is missing: run \`cargo test --test removal\` once first"
+# The fixture's index is a local server, so its cache digest follows the server's address.
+POINTER=$(compgen -G "$TEMPLATE/wheels-v8/index/*/alpha/1.0.0-py3-none-any.http" | head -n1 || true)
+[[ -n $POINTER ]] || die "$TEMPLATE is missing: run \`cargo test --test removal\` once first"
+IDX=$(basename "$(dirname "$(dirname "$POINTER")")")
 
 generate() { # generate FILES CACHE_DIR
-  python3 - "$1" "$2" "$TEMPLATE" <<'PY'
+  python3 - "$1" "$2" "$TEMPLATE" "$IDX" <<'PY'
 import os, sys, shutil
-n_files, cache, tmpl = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-IDX = "72bd87d3db161add"
+n_files, cache, tmpl, IDX = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 os.makedirs(os.path.join(cache, "archive-v0"))
 for f in ("CACHEDIR.TAG", ".gitignore"):
     shutil.copy(os.path.join(tmpl, f), cache)
