@@ -405,21 +405,7 @@ fn single_entries_go_whole_and_archives_only_when_unused() {
     let f = fixture(FixtureKind::Current);
     let (_t, cache) = copy_fixture(f);
     let snap = scan_cache(&cache);
-    let wheel = snap
-        .entries
-        .iter()
-        .find(|e| {
-            e.kind == EntryKind::Wheel
-                && e.package.as_deref() == Some("alpha")
-                && e.version.as_deref() == Some("2.0.0")
-        })
-        .expect("alpha 2.0.0's wheel");
-    let archive = snap
-        .entries
-        .iter()
-        .find(|e| e.kind == EntryKind::Archive && e.detail.referrers.contains(&wheel.id))
-        .expect("its archive");
-    assert_eq!(archive.detail.referrers, [wheel.id], "the only link to it");
+    let (wheel, archive) = support::wheel_and_archive(&snap, "alpha", "2.0.0");
 
     // The archive alone: its link stays, so it does too, and the plan says why.
     let plan = plan_entries(&snap, &[archive.id]);
@@ -545,7 +531,6 @@ fn single_entries_go_whole_and_archives_only_when_unused() {
 /// again before the removal: the selection under the lock reads the links on the disk again.
 #[test]
 fn a_policy_leaves_an_archive_linked_again_before_the_lock() {
-    use uvcache::engine::model::EntryKind;
     use uvcache::engine::remove::lock::{Quiet, Wait, lock_exclusive};
     use uvcache::engine::remove::policy::plan_policy;
     use uvcache::engine::remove::rules::Policy;
@@ -553,22 +538,8 @@ fn a_policy_leaves_an_archive_linked_again_before_the_lock() {
     let f = fixture(FixtureKind::Current);
     let (tmp, cache) = copy_fixture(f);
     let snap = scan_cache(&cache);
-    let wheel = snap
-        .entries
-        .iter()
-        .find(|e| {
-            e.kind == EntryKind::Wheel
-                && e.package.as_deref() == Some("alpha")
-                && e.version.as_deref() == Some("2.0.0")
-        })
-        .expect("alpha 2.0.0's wheel");
-    let archive = snap
-        .entries
-        .iter()
-        .find(|e| e.kind == EntryKind::Archive && e.detail.referrers == [wheel.id])
-        .expect("its archive")
-        .path
-        .clone();
+    let (wheel, archive) = support::wheel_and_archive(&snap, "alpha", "2.0.0");
+    let archive = archive.path.clone();
     // The wheel's files go (the archive is an orphan when planned), then its link comes back.
     let link = cache.join(&wheel.path);
     let aside = tmp.path().join("link-aside");

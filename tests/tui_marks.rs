@@ -730,22 +730,8 @@ fn dangling_entries_are_marked_together() {
     let (_t, cache) = copy_fixture(fixture(FixtureKind::Current));
     let first = Harness::scanned(&cache, (100, 30), false);
     let snap = first.app.state().snapshot.clone().expect("snapshot");
-    let wheel = snap
-        .entries
-        .iter()
-        .find(|e| {
-            e.kind == EntryKind::Wheel
-                && e.package.as_deref() == Some("alpha")
-                && e.version.as_deref() == Some("1.0.0")
-        })
-        .expect("alpha 1.0.0's wheel");
-    let archive = snap
-        .entries
-        .iter()
-        .find(|e| e.detail.referrers == [wheel.id])
-        .expect("its archive")
-        .path
-        .clone();
+    let (wheel, archive) = support::wheel_and_archive(&snap, "alpha", "1.0.0");
+    let archive = archive.path.clone();
     // The wheel key whole: its link and the pointer, metadata and lock files beside it.
     let key = cache.join(&wheel.path);
     let name = key.file_name().expect("a name").to_os_string();

@@ -43,7 +43,7 @@ pub use provision::{
     BACKEND_FLIT_CORE_VERSION, MATURIN_VERSION, UV_CURRENT, UV_OLD, build_backend_wheels,
     maturin_bin, python_exe, target_dir, uv_bin,
 };
-pub use scan::{scan_cache, walk_totals};
+pub use scan::{scan_cache, walk_totals, wheel_and_archive};
 pub use server::{
     FILE_CACHE_CONTROL, IndexServer, PAGE_CACHE_CONTROL, http_date, http_request, normalize,
     project_of,

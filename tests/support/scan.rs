@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use uvcache::engine::locate::{CacheRoot, RootRule};
-use uvcache::engine::model::Snapshot;
+use uvcache::engine::model::{Entry, EntryKind, Snapshot};
 use uvcache::engine::progress::Silent;
 use uvcache::engine::scan::{ScanOptions, scan};
 use uvcache::engine::uv::resolve_release;
@@ -26,6 +26,29 @@ pub fn scan_cache(cache: &Path, version: &str) -> Snapshot {
         &AtomicBool::new(false),
     )
     .unwrap_or_else(|e| panic!("scan of {}: {e}", cache.display()))
+}
+
+/// A package version's wheel entry and the archive only it links to.
+pub fn wheel_and_archive<'a>(
+    snap: &'a Snapshot,
+    package: &str,
+    version: &str,
+) -> (&'a Entry, &'a Entry) {
+    let wheel = snap
+        .entries
+        .iter()
+        .find(|e| {
+            e.kind == EntryKind::Wheel
+                && e.package.as_deref() == Some(package)
+                && e.version.as_deref() == Some(version)
+        })
+        .unwrap_or_else(|| panic!("{package} {version}'s wheel"));
+    let archive = snap
+        .entries
+        .iter()
+        .find(|e| e.kind == EntryKind::Archive && e.detail.referrers == [wheel.id])
+        .unwrap_or_else(|| panic!("the archive only {package} {version}'s wheel links to"));
+    (wheel, archive)
 }
 
 /// An independent count with walkdir, links not followed: (files incl.

@@ -105,16 +105,8 @@ impl App {
                 }
             }
             Screen::Bucket => {
-                let path = match self.selected_bucket_entry() {
-                    Some((path, Ok(()))) => path,
-                    Some((_, Err(why))) => {
-                        self.say(Level::Warn, why);
-                        return vec![];
-                    }
-                    None => {
-                        self.say(Level::Warn, "no entry selected".into());
-                        return vec![];
-                    }
+                let Some(path) = self.markable_bucket_entry() else {
+                    return vec![];
                 };
                 self.state.marks.toggle_entry(&path);
                 let (rows, page) = ui::bucket::rows_and_page(&self.state);
@@ -139,6 +131,22 @@ impl App {
             )
         });
         Some((e.path.clone(), markable))
+    }
+
+    /// The bucket screen's selected entry, if it can be removed by itself; otherwise the
+    /// status line says why not.
+    fn markable_bucket_entry(&mut self) -> Option<std::path::PathBuf> {
+        match self.selected_bucket_entry() {
+            Some((path, Ok(()))) => Some(path),
+            Some((_, Err(why))) => {
+                self.say(Level::Warn, why);
+                None
+            }
+            None => {
+                self.say(Level::Warn, "no entry selected".into());
+                None
+            }
+        }
     }
 
     /// Unmarks everything.
@@ -231,16 +239,8 @@ impl App {
             return effects;
         }
         if self.state.screen == Screen::Bucket {
-            let path = match self.selected_bucket_entry() {
-                Some((path, Ok(()))) => path,
-                Some((_, Err(why))) => {
-                    self.say(Level::Warn, why);
-                    return vec![];
-                }
-                None => {
-                    self.say(Level::Warn, "no entry selected".into());
-                    return vec![];
-                }
+            let Some(path) = self.markable_bucket_entry() else {
+                return vec![];
             };
             let title = format!("Remove {}", crate::text::escape_path(&path));
             let kind = PlanKind::Marked {
