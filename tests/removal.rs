@@ -263,38 +263,10 @@ fn surgical_clean_of_one_version_keeps_the_others_usable() {
             .all(|e| e.state != EntryState::Broken && e.kind != EntryKind::Unknown)
     );
     // The remaining version installs from the cache alone; the removed one cannot.
-    let work = tempfile::tempdir().unwrap();
-    let venv = work.path().join("venv");
-    assert!(
-        support::try_run_uv(
-            UV_CURRENT,
-            &cache,
-            work.path(),
-            ["venv", "-q", venv.to_str().unwrap()]
-        )
-        .status
-        .success()
-    );
-    let py = venv.join("bin/python");
-    let install = |req: &str| {
-        support::try_run_uv(
-            UV_CURRENT,
-            &cache,
-            work.path(),
-            [
-                "pip",
-                "install",
-                "--offline",
-                "--index-url",
-                f.info("index_url"),
-                "-p",
-                py.to_str().unwrap(),
-                req,
-            ],
-        )
-    };
-    assert!(install("alpha==2.0.0").status.success());
-    assert!(!install("alpha==1.0.0").status.success());
+    let index = f.info("index_url");
+    support::install_offline(UV_CURRENT, &cache, index, &["alpha==2.0.0"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(support::install_offline(UV_CURRENT, &cache, index, &["alpha==1.0.0"]).is_err());
 }
 
 #[test]
@@ -493,38 +465,8 @@ fn single_entries_go_whole_and_archives_only_when_unused() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let work = tempfile::tempdir().unwrap();
-    let venv = work.path().join("venv");
-    assert!(
-        support::try_run_uv(
-            UV_CURRENT,
-            &cache,
-            work.path(),
-            ["venv", "-q", venv.to_str().unwrap()]
-        )
-        .status
-        .success()
-    );
-    let install = support::try_run_uv(
-        UV_CURRENT,
-        &cache,
-        work.path(),
-        [
-            "pip",
-            "install",
-            "--offline",
-            "--index-url",
-            f.info("index_url"),
-            "-p",
-            venv.join("bin/python").to_str().unwrap(),
-            "alpha==1.0.0",
-        ],
-    );
-    assert!(
-        install.status.success(),
-        "{}",
-        String::from_utf8_lossy(&install.stderr)
-    );
+    support::install_offline(UV_CURRENT, &cache, f.info("index_url"), &["alpha==1.0.0"])
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// A policy's archive that nothing linked to when it was planned stays when uv links to it
