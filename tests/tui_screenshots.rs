@@ -20,8 +20,13 @@ use uvcache::tui::effects::WorkDir;
 const SIZE: (u16, u16) = (120, 40);
 
 /// (file name, what it shows, keys pressed after the scan).
-const SHOTS: [(&str, &str, &str); 7] = [
+const SHOTS: [(&str, &str, &str); 8] = [
     ("overview", "Overview: cache root, totals, buckets", "1"),
+    (
+        "bucket",
+        "Bucket: the source builds of sdists-v11, two of them marked",
+        "1gjj<enter>j<space><space>",
+    ),
     (
         "packages",
         "Packages table sorted by name, two packages marked",
