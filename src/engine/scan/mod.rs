@@ -3,7 +3,8 @@
 //!
 //! In stages, each a function: [`open_root`], [`Reuse::open`] (what earlier
 //! scans stored), [`plan_and_measure`] (buckets planned into units and units
-//! measured, in parallel), [`assemble`] (entries, hard links counted once),
+//! measured, in parallel, their hard-linked files put in one table as they go),
+//! [`assemble`] (entries, hard links counted once from that table),
 //! [`Reuse::finish`] (the store written back), then the snapshot's totals.
 //!
 //! - [`walk`]: measuring a path (sizes, links, what a tree holds);

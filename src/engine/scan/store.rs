@@ -282,8 +282,8 @@ impl ArchiveRecord {
 
 /// A set of inode numbers, stored as the LEB128 varints of the differences
 /// between them in ascending order: a few bytes per file, and nothing to
-/// decode until a scan needs to look into it (see `settle_reused` in
-/// [`crate::engine::scan`]).
+/// decode until a scan needs to look into it (when an entry walked now may
+/// link to an indexed archive's own files: `Reuse::settle`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct InodeList(#[serde(with = "serde_bytes")] Vec<u8>);
 
