@@ -407,7 +407,7 @@ fn assemble(
         learned.extend(unit.learned);
         entries.push(entry);
     }
-    settle_fresh(&mut seen, &table);
+    settle_fresh(&mut seen, &table, entries.len());
     let shared = table.finish(&mut entries);
     Ok(Assembled {
         entries,
@@ -422,19 +422,23 @@ fn assemble(
 /// What the store keeps of the linked files of archives walked now: the links
 /// outside the cache, and whether other entries hold the file too (one pass over
 /// the sealed table, whose records name entries).
-fn settle_fresh(seen: &mut Seen, table: &InodeTable) {
+fn settle_fresh(seen: &mut Seen, table: &InodeTable, entries: usize) {
     if seen.fresh.is_empty() {
         return;
     }
-    let mut record_of = HashMap::with_capacity(seen.fresh.len());
+    // Each entry's record, if it has one (one look-up per linked file: no hashing).
+    let mut record_of = vec![usize::MAX; entries];
     for (k, (_, entry)) in seen.fresh.iter().enumerate() {
-        record_of.insert(*entry, k);
+        if let Some(slot) = record_of.get_mut(*entry as usize) {
+            *slot = k;
+        }
     }
     let mut settling: Vec<Settling> = seen.fresh.iter().map(|_| Settling::default()).collect();
     for group in table.groups() {
         let (all, nlink) = (group.seen(), group.nlink());
         for (entry, links) in group.members() {
-            let Some(&k) = record_of.get(&entry) else {
+            // `usize::MAX` (no record) finds nothing below.
+            let Some(&k) = record_of.get(entry as usize) else {
                 continue;
             };
             let (Some((rec, _)), Some(s)) = (seen.fresh.get_mut(k), settling.get_mut(k)) else {
