@@ -87,7 +87,8 @@ pub fn bucket_order(snap: &Snapshot) -> Vec<usize> {
     ix
 }
 
-/// The entries of bucket `bucket`, largest on disk first, then by path.
+/// The entries of bucket `bucket`, largest on disk first, then by package and version
+/// (paths hold digests of index URLs, no order a reader knows), then by path.
 pub fn bucket_entries(snap: &Snapshot, bucket: usize) -> Vec<EntryId> {
     let mut ids: Vec<EntryId> = snap
         .entries
@@ -100,7 +101,9 @@ pub fn bucket_entries(snap: &Snapshot, bucket: usize) -> Vec<EntryId> {
         b.sizes
             .disk_bytes
             .cmp(&a.sizes.disk_bytes)
-            .then(a.path.cmp(&b.path))
+            .then_with(|| a.package.cmp(&b.package))
+            .then_with(|| a.version.cmp(&b.version))
+            .then_with(|| a.path.cmp(&b.path))
     });
     ids
 }
